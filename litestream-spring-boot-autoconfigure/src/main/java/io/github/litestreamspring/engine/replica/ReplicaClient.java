@@ -1,0 +1,69 @@
+package io.github.litestreamspring.engine.replica;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
+
+/**
+ * Storage for one replica path, in Litestream v0.3's layout:
+ * <pre>
+ * &lt;root&gt;/generations/&lt;generation&gt;/snapshots/&lt;index&gt;.snapshot.lz4
+ * &lt;root&gt;/generations/&lt;generation&gt;/wal/&lt;index&gt;_&lt;offset&gt;.wal.lz4
+ * </pre>
+ * Implementations know nothing about SQLite or LZ4: they move opaque bytes under the names
+ * {@link ReplicaPaths} builds. Listings are complete (paginated where the store pages), ignore
+ * names that do not parse, and are sorted numerically. Writes are atomic: a reader sees the whole
+ * object or none. Every method may be called from several threads.
+ */
+public interface ReplicaClient extends AutoCloseable {
+
+	/** Short type name as Litestream uses it: {@code file}, {@code s3}. */
+	String type();
+
+	/** Where this replica lives, for logs and errors; never contains a secret. */
+	String describe();
+
+	/** Generation IDs present in the replica, sorted. */
+	List<String> generations() throws IOException;
+
+	/** Snapshots of one generation, sorted by index. Empty if the generation does not exist. */
+	List<SnapshotInfo> snapshots(String generation) throws IOException;
+
+	/** WAL segments of one generation, sorted by index then offset. Empty if none. */
+	List<WalSegmentInfo> walSegments(String generation) throws IOException;
+
+	/**
+	 * Writes a snapshot object, streaming {@code data} (already compressed) until its end. Memory use
+	 * must not depend on the object's size.
+	 */
+	SnapshotInfo writeSnapshot(String generation, long index, InputStream data) throws IOException;
+
+	/** Writes a WAL segment object, streaming {@code data} (already compressed) until its end. */
+	WalSegmentInfo writeWalSegment(Pos pos, InputStream data) throws IOException;
+
+	/**
+	 * Opens a snapshot object for streaming.
+	 * @throws java.io.FileNotFoundException if it does not exist (message names the object)
+	 */
+	InputStream openSnapshot(String generation, long index) throws IOException;
+
+	/**
+	 * Opens a WAL segment object for streaming.
+	 * @throws java.io.FileNotFoundException if it does not exist (message names the object)
+	 */
+	InputStream openWalSegment(Pos pos) throws IOException;
+
+	/** Deletes the given snapshots; missing ones are ignored. */
+	void deleteSnapshots(List<SnapshotInfo> snapshots) throws IOException;
+
+	/** Deletes the given WAL segments; missing ones are ignored. */
+	void deleteWalSegments(List<WalSegmentInfo> segments) throws IOException;
+
+	/** Deletes everything stored under a generation. */
+	void deleteGeneration(String generation) throws IOException;
+
+	@Override
+	default void close() throws IOException {
+	}
+
+}
