@@ -1,0 +1,601 @@
+package io.github.litestreamspring.engine.db;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.Properties;
+import java.util.concurrent.locks.ReentrantLock;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.github.litestreamspring.engine.LitestreamException;
+import io.github.litestreamspring.engine.replica.Pos;
+import io.github.litestreamspring.engine.replica.ReplicaPaths;
+import io.github.litestreamspring.engine.wal.WalFiles;
+import io.github.litestreamspring.engine.wal.WalHeader;
+
+/**
+ * The local side of replication for one SQLite database (Litestream's {@code DB}): keeps the shadow
+ * WAL in step with the real {@code -wal}, decides when continuity is lost, and owns checkpoints.
+ *
+ * <h2>Invariants</h2>
+ * <ul>
+ * <li>A dedicated connection holds a read transaction on {@code _litestream_seq} at all times except
+ * inside {@link #checkpoint}. While it is held nobody can restart or truncate the WAL, so frames the
+ * shadow WAL has not copied yet cannot disappear.</li>
+ * <li>The shadow WAL only ever grows by checksum-valid, committed frames ({@link ShadowWalCopier}).</li>
+ * <li>Whenever continuity with what was already copied cannot be proven ({@link WalVerifier}), a new
+ * generation starts; a replica never gets a hole.</li>
+ * <li>A shadow index is sealed (the next one created) only when every frame of its WAL life is in it:
+ * either proven by the verifier (old frames still physically present) or because the engine's own
+ * checkpoint restarted the WAL while holding the write lock.</li>
+ * </ul>
+ * All public methods are serialized by one lock; the replicator calls them from one thread.
+ */
+public final class Database implements Closeable {
+
+	private static final Logger logger = LoggerFactory.getLogger(Database.class);
+
+	private static final SecureRandom RANDOM = new SecureRandom();
+
+	private final DatabaseOptions options;
+
+	private final LocalState state;
+
+	private final ReentrantLock lock = new ReentrantLock();
+
+	private Connection readConnection;
+
+	private Connection writeConnection;
+
+	private boolean readLocked;
+
+	private int pageSize;
+
+	private volatile Pos position = Pos.NONE;
+
+	private volatile DatabaseListener listener = DatabaseListener.NONE;
+
+	public Database(DatabaseOptions options) {
+		this.options = options;
+		this.state = new LocalState(options.metaPath());
+	}
+
+	public DatabaseOptions options() {
+		return this.options;
+	}
+
+	public LocalState localState() {
+		return this.state;
+	}
+
+	public Path path() {
+		return this.options.path();
+	}
+
+	public int pageSize() {
+		return this.pageSize;
+	}
+
+	public void setListener(DatabaseListener listener) {
+		this.listener = (listener != null) ? listener : DatabaseListener.NONE;
+	}
+
+	/** The local position: generation, highest shadow index and its size. {@link Pos#NONE} before the first sync. */
+	public Pos position() {
+		return this.position;
+	}
+
+	/**
+	 * Opens the engine's connections, puts the database in WAL mode, creates Litestream's two helper
+	 * tables, takes the read lock and checks whether the recorded generation can be continued.
+	 */
+	public void open() {
+		this.lock.lock();
+		try {
+			this.writeConnection = connect();
+			this.readConnection = connect();
+			try (Statement st = this.writeConnection.createStatement()) {
+				String mode = queryString(st, "PRAGMA journal_mode = wal");
+				if (!"wal".equalsIgnoreCase(mode)) {
+					throw new LitestreamException("cannot put " + path() + " in WAL mode (journal_mode is " + mode
+							+ "); is another process holding it in rollback-journal mode?");
+				}
+				st.execute("CREATE TABLE IF NOT EXISTS _litestream_seq (id INTEGER PRIMARY KEY, seq INTEGER)");
+				st.execute("CREATE TABLE IF NOT EXISTS _litestream_lock (id INTEGER)");
+				this.pageSize = Integer.parseInt(queryString(st, "PRAGMA page_size"));
+			}
+			Files.createDirectories(this.state.metaDir());
+			this.state.deleteTempFiles();
+			acquireReadLock();
+			checkGenerationOnOpen();
+		}
+		catch (SQLException | IOException ex) {
+			closeQuietly();
+			throw new LitestreamException("cannot open database " + path() + " for replication: " + ex.getMessage(), ex);
+		}
+		finally {
+			this.lock.unlock();
+		}
+	}
+
+	/**
+	 * Copies newly committed WAL frames into the shadow WAL, starting a new generation or shadow index
+	 * when needed, then runs a checkpoint if a threshold is reached.
+	 * @return what happened
+	 */
+	public SyncResult sync() {
+		this.lock.lock();
+		try {
+			long started = System.nanoTime();
+			ensureWalExists();
+			long walSizeBefore = walSize();
+			SyncResult result = syncShadow();
+			CheckpointMode mode = checkpointNeeded(walSizeBefore, result);
+			if (mode != null) {
+				boolean restarted = checkpointLocked(mode);
+				result = result.withCheckpoint(this.position, mode, restarted);
+			}
+			this.listener.onSync(result, System.nanoTime() - started);
+			return result;
+		}
+		catch (SQLException | IOException ex) {
+			this.listener.onSyncError(ex);
+			throw new LitestreamException("cannot sync " + path() + " to its shadow WAL: " + ex.getMessage(), ex);
+		}
+		finally {
+			this.lock.unlock();
+		}
+	}
+
+	/**
+	 * Runs a checkpoint of the given mode now.
+	 * @return whether the WAL was fully checkpointed and restarted (a new shadow index began)
+	 */
+	public boolean checkpoint(CheckpointMode mode) {
+		this.lock.lock();
+		try {
+			return checkpointLocked(mode);
+		}
+		catch (SQLException | IOException ex) {
+			throw new LitestreamException("cannot checkpoint " + path() + " (" + mode + "): " + ex.getMessage(), ex);
+		}
+		finally {
+			this.lock.unlock();
+		}
+	}
+
+	/**
+	 * Streams the main database file for a snapshot at the current shadow index. A PASSIVE checkpoint
+	 * first moves what it can into the file; the read lock held throughout keeps anyone from restarting
+	 * the WAL, so snapshot(N) + every frame of index N from its start reproduces the database.
+	 * <p>
+	 * The database lock is held until {@code body} returns: no sync or checkpoint runs meanwhile.
+	 */
+	public <T> T withSnapshot(SnapshotBody<T> body) throws IOException {
+		this.lock.lock();
+		try {
+			ensureWalExists();
+			syncShadow();
+			try (Statement st = this.writeConnection.createStatement()) {
+				// The read lock stays held: this back-fills only frames of the current index, which a
+				// restore replays from the index's start anyway, and nobody can restart the WAL meanwhile.
+				st.execute("PRAGMA wal_checkpoint(PASSIVE)");
+			}
+			SyncResult after = syncShadow();
+			Pos pos = after.position();
+			try (InputStream in = Files.newInputStream(path())) {
+				return body.write(pos, in);
+			}
+		}
+		catch (SQLException ex) {
+			throw new IOException("cannot prepare snapshot of " + path() + ": " + ex.getMessage(), ex);
+		}
+		finally {
+			this.lock.unlock();
+		}
+	}
+
+	/** Forgets the current generation so that the next sync starts a new one. */
+	public void resetGeneration(String reason) {
+		this.lock.lock();
+		try {
+			logger.warn("{}: starting over with a new generation: {}", path(), reason);
+			this.state.clearGeneration();
+			this.position = Pos.NONE;
+		}
+		catch (IOException ex) {
+			throw new LitestreamException("cannot reset generation of " + path() + ": " + ex.getMessage(), ex);
+		}
+		finally {
+			this.lock.unlock();
+		}
+	}
+
+	/** Deletes shadow WAL files that every replica has passed (keeps one index before the slowest). */
+	public void pruneShadowWal(long lowestReplicaIndex) {
+		this.lock.lock();
+		try {
+			Pos pos = this.position;
+			if (!pos.isNone() && lowestReplicaIndex > 0) {
+				this.state.deleteShadowWalsBelow(pos.generation(), Math.min(lowestReplicaIndex - 1, pos.index()));
+			}
+		}
+		catch (IOException ex) {
+			logger.warn("{}: cannot prune shadow WAL: {}", path(), ex.getMessage());
+		}
+		finally {
+			this.lock.unlock();
+		}
+	}
+
+	/** Size of the shadow WAL file of {@code index} in the current generation, -1 if it does not exist. */
+	public long shadowWalSize(String generation, long index) throws IOException {
+		try {
+			return WalFiles.alignedSize(Files.size(this.state.shadowWal(generation, index)), this.pageSize);
+		}
+		catch (NoSuchFileException ex) {
+			return -1;
+		}
+	}
+
+	public Path shadowWalPath(String generation, long index) {
+		return this.state.shadowWal(generation, index);
+	}
+
+	@Override
+	public void close() {
+		this.lock.lock();
+		try {
+			closeQuietly();
+		}
+		finally {
+			this.lock.unlock();
+		}
+	}
+
+	// ---- shadow WAL -------------------------------------------------------------------------------
+
+	private SyncResult syncShadow() throws IOException, SQLException {
+		// Step 1: is what we copied so far still a prefix of the real WAL?
+		WalVerifier.Verdict verdict = new WalVerifier(this.state, this.options.walPath(), this.pageSize).verify();
+		boolean newGeneration = false;
+		if (verdict.reason() != null) {
+			startGeneration(verdict.reason());
+			newGeneration = true;
+			verdict = WalVerifier.Verdict.continuing();
+		}
+		String generation = this.state.generation();
+		long index = this.state.maxShadowWalIndex(generation);
+		ShadowWalCopier copier = new ShadowWalCopier(this.options.walPath(), this.pageSize);
+
+		// Step 2: append the committed frames of the current WAL life.
+		long copied = copier.copy(this.state.shadowWal(generation, index));
+		boolean restarted = false;
+		if (verdict.restart()) {
+			// Step 3: the real WAL was restarted by someone else; every old frame is now copied (the
+			// verifier proved none was overwritten), so seal this index and follow the new header.
+			index = startIndex(generation, index + 1);
+			copied += copier.copy(this.state.shadowWal(generation, index));
+			restarted = true;
+		}
+		long size = shadowWalSize(generation, index);
+		this.position = new Pos(generation, index, size);
+		return new SyncResult(this.position, copied, newGeneration, restarted, null, false);
+	}
+
+	/** Creates shadow index {@code index} from the real WAL header; returns the index. */
+	private long startIndex(String generation, long index) throws IOException {
+		if (index >= ReplicaPaths.MAX_INDEX) {
+			throw new IOException("maximum WAL index reached");
+		}
+		byte[] header = readRealWalHeader();
+		Path shadow = this.state.shadowWal(generation, index);
+		Files.createDirectories(shadow.getParent());
+		Path tmp = shadow.resolveSibling(shadow.getFileName() + ".tmp");
+		Files.write(tmp, header);
+		FileSync.fsync(tmp);
+		Files.move(tmp, shadow, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+		FileSync.fsyncDirectory(shadow.getParent());
+		return index;
+	}
+
+	private void startGeneration(String reason) throws IOException {
+		byte[] id = new byte[8];
+		RANDOM.nextBytes(id);
+		String generation = HexFormat.of().formatHex(id);
+		Files.createDirectories(this.state.shadowWalDir(generation));
+		startIndex(generation, 0);
+		this.state.writeGeneration(generation);
+		this.state.deleteOtherGenerations(generation);
+		logger.info("{}: new generation {} ({})", path(), generation, reason);
+		this.listener.onNewGeneration(generation, reason);
+	}
+
+	private byte[] readRealWalHeader() throws IOException {
+		byte[] header = new byte[WalHeader.SIZE];
+		try (FileChannel ch = FileChannel.open(this.options.walPath(), StandardOpenOption.READ)) {
+			ByteBuffer buf = ByteBuffer.wrap(header);
+			while (buf.hasRemaining()) {
+				if (ch.read(buf) < 0) {
+					throw new IOException("WAL header of " + this.options.walPath() + " is incomplete");
+				}
+			}
+		}
+		WalHeader parsed = WalHeader.parse(header, 0);
+		if (!parsed.isChecksumValid()) {
+			throw new IOException("WAL header of " + this.options.walPath() + " has an invalid checksum");
+		}
+		return header;
+	}
+
+	private void checkGenerationOnOpen() throws IOException {
+		String generation = this.state.generation();
+		if (generation != null) {
+			long index = this.state.maxShadowWalIndex(generation);
+			boolean consistent = false;
+			if (index >= 0 && Files.exists(this.options.walPath())) {
+				Path shadow = this.state.shadowWal(generation, index);
+				byte[] shadowHeader = readPrefix(shadow, WalHeader.SIZE);
+				byte[] realHeader = readPrefix(this.options.walPath(), WalHeader.SIZE);
+				consistent = shadowHeader.length == WalHeader.SIZE && Arrays.equals(shadowHeader, realHeader);
+				if (consistent) {
+					// A crash may have left frames of an unfinished copy: keep committed ones only.
+					ShadowWalCopier.truncateToLastCommit(shadow, this.pageSize);
+				}
+			}
+			if (!consistent) {
+				logger.info("{}: cannot determine last WAL position of generation {}, a new generation will start",
+						path(), generation);
+				this.state.clearGeneration();
+				generation = null;
+			}
+		}
+		this.state.deleteOtherGenerations(generation);
+	}
+
+	private static byte[] readPrefix(Path file, int n) throws IOException {
+		try (InputStream in = Files.newInputStream(file)) {
+			return in.readNBytes(n);
+		}
+		catch (NoSuchFileException ex) {
+			return new byte[0];
+		}
+	}
+
+	// ---- checkpoints ------------------------------------------------------------------------------
+
+	private CheckpointMode checkpointNeeded(long walSizeBefore, SyncResult result) throws IOException {
+		long shadowSize = result.position().offset();
+		int truncate = this.options.truncatePageCount();
+		int max = this.options.maxCheckpointPageCount();
+		if (truncate > 0 && walSizeBefore >= frames(truncate)) {
+			return CheckpointMode.TRUNCATE;
+		}
+		if (max > 0 && shadowSize >= frames(max)) {
+			return CheckpointMode.RESTART;
+		}
+		if (shadowSize >= frames(this.options.minCheckpointPageCount())) {
+			return CheckpointMode.PASSIVE;
+		}
+		if (!this.options.checkpointInterval().isZero() && shadowSize > frames(1)) {
+			Instant modified = Files.getLastModifiedTime(path()).toInstant();
+			if (modified.plus(this.options.checkpointInterval()).isBefore(Instant.now())
+					&& walModifiedBefore(Instant.now().minus(this.options.checkpointInterval()))) {
+				return CheckpointMode.PASSIVE;
+			}
+		}
+		return null;
+	}
+
+	private boolean walModifiedBefore(Instant instant) throws IOException {
+		try {
+			return Files.getLastModifiedTime(this.options.walPath()).toInstant().isBefore(instant);
+		}
+		catch (NoSuchFileException ex) {
+			return true;
+		}
+	}
+
+	/**
+	 * The engine's checkpoint. Unlike Litestream it never lets a frame slip between the last copy and
+	 * the WAL restart:
+	 * <ol>
+	 * <li>take the write lock (application writers wait on their busy timeout), copy every remaining
+	 * committed frame, release the read lock and back-fill with a PASSIVE checkpoint, then roll back;</li>
+	 * <li>if everything was back-filled, take the write lock again, copy anything committed in between,
+	 * and commit a write to {@code _litestream_seq}: SQLite restarts the WAL for it;</li>
+	 * <li>take the write lock a third time and, if the header changed, seal the index and start the next
+	 * one from the new header. Nothing else can have written to the old WAL since step 2's copy.</li>
+	 * </ol>
+	 * The write lock is held only for a copy and a back-fill of the frames written since the last sync.
+	 */
+	private boolean checkpointLocked(CheckpointMode mode) throws SQLException, IOException {
+		long started = System.nanoTime();
+		boolean complete;
+		beginImmediate();
+		try {
+			syncShadow();
+			releaseReadLock();
+			try (Statement st = this.readConnection.createStatement();
+					ResultSet rs = st.executeQuery("PRAGMA wal_checkpoint(PASSIVE)")) {
+				rs.next();
+				complete = rs.getInt(1) == 0 && rs.getInt(2) == rs.getInt(3);
+			}
+		}
+		finally {
+			rollback();
+		}
+		boolean restarted = false;
+		try {
+			if (complete) {
+				beginImmediate();
+				byte[] headerBefore;
+				try (Statement st = this.writeConnection.createStatement()) {
+					Pos pos = syncShadow().position();
+					headerBefore = readPrefix(this.state.shadowWal(pos.generation(), pos.index()), WalHeader.SIZE);
+					st.execute("PRAGMA journal_size_limit = " + ((mode == CheckpointMode.TRUNCATE) ? 0 : -1));
+					st.execute("INSERT INTO _litestream_seq (id, seq) VALUES (1, 1) "
+							+ "ON CONFLICT (id) DO UPDATE SET seq = seq + 1");
+					st.execute("COMMIT");
+				}
+				catch (SQLException | IOException | RuntimeException ex) {
+					rollback();
+					throw ex;
+				}
+				beginImmediate();
+				try {
+					byte[] header = readPrefix(this.options.walPath(), WalHeader.SIZE);
+					if (!Arrays.equals(header, headerBefore)) {
+						Pos pos = this.position;
+						long index = startIndex(pos.generation(), pos.index() + 1);
+						new ShadowWalCopier(this.options.walPath(), this.pageSize)
+							.copy(this.state.shadowWal(pos.generation(), index));
+						this.position = new Pos(pos.generation(), index,
+								shadowWalSize(pos.generation(), index));
+						restarted = true;
+					}
+				}
+				finally {
+					rollback();
+				}
+			}
+		}
+		finally {
+			acquireReadLock();
+		}
+		long nanos = System.nanoTime() - started;
+		logger.debug("{}: {} checkpoint {} in {} ms, position {}", path(), mode,
+				restarted ? "restarted the WAL" : "left the WAL in place", nanos / 1_000_000, this.position);
+		this.listener.onCheckpoint(mode, restarted, nanos);
+		return restarted;
+	}
+
+	private long frames(long n) {
+		return WalHeader.SIZE + n * (24L + this.pageSize);
+	}
+
+	// ---- connections and locks --------------------------------------------------------------------
+
+	private Connection connect() throws SQLException {
+		Properties props = new Properties();
+		props.setProperty("busy_timeout", Long.toString(this.options.busyTimeout().toMillis()));
+		Connection c = DriverManager.getConnection("jdbc:sqlite:" + path(), props);
+		try (Statement st = c.createStatement()) {
+			st.execute("PRAGMA busy_timeout = " + this.options.busyTimeout().toMillis());
+			// Our own connections never checkpoint on commit; checkpoints are decided in checkpointLocked.
+			st.execute("PRAGMA wal_autocheckpoint = 0");
+		}
+		return c;
+	}
+
+	private void ensureWalExists() throws SQLException, IOException {
+		if (walSizeRaw() >= WalHeader.SIZE) {
+			return;
+		}
+		try (Statement st = this.writeConnection.createStatement()) {
+			st.execute("INSERT INTO _litestream_seq (id, seq) VALUES (1, 1) "
+					+ "ON CONFLICT (id) DO UPDATE SET seq = seq + 1");
+		}
+	}
+
+	private long walSizeRaw() throws IOException {
+		try {
+			return Files.size(this.options.walPath());
+		}
+		catch (NoSuchFileException ex) {
+			return 0;
+		}
+	}
+
+	private long walSize() throws IOException {
+		return WalFiles.alignedSize(walSizeRaw(), this.pageSize);
+	}
+
+	private void acquireReadLock() throws SQLException {
+		if (this.readLocked) {
+			return;
+		}
+		try (Statement st = this.readConnection.createStatement()) {
+			st.execute("BEGIN");
+			try (ResultSet rs = st.executeQuery("SELECT COUNT(1) FROM _litestream_seq")) {
+				rs.next();
+			}
+		}
+		this.readLocked = true;
+	}
+
+	private void releaseReadLock() throws SQLException {
+		if (!this.readLocked) {
+			return;
+		}
+		try (Statement st = this.readConnection.createStatement()) {
+			st.execute("ROLLBACK");
+		}
+		this.readLocked = false;
+	}
+
+	private void beginImmediate() throws SQLException {
+		try (Statement st = this.writeConnection.createStatement()) {
+			st.execute("BEGIN IMMEDIATE");
+		}
+	}
+
+	private void rollback() throws SQLException {
+		try (Statement st = this.writeConnection.createStatement()) {
+			st.execute("ROLLBACK");
+		}
+		catch (SQLException ex) {
+			if (!String.valueOf(ex.getMessage()).contains("no transaction is active")) {
+				throw ex;
+			}
+		}
+	}
+
+	private static String queryString(Statement st, String sql) throws SQLException {
+		try (ResultSet rs = st.executeQuery(sql)) {
+			return rs.next() ? rs.getString(1) : null;
+		}
+	}
+
+	private void closeQuietly() {
+		for (Connection c : new Connection[] { this.readConnection, this.writeConnection }) {
+			if (c != null) {
+				try {
+					c.close();
+				}
+				catch (SQLException ex) {
+					logger.debug("{}: error closing connection: {}", path(), ex.getMessage());
+				}
+			}
+		}
+		this.readConnection = null;
+		this.writeConnection = null;
+		this.readLocked = false;
+	}
+
+	/** Receives a stream of the main database file for a snapshot at a position. */
+	@FunctionalInterface
+	public interface SnapshotBody<T> {
+
+		T write(Pos position, InputStream databaseFile) throws IOException;
+
+	}
+
+}

@@ -1,0 +1,181 @@
+package io.github.litestreamspring.engine.db;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import io.github.litestreamspring.engine.replica.ReplicaPaths;
+
+/**
+ * The engine's files next to the database, in Litestream v0.3's layout so that an operator can switch
+ * between this engine and the Litestream sidecar on the same database:
+ * <pre>
+ * .&lt;db&gt;-litestream/generation                         current generation ID + "\n"
+ * .&lt;db&gt;-litestream/generations/&lt;gen&gt;/wal/&lt;index&gt;.wal   shadow WAL, one file per WAL index
+ * </pre>
+ * A shadow WAL file is a byte-exact copy of the SQLite {@code -wal} for one WAL "life" (header plus
+ * committed frames), kept after SQLite has checkpointed and restarted the real WAL.
+ */
+public final class LocalState {
+
+	private static final Pattern SHADOW_WAL = Pattern.compile("^([0-9a-f]{8})\\.wal$");
+
+	private final Path metaDir;
+
+	public LocalState(Path metaDir) {
+		this.metaDir = metaDir;
+	}
+
+	/** Litestream's default: {@code <dir>/.<db file name>-litestream}. */
+	public static Path defaultMetaDir(Path database) {
+		Path abs = database.toAbsolutePath();
+		return abs.resolveSibling("." + abs.getFileName() + "-litestream");
+	}
+
+	public Path metaDir() {
+		return this.metaDir;
+	}
+
+	/** The current generation, or {@code null} if none is recorded (missing or malformed file). */
+	public String generation() throws IOException {
+		try {
+			String text = Files.readString(this.metaDir.resolve("generation"), StandardCharsets.UTF_8).trim();
+			return ReplicaPaths.isGenerationName(text) ? text : null;
+		}
+		catch (NoSuchFileException ex) {
+			return null;
+		}
+	}
+
+	/** Records the current generation atomically ({@code generation.tmp} + rename). */
+	public void writeGeneration(String generation) throws IOException {
+		Files.createDirectories(this.metaDir);
+		Path tmp = this.metaDir.resolve("generation.tmp");
+		Files.writeString(tmp, generation + "\n", StandardCharsets.UTF_8);
+		FileSync.fsync(tmp);
+		Files.move(tmp, this.metaDir.resolve("generation"), StandardCopyOption.ATOMIC_MOVE,
+				StandardCopyOption.REPLACE_EXISTING);
+		FileSync.fsyncDirectory(this.metaDir);
+	}
+
+	public void clearGeneration() throws IOException {
+		Files.deleteIfExists(this.metaDir.resolve("generation"));
+	}
+
+	public Path shadowWalDir(String generation) {
+		return this.metaDir.resolve("generations").resolve(generation).resolve("wal");
+	}
+
+	public Path shadowWal(String generation, long index) {
+		return shadowWalDir(generation).resolve(ReplicaPaths.formatIndex(index) + ".wal");
+	}
+
+	/** Indexes of the shadow WAL files of a generation, ascending. */
+	public List<Long> shadowWalIndexes(String generation) throws IOException {
+		Path dir = shadowWalDir(generation);
+		List<Long> indexes = new ArrayList<>();
+		if (!Files.isDirectory(dir)) {
+			return indexes;
+		}
+		try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+			for (Path file : files) {
+				Matcher m = SHADOW_WAL.matcher(file.getFileName().toString());
+				if (m.matches()) {
+					indexes.add(Long.parseLong(m.group(1), 16));
+				}
+			}
+		}
+		indexes.sort(null);
+		return indexes;
+	}
+
+	/** Highest shadow WAL index of a generation, or -1 if it has none. */
+	public long maxShadowWalIndex(String generation) throws IOException {
+		List<Long> indexes = shadowWalIndexes(generation);
+		return indexes.isEmpty() ? -1 : indexes.get(indexes.size() - 1);
+	}
+
+	/** Deletes shadow WAL files of a generation with an index below {@code index}. */
+	public void deleteShadowWalsBelow(String generation, long index) throws IOException {
+		for (long i : shadowWalIndexes(generation)) {
+			if (i < index) {
+				Files.deleteIfExists(shadowWal(generation, i));
+			}
+		}
+	}
+
+	/** Deletes every local generation except {@code keep} (which may be {@code null}). */
+	public void deleteOtherGenerations(String keep) throws IOException {
+		Path dir = this.metaDir.resolve("generations");
+		if (!Files.isDirectory(dir)) {
+			return;
+		}
+		try (DirectoryStream<Path> gens = Files.newDirectoryStream(dir)) {
+			for (Path gen : gens) {
+				if (!gen.getFileName().toString().equals(keep)) {
+					deleteTree(gen);
+				}
+			}
+		}
+	}
+
+	/** Removes leftovers of interrupted writes ({@code *.tmp}), as Litestream does at start-up. */
+	public void deleteTempFiles() throws IOException {
+		if (!Files.isDirectory(this.metaDir)) {
+			return;
+		}
+		try (Stream<Path> files = Files.walk(this.metaDir)) {
+			for (Path file : (Iterable<Path>) files::iterator) {
+				if (file.getFileName().toString().endsWith(".tmp") && Files.isRegularFile(file)) {
+					Files.deleteIfExists(file);
+				}
+			}
+		}
+	}
+
+	/** Total bytes of shadow WAL files in a generation. */
+	public long shadowWalBytes(String generation) throws IOException {
+		long total = 0;
+		for (long i : shadowWalIndexes(generation)) {
+			try {
+				total += Files.size(shadowWal(generation, i));
+			}
+			catch (NoSuchFileException ex) {
+				// pruned concurrently
+			}
+		}
+		return total;
+	}
+
+	static void deleteTree(Path root) throws IOException {
+		if (!Files.exists(root)) {
+			return;
+		}
+		Files.walkFileTree(root, new SimpleFileVisitor<>() {
+			@Override
+			public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+				Files.deleteIfExists(file);
+				return FileVisitResult.CONTINUE;
+			}
+
+			@Override
+			public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
+				Files.deleteIfExists(dir);
+				return FileVisitResult.CONTINUE;
+			}
+		});
+	}
+
+}
