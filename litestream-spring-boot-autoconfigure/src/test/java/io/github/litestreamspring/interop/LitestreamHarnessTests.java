@@ -70,6 +70,7 @@ class LitestreamHarnessTests {
 			written = names(app);
 		}
 		assertThat(written).hasSize(50);
+		assertThat(log).contains("initialized db", "signal received, litestream shutting down");
 
 		List<String> objects = relativeFiles(replicaDir);
 		assertThat(objects).as(log).allMatch((name) -> SNAPSHOT.matcher(name).matches()
