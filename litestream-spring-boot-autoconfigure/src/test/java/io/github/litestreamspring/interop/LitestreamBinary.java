@@ -3,8 +3,6 @@ package io.github.litestreamspring.interop;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.DirectoryNotEmptyException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -158,14 +156,15 @@ public final class LitestreamBinary {
 		try {
 			Files.move(stagedDir, installDir, StandardCopyOption.ATOMIC_MOVE);
 		}
-		catch (FileAlreadyExistsException | DirectoryNotEmptyException ex) {
-			// Another JVM won the race; its binary is verified by the caller.
+		catch (AtomicMoveNotSupportedException ex) {
+			throw new IOException("File system of " + installDir + " cannot rename atomically", ex);
+		}
+		catch (IOException ex) {
+			// Another JVM won the race. rename(2) reports that as ENOTEMPTY, which Java surfaces
+			// as a plain FileSystemException, so check the outcome instead of the exception type.
 			if (!Files.isExecutable(installDir.resolve("litestream"))) {
 				throw ex;
 			}
-		}
-		catch (AtomicMoveNotSupportedException ex) {
-			throw new IOException("File system of " + installDir + " cannot rename atomically", ex);
 		}
 	}
 
