@@ -1,0 +1,29 @@
+package io.github.litestreamspring.engine;
+
+import io.github.litestreamspring.engine.db.DatabaseListener;
+import io.github.litestreamspring.engine.replica.SnapshotInfo;
+import io.github.litestreamspring.engine.replica.WalSegmentInfo;
+
+/**
+ * Observes replication of one database: the local side ({@link DatabaseListener}) and every replica.
+ * Metrics adapters implement it; methods are called on the database's replication thread and must
+ * return quickly.
+ */
+public interface ReplicationListener extends DatabaseListener {
+
+	ReplicationListener NONE = new ReplicationListener() {
+	};
+
+	default void onWalSegment(Replica replica, WalSegmentInfo segment, long uncompressedBytes, long nanos) {
+	}
+
+	default void onSnapshot(Replica replica, SnapshotInfo snapshot, long uncompressedBytes, long nanos) {
+	}
+
+	default void onReplicaSync(Replica replica, long uncompressedBytes, long nanos) {
+	}
+
+	default void onReplicaError(Replica replica, Exception error) {
+	}
+
+}
