@@ -18,6 +18,7 @@ import io.github.litestreamspring.engine.lz4.Lz4CompressingInputStream;
 import io.github.litestreamspring.engine.lz4.Lz4Frames;
 import io.github.litestreamspring.engine.replica.Pos;
 import io.github.litestreamspring.engine.replica.ReplicaClient;
+import io.github.litestreamspring.engine.replica.ReplicaPaths;
 import io.github.litestreamspring.engine.replica.SnapshotInfo;
 import io.github.litestreamspring.engine.replica.WalSegmentInfo;
 import io.github.litestreamspring.engine.wal.WalFrameHeader;
@@ -88,25 +89,59 @@ public final class Replica {
 		if (!local.generation().equals(this.position.generation())) {
 			if (this.client.snapshots(local.generation()).isEmpty()) {
 				snapshot(db);
+				return 0;
 			}
 			this.position = calcPosition(local.generation());
-			logger.info("{}: replica '{}' ({}) at position {}", db.path(), name(), this.client.describe(),
-					this.position);
+			logger.info("{}: replica '{}' ({}) of generation {} is at {}", db.path(), name(), this.client.describe(),
+					local.generation(), this.position);
 		}
+		try {
+			return ship(db);
+		}
+		catch (MissingShadowWalException ex) {
+			// The local shadow WAL no longer has the index the replica needs next: continue from a snapshot.
+			logger.warn("{}: replica '{}' needs {} which is no longer on local disk; taking a snapshot", db.path(),
+					name(), ex.position);
+			snapshot(db);
+			return 0;
+		}
+	}
+
+	/**
+	 * Uploads a snapshot of the database at its current shadow index. Every WAL frame the snapshot can
+	 * contain is shipped first, so a point-in-time restore that picks this snapshot never needs a WAL
+	 * segment uploaded after it.
+	 */
+	public SnapshotInfo snapshot(Database db) throws IOException {
+		return db.withSnapshot((pos, file) -> {
+			Pos current = this.position;
+			if (current.isNone() || !current.generation().equals(pos.generation()) || current.compareTo(pos) > 0
+					|| db.shadowWalSize(current.generation(), current.index()) < 0) {
+				this.position = new Pos(pos.generation(), pos.index(), 0);
+			}
+			ship(db);
+			long started = System.nanoTime();
+			try (Lz4CompressingInputStream compressed = new Lz4CompressingInputStream(file)) {
+				SnapshotInfo written = this.client.writeSnapshot(pos.generation(), pos.index(), compressed);
+				long nanos = System.nanoTime() - started;
+				logger.info("{}: snapshot written to replica '{}': generation {} index {}, {} MB in {} ms ({} MB/s)",
+						db.path(), name(), pos.generation(), ReplicaPaths.formatIndex(pos.index()),
+						mb(compressed.uncompressedBytes()), nanos / 1_000_000,
+						mbPerSecond(compressed.uncompressedBytes(), nanos));
+				this.listener.onSnapshot(this, written, compressed.uncompressedBytes(), nanos);
+				return written;
+			}
+		});
+	}
+
+	/** Ships shadow WAL from the replica position to the local end, index after index. */
+	private long ship(Database db) throws IOException {
 		long shipped = 0;
 		while (true) {
 			Pos pos = this.position;
 			long size = db.shadowWalSize(pos.generation(), pos.index());
 			if (size < 0) {
-				if (db.shadowWalSize(pos.generation(), pos.index() + 1) >= 0 || pos.index() > local.index()) {
-					throw new IOException("shadow WAL index " + pos + " is missing locally");
-				}
-				// The local shadow WAL no longer has this index: continue from a fresh snapshot.
-				logger.warn("{}: replica '{}' is behind the local shadow WAL ({}), taking a snapshot", db.path(),
-						name(), pos);
-				snapshot(db);
-				this.position = calcPosition(pos.generation());
-				continue;
+				throw new MissingShadowWalException(pos);
 			}
 			if (pos.offset() < size) {
 				shipped += uploadSegment(db, pos, size);
@@ -123,23 +158,6 @@ public final class Replica {
 			}
 			return shipped;
 		}
-	}
-
-	/** Uploads a snapshot of the database at its current shadow index. */
-	public SnapshotInfo snapshot(Database db) throws IOException {
-		long started = System.nanoTime();
-		SnapshotInfo info = db.withSnapshot((pos, file) -> {
-			try (Lz4CompressingInputStream compressed = new Lz4CompressingInputStream(file)) {
-				SnapshotInfo written = this.client.writeSnapshot(pos.generation(), pos.index(), compressed);
-				long nanos = System.nanoTime() - started;
-				logger.info("{}: snapshot written to replica '{}': generation {} index {}, {} MB in {} ms ({} MB/s)",
-						db.path(), name(), pos.generation(), pos.index(), mb(compressed.uncompressedBytes()),
-						nanos / 1_000_000, mbPerSecond(compressed.uncompressedBytes(), nanos));
-				this.listener.onSnapshot(this, written, compressed.uncompressedBytes(), nanos);
-				return written;
-			}
-		});
-		return info;
 	}
 
 	/** Uploads one segment from {@code pos} up to {@code end} (capped); returns the bytes uploaded. */
@@ -220,6 +238,18 @@ public final class Replica {
 
 	static String mbPerSecond(long bytes, long nanos) {
 		return String.format("%.1f", (nanos <= 0) ? 0.0 : bytes / 1048576.0 / (nanos / 1e9));
+	}
+
+	/** The shadow WAL index the replica needs next is gone from local disk (pruned, or never there). */
+	private static final class MissingShadowWalException extends IOException {
+
+		private final Pos position;
+
+		MissingShadowWalException(Pos position) {
+			super("shadow WAL index " + position + " is missing locally");
+			this.position = position;
+		}
+
 	}
 
 	@Override

@@ -184,7 +184,8 @@ public final class Database implements Closeable {
 	/**
 	 * Streams the main database file for a snapshot at the current shadow index. A PASSIVE checkpoint
 	 * first moves what it can into the file; the read lock held throughout keeps anyone from restarting
-	 * the WAL, so snapshot(N) + every frame of index N from its start reproduces the database.
+	 * the WAL, so snapshot(N) + every frame of index N from its start reproduces the database. The file
+	 * holds no frame beyond the position passed to {@code body}.
 	 * <p>
 	 * The database lock is held until {@code body} returns: no sync or checkpoint runs meanwhile.
 	 */
@@ -192,14 +193,15 @@ public final class Database implements Closeable {
 		this.lock.lock();
 		try {
 			ensureWalExists();
-			syncShadow();
+			// Refresh the read mark to the WAL's end, then copy: the shadow WAL now holds every frame
+			// the back-fill below can put into the database file.
+			releaseReadLock();
+			acquireReadLock();
+			Pos pos = syncShadow().position();
 			try (Statement st = this.writeConnection.createStatement()) {
-				// The read lock stays held: this back-fills only frames of the current index, which a
-				// restore replays from the index's start anyway, and nobody can restart the WAL meanwhile.
+				// Back-fills only up to our read mark, and nobody can restart the WAL meanwhile.
 				st.execute("PRAGMA wal_checkpoint(PASSIVE)");
 			}
-			SyncResult after = syncShadow();
-			Pos pos = after.position();
 			try (InputStream in = Files.newInputStream(path())) {
 				return body.write(pos, in);
 			}

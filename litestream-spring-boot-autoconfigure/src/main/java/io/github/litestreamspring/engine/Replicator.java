@@ -1,0 +1,369 @@
+package io.github.litestreamspring.engine;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.github.litestreamspring.engine.db.Database;
+import io.github.litestreamspring.engine.db.DatabaseOptions;
+import io.github.litestreamspring.engine.db.SyncResult;
+import io.github.litestreamspring.engine.replica.Pos;
+import io.github.litestreamspring.engine.replica.SnapshotInfo;
+
+/**
+ * Replicates one SQLite database to its replicas: the engine's public face for the Spring layer and
+ * for programs that embed it.
+ * <p>
+ * One named daemon thread per database runs every step (shadow WAL sync, checkpoints, uploads,
+ * snapshots), so they never race each other. It wakes every {@code monitorInterval}, when
+ * {@link #notifyChange()} signals a commit, and for {@link #syncNow()} / {@link #snapshotNow()}.
+ * Errors are logged and recorded in {@link #status()}; the loop carries on and the next pass starts
+ * over from what the replica really holds. {@link #stop()} runs a final sync so that a clean stop
+ * loses nothing.
+ */
+public final class Replicator implements AutoCloseable {
+
+	private static final Logger logger = LoggerFactory.getLogger(Replicator.class);
+
+	private static final Runnable WAKE_UP = () -> {
+	};
+
+	private final Database database;
+
+	private final List<Replica> replicas;
+
+	private final LinkedBlockingQueue<Runnable> tasks = new LinkedBlockingQueue<>();
+
+	private final Map<Replica, ReplicaState> replicaStates = new HashMap<>();
+
+	private volatile ReplicationListener listener = ReplicationListener.NONE;
+
+	private volatile Thread thread;
+
+	private volatile boolean running;
+
+	private volatile Instant lastSyncAt;
+
+	private volatile String lastError;
+
+	public Replicator(DatabaseOptions options, List<Replica> replicas) {
+		this.database = new Database(options);
+		this.replicas = List.copyOf(replicas);
+		for (Replica replica : this.replicas) {
+			this.replicaStates.put(replica, new ReplicaState());
+		}
+	}
+
+	public Path databasePath() {
+		return this.database.path();
+	}
+
+	public Database database() {
+		return this.database;
+	}
+
+	public List<Replica> replicas() {
+		return this.replicas;
+	}
+
+	public void setListener(ReplicationListener listener) {
+		this.listener = (listener != null) ? listener : ReplicationListener.NONE;
+		this.database.setListener(this.listener);
+		for (Replica replica : this.replicas) {
+			replica.setListener(this.listener);
+		}
+	}
+
+	/** Opens the database for replication and starts the replication thread. */
+	public synchronized void start() {
+		if (this.running) {
+			return;
+		}
+		this.database.open();
+		this.running = true;
+		Thread t = new Thread(this::run, "litestream-" + this.database.path().getFileName());
+		t.setDaemon(true);
+		this.thread = t;
+		t.start();
+		logger.info("{}: replication started to {}", this.database.path(),
+				this.replicas.stream().map(r -> r.name() + "=" + r.client().describe()).toList());
+	}
+
+	/**
+	 * Stops the thread after a final sync of the database and every replica, then closes the engine's
+	 * connections. Waits at most {@code timeout} for the final sync.
+	 */
+	public synchronized void stop(Duration timeout) {
+		if (!this.running) {
+			return;
+		}
+		CompletableFuture<Void> done = submit(() -> {
+			syncAll(true);
+			return null;
+		});
+		try {
+			done.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+		}
+		catch (ExecutionException ex) {
+			logger.error("{}: final sync failed, the replica may miss the last transactions: {}",
+					this.database.path(), ex.getCause().getMessage());
+		}
+		catch (TimeoutException ex) {
+			logger.error("{}: final sync did not finish within {}", this.database.path(), timeout);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+		this.running = false;
+		this.tasks.offer(WAKE_UP);
+		try {
+			this.thread.join(timeout.toMillis());
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+		this.database.close();
+		logger.info("{}: replication stopped at {}", this.database.path(), this.database.position());
+	}
+
+	public void stop() {
+		stop(Duration.ofSeconds(30));
+	}
+
+	@Override
+	public void close() {
+		stop();
+	}
+
+	public boolean isRunning() {
+		return this.running;
+	}
+
+	/** Signals that the database may have changed; wakes the replication thread. Cheap, never blocks. */
+	public void notifyChange() {
+		if (this.tasks.isEmpty()) {
+			this.tasks.offer(WAKE_UP);
+		}
+	}
+
+	/** Syncs the database and ships to every replica now; returns the local position afterwards. */
+	public Pos syncNow() {
+		return await(submit(() -> {
+			syncAll(true);
+			return this.database.position();
+		}));
+	}
+
+	/** Takes a snapshot to every replica now; returns what was written. */
+	public List<SnapshotInfo> snapshotNow() {
+		return await(submit(() -> {
+			syncAll(true);
+			List<SnapshotInfo> written = new ArrayList<>();
+			for (Replica replica : this.replicas) {
+				written.add(replica.snapshot(this.database));
+			}
+			return written;
+		}));
+	}
+
+	/** Runs {@code work} on the replication thread and waits for it (e.g. a consistent read of state). */
+	public <T> T callOnReplicationThread(Supplier<T> work) {
+		return await(submit(work::get));
+	}
+
+	public ReplicationStatus status() {
+		Pos local = this.database.position();
+		List<ReplicationStatus.Replica> replicaStatus = new ArrayList<>();
+		Instant now = Instant.now();
+		for (Replica replica : this.replicas) {
+			ReplicaState s = this.replicaStates.get(replica);
+			Duration lag = (s.behindSince != null) ? Duration.between(s.behindSince, now) : Duration.ZERO;
+			replicaStatus.add(new ReplicationStatus.Replica(replica.name(), replica.client().type(),
+					replica.client().describe(), replica.position(), s.lastSyncAt, s.lastError, s.lastErrorAt, lag));
+		}
+		return new ReplicationStatus(this.database.path(), this.running, local, this.lastSyncAt, this.lastError,
+				List.copyOf(replicaStatus));
+	}
+
+	// ---- the replication thread -------------------------------------------------------------------
+
+	private void run() {
+		long interval = this.database.options().monitorInterval().toMillis();
+		while (this.running) {
+			try {
+				Runnable task = this.tasks.poll(interval, TimeUnit.MILLISECONDS);
+				if (!this.running) {
+					break;
+				}
+				if (task != null && task != WAKE_UP) {
+					task.run();
+					continue;
+				}
+				syncAll(false);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				break;
+			}
+			catch (RuntimeException ex) {
+				logger.error("{}: unexpected error in replication loop", this.database.path(), ex);
+			}
+		}
+		// Run what was submitted after the loop ended (e.g. the final sync of stop()).
+		Runnable task;
+		while ((task = this.tasks.poll()) != null) {
+			task.run();
+		}
+	}
+
+	/** One pass: shadow WAL sync, then every replica that is due (or all, when forced). */
+	private void syncAll(boolean force) throws LitestreamException {
+		SyncResult result;
+		try {
+			result = this.database.sync();
+			this.lastSyncAt = Instant.now();
+			this.lastError = null;
+		}
+		catch (LitestreamException ex) {
+			this.lastError = ex.getMessage();
+			logger.error("{}: {}", this.database.path(), ex.getMessage());
+			if (force) {
+				throw ex;
+			}
+			return;
+		}
+		if (result.newGeneration()) {
+			for (Replica replica : this.replicas) {
+				replica.resetPosition();
+			}
+		}
+		Pos local = result.position();
+		Instant now = Instant.now();
+		LitestreamException failure = null;
+		long lowestIndex = Long.MAX_VALUE;
+		for (Replica replica : this.replicas) {
+			ReplicaState s = this.replicaStates.get(replica);
+			boolean behind = !local.equals(replica.position());
+			if (behind && s.behindSince == null) {
+				s.behindSince = now;
+			}
+			boolean due = s.lastAttemptAt == null
+					|| !now.isBefore(s.lastAttemptAt.plus(replica.options().syncInterval()));
+			if (behind && (force || due)) {
+				failure = syncReplica(replica, s, local, failure);
+			}
+			Pos pos = replica.position();
+			lowestIndex = Math.min(lowestIndex,
+					(pos.isNone() || !pos.generation().equals(local.generation())) ? 0 : pos.index());
+		}
+		this.database.pruneShadowWal(lowestIndex);
+		if (failure != null && force) {
+			throw failure;
+		}
+	}
+
+	private LitestreamException syncReplica(Replica replica, ReplicaState s, Pos local,
+			LitestreamException failure) {
+		long started = System.nanoTime();
+		s.lastAttemptAt = Instant.now();
+		try {
+			long bytes = replica.sync(this.database);
+			s.lastSyncAt = Instant.now();
+			if (s.lastError != null) {
+				logger.info("{}: replica '{}' recovered at {}", this.database.path(), replica.name(),
+						replica.position());
+			}
+			s.lastError = null;
+			s.lastErrorAt = null;
+			if (replica.position().equals(this.database.position())) {
+				s.behindSince = null;
+			}
+			this.listener.onReplicaSync(replica, bytes, System.nanoTime() - started);
+			return failure;
+		}
+		catch (IOException | RuntimeException ex) {
+			replica.resetPosition();
+			String message = "cannot sync replica '" + replica.name() + "' (" + replica.client().describe() + ") at "
+					+ local + ": " + ex.getMessage();
+			if (s.lastError == null || !s.lastError.equals(message)) {
+				logger.error("{}: {}", this.database.path(), message);
+			}
+			s.lastError = message;
+			s.lastErrorAt = Instant.now();
+			this.listener.onReplicaError(replica, ex);
+			return (failure != null) ? failure : new LitestreamException(message, ex);
+		}
+	}
+
+	private <T> CompletableFuture<T> submit(Callable<T> work) {
+		CompletableFuture<T> future = new CompletableFuture<>();
+		if (!this.running) {
+			future.completeExceptionally(new LitestreamException("replication of " + this.database.path()
+					+ " is not running"));
+			return future;
+		}
+		this.tasks.offer(() -> {
+			try {
+				future.complete(work.call());
+			}
+			catch (Exception ex) {
+				future.completeExceptionally(ex);
+			}
+		});
+		return future;
+	}
+
+	private <T> T await(CompletableFuture<T> future) {
+		try {
+			return future.get();
+		}
+		catch (ExecutionException ex) {
+			Throwable cause = ex.getCause();
+			if (cause instanceof LitestreamException le) {
+				throw le;
+			}
+			throw new LitestreamException(cause.getMessage(), cause);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new LitestreamException("interrupted while waiting for replication of " + this.database.path(), ex);
+		}
+	}
+
+	@FunctionalInterface
+	private interface Callable<T> {
+
+		T call() throws Exception;
+
+	}
+
+	/** Per-replica bookkeeping of the replication thread. */
+	private static final class ReplicaState {
+
+		volatile Instant lastAttemptAt;
+
+		volatile Instant lastSyncAt;
+
+		volatile String lastError;
+
+		volatile Instant lastErrorAt;
+
+		volatile Instant behindSince;
+
+	}
+
+}

@@ -1,0 +1,262 @@
+package io.github.litestreamspring.engine.restore;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.github.litestreamspring.engine.LitestreamException;
+import io.github.litestreamspring.engine.db.FileSync;
+import io.github.litestreamspring.engine.replica.ReplicaClient;
+import io.github.litestreamspring.engine.replica.ReplicaPaths;
+import io.github.litestreamspring.engine.replica.WalSegmentInfo;
+
+/**
+ * Restores a database from a replica (Litestream's {@code restore}).
+ * <ol>
+ * <li>Plan: generation, snapshot and WAL segments ({@link RestorePlanner}).</li>
+ * <li>Decompress the snapshot into {@code <out>.tmp}.</li>
+ * <li>Download WAL indexes in parallel, each into its own file, checking that its segments are
+ * contiguous; apply them strictly in index order, each after {@link WalIndexCheck} proved every frame
+ * valid, by letting SQLite itself check­point it ({@code wal_checkpoint(TRUNCATE)}).</li>
+ * <li>Run {@code PRAGMA integrity_check}, then rename {@code <out>.tmp} to {@code <out>}.</li>
+ * </ol>
+ * A failure at any step removes the temporary files and leaves no output behind.
+ */
+public final class Restorer {
+
+	private static final Logger logger = LoggerFactory.getLogger(Restorer.class);
+
+	private final ReplicaClient client;
+
+	public Restorer(ReplicaClient client) {
+		this.client = client;
+	}
+
+	/** What {@link #restore} would read, or empty if the replica has no matching backup. */
+	public Optional<RestorePlan> plan(RestoreOptions options) {
+		try {
+			return new RestorePlanner(this.client).plan(options);
+		}
+		catch (IOException ex) {
+			throw new LitestreamException("cannot list " + this.client.describe() + ": " + ex.getMessage(), ex);
+		}
+	}
+
+	public RestoreResult restore(RestoreOptions options) {
+		long started = System.nanoTime();
+		Path output = options.outputPath().toAbsolutePath();
+		if (Files.exists(output)) {
+			if (options.ifDbNotExists()) {
+				logger.info("{}: database exists, skipping restore", output);
+				return new RestoreResult(RestoreResult.Outcome.DATABASE_EXISTS, output, null, 0, elapsed(started));
+			}
+			if (!options.overwrite()) {
+				throw new LitestreamException("cannot restore to " + output
+						+ ": the file already exists (remove it, restore to another path, or allow overwriting)");
+			}
+		}
+		Optional<RestorePlan> planned = plan(options);
+		if (planned.isEmpty()) {
+			String what = "no matching backups found in " + this.client.describe() + describeTarget(options);
+			if (options.ifReplicaExists()) {
+				logger.info("{}: {}, nothing restored", output, what);
+				return new RestoreResult(RestoreResult.Outcome.NO_BACKUP, output, null, 0, elapsed(started));
+			}
+			throw new LitestreamException(what);
+		}
+		RestorePlan plan = planned.get();
+		logger.info("{}: restoring generation {} from {}: snapshot {} and WAL indexes {} to {} ({} segments, {} MB)",
+				output, plan.generation(), this.client.describe(), ReplicaPaths.formatIndex(plan.snapshot().index()),
+				ReplicaPaths.formatIndex(plan.snapshot().index()), ReplicaPaths.formatIndex(plan.lastIndex()),
+				plan.segments().size(), String.format("%.1f", plan.bytes() / 1048576.0));
+		Path tmp = output.resolveSibling(output.getFileName() + ".tmp");
+		RestoreProgress progress = new RestoreProgress(output, plan.bytes());
+		try {
+			deleteTemporaryFiles(tmp);
+			Files.createDirectories(output.getParent());
+			restoreSnapshot(plan, tmp, progress);
+			applyWal(plan, tmp, options.parallelism(), progress);
+			checkIntegrity(tmp);
+			Files.move(tmp, output, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+			FileSync.fsyncDirectory(output.getParent());
+		}
+		catch (IOException | SQLException | RuntimeException ex) {
+			deleteQuietly(tmp);
+			String message = (ex instanceof LitestreamException) ? ex.getMessage()
+					: ex.getClass().getSimpleName() + ": " + ex.getMessage();
+			throw new LitestreamException("cannot restore " + this.client.describe() + " to " + output + ": " + message,
+					ex);
+		}
+		finally {
+			deleteQuietly(tmp.resolveSibling(tmp.getFileName() + "-wal"));
+			deleteQuietly(tmp.resolveSibling(tmp.getFileName() + "-shm"));
+		}
+		Duration duration = elapsed(started);
+		logger.info("{}: restored generation {} up to WAL index {} in {} ms ({} MB/s)", output, plan.generation(),
+				ReplicaPaths.formatIndex(plan.lastIndex()), duration.toMillis(),
+				progress.mbPerSecond(duration.toNanos()));
+		return new RestoreResult(RestoreResult.Outcome.RESTORED, output, plan, progress.downloaded(), duration);
+	}
+
+	private void restoreSnapshot(RestorePlan plan, Path tmp, RestoreProgress progress) throws IOException {
+		String name = "snapshot " + ReplicaPaths.snapshotPath("", plan.generation(), plan.snapshot().index());
+		try (InputStream in = Lz4Decoding.open(this.client.openSnapshot(plan.generation(), plan.snapshot().index()),
+				progress, name); OutputStream out = Files.newOutputStream(tmp)) {
+			byte[] header = in.readNBytes(16);
+			if (header.length < 16 || !new String(header, 0, 15, java.nio.charset.StandardCharsets.US_ASCII)
+				.equals("SQLite format 3")) {
+				throw new LitestreamException(name + " in " + this.client.describe() + " is not a SQLite database");
+			}
+			out.write(header);
+			in.transferTo(out);
+		}
+		catch (IOException ex) {
+			throw new IOException(name + ": " + ex.getMessage(), ex);
+		}
+		FileSync.fsync(tmp);
+	}
+
+	/**
+	 * Downloads indexes with up to {@code parallelism} in flight (bounded, so disk use stays bounded too)
+	 * and applies them in order as each becomes ready.
+	 */
+	private void applyWal(RestorePlan plan, Path tmp, int parallelism, RestoreProgress progress)
+			throws IOException, SQLException {
+		Map<Long, List<WalSegmentInfo>> byIndex = plan.segmentsByIndex();
+		if (byIndex.isEmpty()) {
+			return;
+		}
+		AtomicInteger threads = new AtomicInteger();
+		ExecutorService pool = Executors.newFixedThreadPool(parallelism, r -> {
+			Thread t = new Thread(r, "litestream-restore-" + threads.incrementAndGet());
+			t.setDaemon(true);
+			return t;
+		});
+		Deque<Future<Path>> inFlight = new ArrayDeque<>();
+		var pending = byIndex.entrySet().iterator();
+		try {
+			while (pending.hasNext() || !inFlight.isEmpty()) {
+				while (pending.hasNext() && inFlight.size() < parallelism * 2) {
+					var entry = pending.next();
+					inFlight.add(pool.submit(() -> new WalIndexDownload(this.client, plan.generation(), entry.getKey(),
+							entry.getValue(), tmp, progress).download()));
+				}
+				Path wal = await(inFlight.removeFirst());
+				applyIndex(tmp, wal);
+			}
+		}
+		finally {
+			pool.shutdownNow();
+			for (Future<Path> f : inFlight) {
+				f.cancel(true);
+			}
+		}
+	}
+
+	private static Path await(Future<Path> future) throws IOException {
+		try {
+			return future.get();
+		}
+		catch (ExecutionException ex) {
+			Throwable cause = ex.getCause();
+			if (cause instanceof IOException io) {
+				throw io;
+			}
+			if (cause instanceof RuntimeException re) {
+				throw re;
+			}
+			throw new IOException(cause);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IOException("restore interrupted", ex);
+		}
+	}
+
+	/** Lets SQLite apply one index's WAL to the database under construction. */
+	private static void applyIndex(Path tmp, Path wal) throws IOException, SQLException {
+		Path target = tmp.resolveSibling(tmp.getFileName() + "-wal");
+		Files.move(wal, target, StandardCopyOption.REPLACE_EXISTING);
+		try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + tmp);
+				Statement st = c.createStatement();
+				ResultSet rs = st.executeQuery("PRAGMA wal_checkpoint(TRUNCATE)")) {
+			rs.next();
+			if (rs.getInt(1) != 0) {
+				throw new IOException("truncation checkpoint failed while applying " + wal.getFileName());
+			}
+		}
+	}
+
+	private static void checkIntegrity(Path tmp) throws SQLException {
+		try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + tmp);
+				Statement st = c.createStatement();
+				ResultSet rs = st.executeQuery("PRAGMA integrity_check")) {
+			StringBuilder problems = new StringBuilder();
+			while (rs.next()) {
+				String row = rs.getString(1);
+				if (!"ok".equals(row) && problems.length() < 2000) {
+					problems.append(problems.length() > 0 ? "; " : "").append(row);
+				}
+			}
+			if (problems.length() > 0) {
+				throw new LitestreamException("restored database fails PRAGMA integrity_check: " + problems);
+			}
+		}
+	}
+
+	private static void deleteTemporaryFiles(Path tmp) throws IOException {
+		for (String suffix : new String[] { "", "-wal", "-shm" }) {
+			Files.deleteIfExists(tmp.resolveSibling(tmp.getFileName() + suffix));
+		}
+	}
+
+	private static void deleteQuietly(Path file) {
+		try {
+			Files.deleteIfExists(file);
+		}
+		catch (IOException ex) {
+			logger.debug("cannot delete {}: {}", file, ex.getMessage());
+		}
+	}
+
+	private static String describeTarget(RestoreOptions options) {
+		StringBuilder sb = new StringBuilder();
+		if (options.generation() != null) {
+			sb.append(" generation=").append(options.generation());
+		}
+		if (options.index() >= 0) {
+			sb.append(" index=").append(ReplicaPaths.formatIndex(options.index()));
+		}
+		if (options.timestamp() != null) {
+			sb.append(" timestamp=").append(options.timestamp());
+		}
+		return (sb.length() > 0) ? " (" + sb.toString().trim() + ")" : "";
+	}
+
+	private static Duration elapsed(long startedNanos) {
+		return Duration.ofNanos(System.nanoTime() - startedNanos);
+	}
+
+}
