@@ -1,0 +1,335 @@
+package io.github.litestreamspring.engine.replica.file;
+
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+
+import io.github.litestreamspring.engine.replica.Pos;
+import io.github.litestreamspring.engine.replica.ReplicaClient;
+import io.github.litestreamspring.engine.replica.ReplicaPaths;
+import io.github.litestreamspring.engine.replica.SnapshotInfo;
+import io.github.litestreamspring.engine.replica.WalSegmentInfo;
+
+/**
+ * A replica in a local directory ({@code file:///path}), laid out exactly like Litestream v0.3's file
+ * replica.
+ * <p>
+ * Writes go to {@code <name>.tmp} next to the target, are fsynced, renamed atomically over the target
+ * and the directory is fsynced, so a crash leaves either the old object, the new one, or a stray
+ * {@code .tmp} that listings ignore. Like Litestream, new directories take the mode of the database's
+ * directory and new files the mode of the database file, when a database file is given.
+ */
+public final class FileReplicaClient implements ReplicaClient {
+
+	private final Path root;
+
+	private final Set<PosixFilePermission> dirPermissions;
+
+	private final Set<PosixFilePermission> filePermissions;
+
+	/** A replica rooted at {@code root}, using the process's default permissions. */
+	public FileReplicaClient(Path root) {
+		this(root, null);
+	}
+
+	/**
+	 * A replica rooted at {@code root}.
+	 * @param permissionsFrom the database file whose POSIX permissions new files copy (and whose
+	 * directory's permissions new directories copy); {@code null} or a non-POSIX file system keeps the
+	 * defaults
+	 */
+	public FileReplicaClient(Path root, Path permissionsFrom) {
+		this.root = root.toAbsolutePath().normalize();
+		this.filePermissions = posixPermissions(permissionsFrom);
+		this.dirPermissions = (permissionsFrom != null)
+				? posixPermissions(permissionsFrom.toAbsolutePath().getParent()) : null;
+	}
+
+	@Override
+	public String type() {
+		return "file";
+	}
+
+	@Override
+	public String describe() {
+		return "file://" + this.root;
+	}
+
+	/** The replica's root directory. */
+	public Path root() {
+		return this.root;
+	}
+
+	@Override
+	public List<String> generations() throws IOException {
+		List<String> result = new ArrayList<>();
+		for (Path p : list(path(ReplicaPaths.generationsPath("")))) {
+			String name = p.getFileName().toString();
+			if (ReplicaPaths.isGenerationName(name) && Files.isDirectory(p)) {
+				result.add(name);
+			}
+		}
+		result.sort(Comparator.naturalOrder());
+		return result;
+	}
+
+	@Override
+	public List<SnapshotInfo> snapshots(String generation) throws IOException {
+		requireGeneration(generation);
+		List<SnapshotInfo> result = new ArrayList<>();
+		for (Path p : list(path(ReplicaPaths.snapshotsPath("", generation)))) {
+			long index = ReplicaPaths.parseSnapshotName(p.getFileName().toString());
+			BasicFileAttributes attrs = (index < 0) ? null : attributes(p);
+			if (attrs != null && attrs.isRegularFile()) {
+				result.add(new SnapshotInfo(generation, index, attrs.size(), attrs.lastModifiedTime().toInstant()));
+			}
+		}
+		result.sort(Comparator.comparingLong(SnapshotInfo::index));
+		return result;
+	}
+
+	@Override
+	public List<WalSegmentInfo> walSegments(String generation) throws IOException {
+		requireGeneration(generation);
+		List<WalSegmentInfo> result = new ArrayList<>();
+		for (Path p : list(path(ReplicaPaths.walPath("", generation)))) {
+			long[] parsed = ReplicaPaths.parseWalSegmentName(p.getFileName().toString());
+			BasicFileAttributes attrs = (parsed == null) ? null : attributes(p);
+			if (attrs != null && attrs.isRegularFile()) {
+				result.add(new WalSegmentInfo(generation, parsed[0], parsed[1], attrs.size(),
+						attrs.lastModifiedTime().toInstant()));
+			}
+		}
+		result.sort(Comparator.comparingLong(WalSegmentInfo::index).thenComparingLong(WalSegmentInfo::offset));
+		return result;
+	}
+
+	@Override
+	public SnapshotInfo writeSnapshot(String generation, long index, InputStream data) throws IOException {
+		requireGeneration(generation);
+		Path target = path(ReplicaPaths.snapshotPath("", generation, index));
+		BasicFileAttributes attrs = writeAtomically(target, data);
+		return new SnapshotInfo(generation, index, attrs.size(), attrs.lastModifiedTime().toInstant());
+	}
+
+	@Override
+	public WalSegmentInfo writeWalSegment(Pos pos, InputStream data) throws IOException {
+		requireGeneration(pos.generation());
+		Path target = path(ReplicaPaths.walSegmentPath("", pos.generation(), pos.index(), pos.offset()));
+		BasicFileAttributes attrs = writeAtomically(target, data);
+		return new WalSegmentInfo(pos.generation(), pos.index(), pos.offset(), attrs.size(),
+				attrs.lastModifiedTime().toInstant());
+	}
+
+	@Override
+	public InputStream openSnapshot(String generation, long index) throws IOException {
+		requireGeneration(generation);
+		return open(path(ReplicaPaths.snapshotPath("", generation, index)));
+	}
+
+	@Override
+	public InputStream openWalSegment(Pos pos) throws IOException {
+		requireGeneration(pos.generation());
+		return open(path(ReplicaPaths.walSegmentPath("", pos.generation(), pos.index(), pos.offset())));
+	}
+
+	@Override
+	public void deleteSnapshots(List<SnapshotInfo> snapshots) throws IOException {
+		for (SnapshotInfo s : snapshots) {
+			requireGeneration(s.generation());
+			Files.deleteIfExists(path(ReplicaPaths.snapshotPath("", s.generation(), s.index())));
+		}
+	}
+
+	@Override
+	public void deleteWalSegments(List<WalSegmentInfo> segments) throws IOException {
+		for (WalSegmentInfo s : segments) {
+			requireGeneration(s.generation());
+			Files.deleteIfExists(path(ReplicaPaths.walSegmentPath("", s.generation(), s.index(), s.offset())));
+		}
+	}
+
+	@Override
+	public void deleteGeneration(String generation) throws IOException {
+		requireGeneration(generation);
+		Path dir = path(ReplicaPaths.generationPath("", generation));
+		if (!Files.exists(dir)) {
+			return;
+		}
+		Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+
+			@Override
+			public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+				Files.deleteIfExists(file);
+				return FileVisitResult.CONTINUE;
+			}
+
+			@Override
+			public FileVisitResult visitFileFailed(Path file, IOException ex) throws IOException {
+				// A concurrent delete got there first: that is the outcome we want.
+				if (ex instanceof NoSuchFileException) {
+					return FileVisitResult.CONTINUE;
+				}
+				throw ex;
+			}
+
+			@Override
+			public FileVisitResult postVisitDirectory(Path d, IOException ex) throws IOException {
+				if (ex != null && !(ex instanceof NoSuchFileException)) {
+					throw ex;
+				}
+				Files.deleteIfExists(d);
+				return FileVisitResult.CONTINUE;
+			}
+
+		});
+	}
+
+	@Override
+	public String toString() {
+		return describe();
+	}
+
+	private Path path(String relative) {
+		return this.root.resolve(relative);
+	}
+
+	private BasicFileAttributes writeAtomically(Path target, InputStream data) throws IOException {
+		Path dir = target.getParent();
+		createDirectories(dir);
+		Path tmp = dir.resolve(target.getFileName() + ".tmp");
+		try {
+			try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+					StandardOpenOption.TRUNCATE_EXISTING)) {
+				OutputStream out = Channels.newOutputStream(channel);
+				data.transferTo(out);
+				channel.force(true);
+			}
+			applyPermissions(tmp, this.filePermissions);
+			Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+		}
+		catch (IOException | RuntimeException ex) {
+			Files.deleteIfExists(tmp);
+			throw ex;
+		}
+		// The rename is only durable once the directory entry is on disk.
+		fsyncDirectory(dir);
+		return Files.readAttributes(target, BasicFileAttributes.class);
+	}
+
+	private void createDirectories(Path dir) throws IOException {
+		if (Files.isDirectory(dir)) {
+			return;
+		}
+		// Create top-down so that each new level gets the database directory's permissions.
+		List<Path> missing = new ArrayList<>();
+		for (Path p = dir; p != null && !Files.isDirectory(p); p = p.getParent()) {
+			missing.add(0, p);
+		}
+		for (Path p : missing) {
+			try {
+				Files.createDirectory(p);
+				applyPermissions(p, this.dirPermissions);
+			}
+			catch (FileAlreadyExistsException ex) {
+				// Another writer created it concurrently.
+				if (!Files.isDirectory(p)) {
+					throw ex;
+				}
+			}
+		}
+	}
+
+	private static void fsyncDirectory(Path dir) throws IOException {
+		try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+			channel.force(true);
+		}
+		catch (IOException ex) {
+			// Some platforms (Windows) cannot open or sync a directory; POSIX ones must.
+			if (isPosix(dir)) {
+				throw ex;
+			}
+		}
+	}
+
+	private static InputStream open(Path file) throws IOException {
+		try {
+			return Files.newInputStream(file);
+		}
+		catch (NoSuchFileException ex) {
+			FileNotFoundException fnf = new FileNotFoundException("replica object not found: " + file);
+			fnf.initCause(ex);
+			throw fnf;
+		}
+	}
+
+	private static List<Path> list(Path dir) throws IOException {
+		List<Path> result = new ArrayList<>();
+		try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
+			stream.forEach(result::add);
+		}
+		catch (NoSuchFileException ex) {
+			// A generation or directory that does not exist lists as empty.
+		}
+		return result;
+	}
+
+	private static BasicFileAttributes attributes(Path p) throws IOException {
+		try {
+			return Files.readAttributes(p, BasicFileAttributes.class);
+		}
+		catch (NoSuchFileException ex) {
+			return null; // deleted between listing and stat
+		}
+	}
+
+	private static Set<PosixFilePermission> posixPermissions(Path p) {
+		if (p == null || !isPosix(p)) {
+			return null;
+		}
+		try {
+			return Files.getPosixFilePermissions(p);
+		}
+		catch (IOException | UnsupportedOperationException ex) {
+			return null; // missing or unreadable: fall back to defaults
+		}
+	}
+
+	private static void applyPermissions(Path p, Set<PosixFilePermission> permissions) throws IOException {
+		if (permissions != null && isPosix(p)) {
+			Files.setPosixFilePermissions(p, permissions);
+		}
+	}
+
+	private static boolean isPosix(Path p) {
+		return p.getFileSystem().supportedFileAttributeViews().contains("posix")
+				&& Files.getFileAttributeView(p, PosixFileAttributeView.class) != null;
+	}
+
+	private static void requireGeneration(String generation) {
+		// Also keeps '..' and separators out of paths built from caller input.
+		if (!ReplicaPaths.isGenerationName(generation)) {
+			throw new IllegalArgumentException("invalid generation name: " + generation);
+		}
+	}
+
+}

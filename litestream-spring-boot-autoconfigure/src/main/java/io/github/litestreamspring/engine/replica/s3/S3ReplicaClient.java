@@ -1,0 +1,301 @@
+package io.github.litestreamspring.engine.replica.s3;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Consumer;
+
+import io.github.litestreamspring.engine.replica.Pos;
+import io.github.litestreamspring.engine.replica.ReplicaClient;
+import io.github.litestreamspring.engine.replica.ReplicaPaths;
+import io.github.litestreamspring.engine.replica.SnapshotInfo;
+import io.github.litestreamspring.engine.replica.WalSegmentInfo;
+
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.CommonPrefix;
+import software.amazon.awssdk.services.s3.model.Delete;
+import software.amazon.awssdk.services.s3.model.DeleteObjectsRequest;
+import software.amazon.awssdk.services.s3.model.DeleteObjectsResponse;
+import software.amazon.awssdk.services.s3.model.GetObjectRequest;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
+import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
+import software.amazon.awssdk.services.s3.model.S3Error;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/**
+ * A replica in an S3 bucket (or an S3-compatible store), with keys byte-identical to Litestream
+ * v0.3.13's: {@code <root>/generations/<generation>/...} built by {@link ReplicaPaths}.
+ * <p>
+ * Listings always follow continuation tokens and are sorted here, never trusting the store's order.
+ * Writes stream with memory bounded by one part ({@link S3Uploader}). Every call goes through
+ * {@link S3Retry}. The given {@link S3Client} is not closed by {@link #close()} unless the replica
+ * was created with {@link #owning}.
+ */
+public final class S3ReplicaClient implements ReplicaClient {
+
+	/** DeleteObjects accepts at most this many keys per request. */
+	static final int DELETE_BATCH = 1000;
+
+	private final S3Client s3;
+
+	private final String bucket;
+
+	private final String root;
+
+	private final S3ReplicaOptions options;
+
+	private final S3Retry retry;
+
+	private final S3Uploader uploader;
+
+	private final boolean ownsClient;
+
+	/**
+	 * A replica under {@code root} in {@code bucket}.
+	 * @param s3 the client to use, configured by the caller (region, endpoint, credentials, SDK
+	 * retries); not closed by this replica
+	 * @param bucket the bucket name
+	 * @param root the replica path: the URL path without its leading slash ({@code s3://b/a/b} gives
+	 * {@code a/b}), or Litestream's {@code path:} field verbatim; may be empty
+	 * @param options encryption, storage class, part size and retry policy
+	 */
+	public S3ReplicaClient(S3Client s3, String bucket, String root, S3ReplicaOptions options) {
+		this(s3, bucket, root, options, false);
+	}
+
+	private S3ReplicaClient(S3Client s3, String bucket, String root, S3ReplicaOptions options, boolean ownsClient) {
+		this.s3 = Objects.requireNonNull(s3, "s3");
+		if (bucket == null || bucket.isBlank()) {
+			throw new IllegalArgumentException("S3 replica needs a bucket");
+		}
+		this.bucket = bucket;
+		this.root = (root == null) ? "" : root;
+		this.options = Objects.requireNonNull(options, "options");
+		this.retry = new S3Retry(options.retry(), bucket);
+		this.uploader = new S3Uploader(s3, bucket, options, this.retry);
+		this.ownsClient = ownsClient;
+	}
+
+	/** Like the constructor, but {@link #close()} also closes {@code s3}. */
+	public static S3ReplicaClient owning(S3Client s3, String bucket, String root, S3ReplicaOptions options) {
+		return new S3ReplicaClient(s3, bucket, root, options, true);
+	}
+
+	@Override
+	public String type() {
+		return "s3";
+	}
+
+	@Override
+	public String describe() {
+		return "s3://" + this.bucket + (this.root.startsWith("/") ? "" : "/") + this.root;
+	}
+
+	public String bucket() {
+		return this.bucket;
+	}
+
+	public String root() {
+		return this.root;
+	}
+
+	public S3ReplicaOptions options() {
+		return this.options;
+	}
+
+	@Override
+	public List<String> generations() throws IOException {
+		String prefix = ReplicaPaths.generationsPath(this.root) + "/";
+		List<String> result = new ArrayList<>();
+		list(prefix, "/", (page) -> {
+			for (CommonPrefix cp : page.commonPrefixes()) {
+				String name = cp.prefix().substring(prefix.length());
+				name = name.endsWith("/") ? name.substring(0, name.length() - 1) : name;
+				if (ReplicaPaths.isGenerationName(name)) {
+					result.add(name);
+				}
+			}
+		});
+		result.sort(Comparator.naturalOrder());
+		return result;
+	}
+
+	@Override
+	public List<SnapshotInfo> snapshots(String generation) throws IOException {
+		requireGeneration(generation);
+		String prefix = ReplicaPaths.snapshotsPath(this.root, generation) + "/";
+		List<SnapshotInfo> result = new ArrayList<>();
+		list(prefix, null, (page) -> {
+			for (S3Object o : page.contents()) {
+				long index = ReplicaPaths.parseSnapshotName(o.key().substring(prefix.length()));
+				if (index >= 0) {
+					result.add(new SnapshotInfo(generation, index, size(o), createdAt(o)));
+				}
+			}
+		});
+		result.sort(Comparator.comparingLong(SnapshotInfo::index));
+		return result;
+	}
+
+	@Override
+	public List<WalSegmentInfo> walSegments(String generation) throws IOException {
+		requireGeneration(generation);
+		String prefix = ReplicaPaths.walPath(this.root, generation) + "/";
+		List<WalSegmentInfo> result = new ArrayList<>();
+		list(prefix, null, (page) -> {
+			for (S3Object o : page.contents()) {
+				long[] parsed = ReplicaPaths.parseWalSegmentName(o.key().substring(prefix.length()));
+				if (parsed != null) {
+					result.add(new WalSegmentInfo(generation, parsed[0], parsed[1], size(o), createdAt(o)));
+				}
+			}
+		});
+		result.sort(Comparator.comparingLong(WalSegmentInfo::index).thenComparingLong(WalSegmentInfo::offset));
+		return result;
+	}
+
+	@Override
+	public SnapshotInfo writeSnapshot(String generation, long index, InputStream data) throws IOException {
+		requireGeneration(generation);
+		// Like Litestream: the upload's start time; listings later report S3's LastModified.
+		Instant startedAt = Instant.now();
+		long size = this.uploader.upload(ReplicaPaths.snapshotPath(this.root, generation, index), data);
+		return new SnapshotInfo(generation, index, size, startedAt);
+	}
+
+	@Override
+	public WalSegmentInfo writeWalSegment(Pos pos, InputStream data) throws IOException {
+		requireGeneration(pos.generation());
+		Instant startedAt = Instant.now();
+		String key = ReplicaPaths.walSegmentPath(this.root, pos.generation(), pos.index(), pos.offset());
+		long size = this.uploader.upload(key, data);
+		return new WalSegmentInfo(pos.generation(), pos.index(), pos.offset(), size, startedAt);
+	}
+
+	@Override
+	public InputStream openSnapshot(String generation, long index) throws IOException {
+		requireGeneration(generation);
+		return get(ReplicaPaths.snapshotPath(this.root, generation, index));
+	}
+
+	@Override
+	public InputStream openWalSegment(Pos pos) throws IOException {
+		requireGeneration(pos.generation());
+		return get(ReplicaPaths.walSegmentPath(this.root, pos.generation(), pos.index(), pos.offset()));
+	}
+
+	@Override
+	public void deleteSnapshots(List<SnapshotInfo> snapshots) throws IOException {
+		List<String> keys = new ArrayList<>(snapshots.size());
+		for (SnapshotInfo s : snapshots) {
+			requireGeneration(s.generation());
+			keys.add(ReplicaPaths.snapshotPath(this.root, s.generation(), s.index()));
+		}
+		delete(keys);
+	}
+
+	@Override
+	public void deleteWalSegments(List<WalSegmentInfo> segments) throws IOException {
+		List<String> keys = new ArrayList<>(segments.size());
+		for (WalSegmentInfo s : segments) {
+			requireGeneration(s.generation());
+			keys.add(ReplicaPaths.walSegmentPath(this.root, s.generation(), s.index(), s.offset()));
+		}
+		delete(keys);
+	}
+
+	@Override
+	public void deleteGeneration(String generation) throws IOException {
+		requireGeneration(generation);
+		String prefix = ReplicaPaths.generationPath(this.root, generation) + "/";
+		List<String> keys = new ArrayList<>();
+		list(prefix, null, (page) -> page.contents().forEach((o) -> keys.add(o.key())));
+		delete(keys);
+	}
+
+	@Override
+	public void close() {
+		if (this.ownsClient) {
+			this.s3.close();
+		}
+	}
+
+	@Override
+	public String toString() {
+		return "S3ReplicaClient[" + describe() + ", " + this.options.encryption() + "]";
+	}
+
+	private InputStream get(String key) throws IOException {
+		GetObjectRequest.Builder request = GetObjectRequest.builder().bucket(this.bucket).key(key);
+		S3ReplicaOptions.Encryption sse = this.options.encryption();
+		if (sse.mode() == S3ReplicaOptions.SseMode.SSE_C) {
+			request.sseCustomerAlgorithm("AES256").sseCustomerKey(sse.customerKey())
+					.sseCustomerKeyMD5(sse.customerKeyMd5());
+		}
+		GetObjectRequest get = request.build();
+		return this.retry.call("GetObject", key, () -> this.s3.getObject(get));
+	}
+
+	/** Walks every page of a listing; each page request is retried on its own. */
+	private void list(String prefix, String delimiter, Consumer<ListObjectsV2Response> pageConsumer)
+			throws IOException {
+		String token = null;
+		do {
+			ListObjectsV2Request.Builder request = ListObjectsV2Request.builder().bucket(this.bucket).prefix(prefix)
+					.delimiter(delimiter).continuationToken(token);
+			if (this.options.maxKeys() > 0) {
+				request.maxKeys(this.options.maxKeys());
+			}
+			ListObjectsV2Request page = request.build();
+			ListObjectsV2Response response = this.retry.call("ListObjectsV2", prefix, () -> this.s3.listObjectsV2(page));
+			pageConsumer.accept(response);
+			token = Boolean.TRUE.equals(response.isTruncated()) ? response.nextContinuationToken() : null;
+		}
+		while (token != null);
+	}
+
+	private void delete(List<String> keys) throws IOException {
+		for (int from = 0; from < keys.size(); from += DELETE_BATCH) {
+			List<ObjectIdentifier> batch = keys.subList(from, Math.min(keys.size(), from + DELETE_BATCH)).stream()
+					.map((k) -> ObjectIdentifier.builder().key(k).build()).toList();
+			DeleteObjectsRequest request = DeleteObjectsRequest.builder().bucket(this.bucket)
+					.delete(Delete.builder().objects(batch).quiet(true).build()).build();
+			String first = batch.get(0).key();
+			DeleteObjectsResponse response = this.retry.call("DeleteObjects", first,
+					() -> this.s3.deleteObjects(request));
+			checkDeleteErrors(response);
+		}
+	}
+
+	private void checkDeleteErrors(DeleteObjectsResponse response) throws S3ReplicaException {
+		List<S3Error> errors = response.hasErrors() ? response.errors() : List.of();
+		// Deleting a missing key is a success in S3; tolerate stores that report it anyway.
+		List<S3Error> real = errors.stream().filter((e) -> !"NoSuchKey".equals(e.code())).toList();
+		if (!real.isEmpty()) {
+			S3Error e = real.get(0);
+			throw new S3ReplicaException("S3 DeleteObjects failed for " + real.size() + " key(s), first s3://"
+					+ this.bucket + "/" + e.key() + ": " + e.code() + ": " + e.message(), this.bucket, e.key(), false,
+					null);
+		}
+	}
+
+	private static long size(S3Object o) {
+		return (o.size() != null) ? o.size() : 0;
+	}
+
+	private static Instant createdAt(S3Object o) {
+		return (o.lastModified() != null) ? o.lastModified() : Instant.EPOCH;
+	}
+
+	private static void requireGeneration(String generation) {
+		if (!ReplicaPaths.isGenerationName(generation)) {
+			throw new IllegalArgumentException("invalid generation name: " + generation);
+		}
+	}
+
+}

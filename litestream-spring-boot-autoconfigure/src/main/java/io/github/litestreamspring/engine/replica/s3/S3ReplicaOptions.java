@@ -1,0 +1,192 @@
+package io.github.litestreamspring.engine.replica.s3;
+
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Objects;
+
+/**
+ * Tuning and encryption options of an {@link S3ReplicaClient}. None of these exist in Litestream
+ * v0.3.13 (they arrived in v0.5); the defaults reproduce its behaviour: no SSE header, the bucket's
+ * default storage class, streaming multipart above a few MiB.
+ *
+ * @param encryption server-side encryption to request on writes (and reads, for SSE-C)
+ * @param storageClass S3 storage class for new objects (e.g. {@code STANDARD_IA}), or {@code null}
+ * @param partSize multipart part size in bytes (at least 5 MiB, S3's minimum); also the size of the
+ * one buffer an upload holds in memory
+ * @param multipartThreshold bodies of at least this many bytes are uploaded in parts; at most
+ * {@code partSize}
+ * @param maxKeys page size of listings, or 0 for the server's default (1000 on S3)
+ * @param retry retry policy for each S3 call
+ */
+public record S3ReplicaOptions(Encryption encryption, String storageClass, int partSize, int multipartThreshold,
+		int maxKeys, RetryPolicy retry) {
+
+	/** S3's minimum size of any part but the last. */
+	public static final int MIN_PART_SIZE = 5 * 1024 * 1024;
+
+	/** Default part size and threshold: 8 MiB. */
+	public static final int DEFAULT_PART_SIZE = 8 * 1024 * 1024;
+
+	public S3ReplicaOptions {
+		Objects.requireNonNull(encryption, "encryption");
+		Objects.requireNonNull(retry, "retry");
+		if (partSize < MIN_PART_SIZE) {
+			throw new IllegalArgumentException("partSize must be at least " + MIN_PART_SIZE + " bytes: " + partSize);
+		}
+		if (multipartThreshold < 1 || multipartThreshold > partSize) {
+			throw new IllegalArgumentException("multipartThreshold must be between 1 and partSize: " + multipartThreshold);
+		}
+		if (maxKeys < 0 || maxKeys > 1000) {
+			throw new IllegalArgumentException("maxKeys must be between 0 and 1000: " + maxKeys);
+		}
+		if (storageClass != null && storageClass.isBlank()) {
+			storageClass = null;
+		}
+	}
+
+	/** No encryption header, default storage class, 8 MiB parts, {@link RetryPolicy#defaults()}. */
+	public static S3ReplicaOptions defaults() {
+		return new S3ReplicaOptions(Encryption.NONE, null, DEFAULT_PART_SIZE, DEFAULT_PART_SIZE, 0,
+				RetryPolicy.defaults());
+	}
+
+	public S3ReplicaOptions withEncryption(Encryption encryption) {
+		return new S3ReplicaOptions(encryption, this.storageClass, this.partSize, this.multipartThreshold,
+				this.maxKeys, this.retry);
+	}
+
+	public S3ReplicaOptions withStorageClass(String storageClass) {
+		return new S3ReplicaOptions(this.encryption, storageClass, this.partSize, this.multipartThreshold,
+				this.maxKeys, this.retry);
+	}
+
+	/** Sets both the part size and the threshold. */
+	public S3ReplicaOptions withPartSize(int partSize) {
+		return new S3ReplicaOptions(this.encryption, this.storageClass, partSize, partSize, this.maxKeys,
+				this.retry);
+	}
+
+	public S3ReplicaOptions withMaxKeys(int maxKeys) {
+		return new S3ReplicaOptions(this.encryption, this.storageClass, this.partSize, this.multipartThreshold,
+				maxKeys, this.retry);
+	}
+
+	public S3ReplicaOptions withRetry(RetryPolicy retry) {
+		return new S3ReplicaOptions(this.encryption, this.storageClass, this.partSize, this.multipartThreshold,
+				this.maxKeys, retry);
+	}
+
+	/** Server-side encryption modes. */
+	public enum SseMode {
+
+		/** No header: the bucket's default encryption applies. */
+		NONE,
+		/** SSE-S3: {@code x-amz-server-side-encryption: AES256}. */
+		SSE_S3,
+		/** SSE-KMS: {@code aws:kms}, with an optional key id. */
+		SSE_KMS,
+		/** SSE-C: a customer-provided AES-256 key sent with every write and read. */
+		SSE_C
+
+	}
+
+	/**
+	 * Server-side encryption settings. {@link #toString()} never shows the SSE-C key.
+	 *
+	 * @param mode the mode
+	 * @param kmsKeyId KMS key id or ARN for {@link SseMode#SSE_KMS}, or {@code null} for the AWS managed
+	 * key
+	 * @param customerKey base64 of the 32-byte key for {@link SseMode#SSE_C}
+	 */
+	public record Encryption(SseMode mode, String kmsKeyId, String customerKey) {
+
+		public static final Encryption NONE = new Encryption(SseMode.NONE, null, null);
+
+		public Encryption {
+			Objects.requireNonNull(mode, "mode");
+			if (mode == SseMode.SSE_C) {
+				byte[] key;
+				try {
+					key = Base64.getDecoder().decode(Objects.requireNonNull(customerKey, "SSE-C needs a customer key"));
+				}
+				catch (IllegalArgumentException ex) {
+					throw new IllegalArgumentException("SSE-C customer key is not valid base64");
+				}
+				if (key.length != 32) {
+					throw new IllegalArgumentException("SSE-C customer key must be 32 bytes (AES-256), got " + key.length);
+				}
+			}
+		}
+
+		public static Encryption sseS3() {
+			return new Encryption(SseMode.SSE_S3, null, null);
+		}
+
+		public static Encryption sseKms(String kmsKeyId) {
+			return new Encryption(SseMode.SSE_KMS, kmsKeyId, null);
+		}
+
+		public static Encryption sseC(String base64Key) {
+			return new Encryption(SseMode.SSE_C, null, base64Key);
+		}
+
+		/** Base64 of the MD5 of the decoded SSE-C key, as the {@code ...-customer-key-MD5} header wants. */
+		public String customerKeyMd5() {
+			if (this.customerKey == null) {
+				return null;
+			}
+			try {
+				byte[] md5 = MessageDigest.getInstance("MD5").digest(Base64.getDecoder().decode(this.customerKey));
+				return Base64.getEncoder().encodeToString(md5);
+			}
+			catch (NoSuchAlgorithmException ex) {
+				throw new IllegalStateException("MD5 is a mandatory JDK algorithm", ex);
+			}
+		}
+
+		@Override
+		public String toString() {
+			return switch (this.mode) {
+				case NONE -> "none";
+				case SSE_S3 -> "SSE-S3";
+				case SSE_KMS -> "SSE-KMS" + ((this.kmsKeyId != null) ? "(" + this.kmsKeyId + ")" : "");
+				case SSE_C -> "SSE-C(key ****)";
+			};
+		}
+
+	}
+
+	/**
+	 * Exponential backoff with full jitter for one S3 call.
+	 *
+	 * @param maxAttempts attempts in total, at least 1
+	 * @param baseDelay delay cap of the first retry
+	 * @param maxDelay upper bound of any single delay
+	 * @param maxTotalTime no retry starts if it would end after this much time since the first attempt
+	 */
+	public record RetryPolicy(int maxAttempts, Duration baseDelay, Duration maxDelay, Duration maxTotalTime) {
+
+		public RetryPolicy {
+			if (maxAttempts < 1) {
+				throw new IllegalArgumentException("maxAttempts must be at least 1: " + maxAttempts);
+			}
+			Objects.requireNonNull(baseDelay, "baseDelay");
+			Objects.requireNonNull(maxDelay, "maxDelay");
+			Objects.requireNonNull(maxTotalTime, "maxTotalTime");
+		}
+
+		/** 10 attempts, 200 ms base, 10 s cap, 2 minutes in total. */
+		public static RetryPolicy defaults() {
+			return new RetryPolicy(10, Duration.ofMillis(200), Duration.ofSeconds(10), Duration.ofMinutes(2));
+		}
+
+		/** One attempt, no retry. */
+		public static RetryPolicy none() {
+			return new RetryPolicy(1, Duration.ZERO, Duration.ZERO, Duration.ZERO);
+		}
+
+	}
+
+}

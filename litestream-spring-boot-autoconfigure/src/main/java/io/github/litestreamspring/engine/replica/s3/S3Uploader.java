@@ -1,0 +1,164 @@
+package io.github.litestreamspring.engine.replica.s3;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.AbortMultipartUploadRequest;
+import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadRequest;
+import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
+import software.amazon.awssdk.services.s3.model.StorageClass;
+import software.amazon.awssdk.services.s3.model.UploadPartRequest;
+
+/**
+ * Streams one object to S3 with memory bounded by a single part buffer, whatever the object's size:
+ * a body that ends before the threshold goes in one PutObject, anything else in a multipart upload
+ * whose parts are read, one at a time, into the same buffer. A failed multipart upload is aborted so
+ * that no orphaned parts keep costing storage.
+ */
+final class S3Uploader {
+
+	private static final String CONTENT_TYPE = "application/octet-stream";
+
+	private final S3Client s3;
+
+	private final String bucket;
+
+	private final S3ReplicaOptions options;
+
+	private final S3Retry retry;
+
+	S3Uploader(S3Client s3, String bucket, S3ReplicaOptions options, S3Retry retry) {
+		this.s3 = s3;
+		this.bucket = bucket;
+		this.options = options;
+		this.retry = retry;
+	}
+
+	/** Uploads {@code data} until its end and returns the object's size. */
+	long upload(String key, InputStream data) throws IOException {
+		byte[] buffer = new byte[this.options.partSize()];
+		int n = readFully(data, buffer);
+		if (n < buffer.length && n < this.options.multipartThreshold()) {
+			putObject(key, buffer, n);
+			return n;
+		}
+		return multipart(key, data, buffer, n);
+	}
+
+	private void putObject(String key, byte[] buffer, int n) throws IOException {
+		PutObjectRequest.Builder request = PutObjectRequest.builder().bucket(this.bucket).key(key)
+				.contentType(CONTENT_TYPE).contentLength((long) n);
+		S3ReplicaOptions.Encryption sse = this.options.encryption();
+		switch (sse.mode()) {
+			case SSE_S3 -> request.serverSideEncryption(ServerSideEncryption.AES256);
+			case SSE_KMS -> request.serverSideEncryption(ServerSideEncryption.AWS_KMS).ssekmsKeyId(sse.kmsKeyId());
+			case SSE_C -> request.sseCustomerAlgorithm("AES256").sseCustomerKey(sse.customerKey())
+					.sseCustomerKeyMD5(sse.customerKeyMd5());
+			case NONE -> {
+			}
+		}
+		if (this.options.storageClass() != null) {
+			request.storageClass(StorageClass.fromValue(this.options.storageClass()));
+		}
+		PutObjectRequest put = request.build();
+		this.retry.call("PutObject", key, () -> this.s3.putObject(put, body(buffer, n)));
+	}
+
+	private long multipart(String key, InputStream data, byte[] buffer, int firstPart) throws IOException {
+		CreateMultipartUploadRequest.Builder create = CreateMultipartUploadRequest.builder().bucket(this.bucket)
+				.key(key).contentType(CONTENT_TYPE);
+		S3ReplicaOptions.Encryption sse = this.options.encryption();
+		switch (sse.mode()) {
+			case SSE_S3 -> create.serverSideEncryption(ServerSideEncryption.AES256);
+			case SSE_KMS -> create.serverSideEncryption(ServerSideEncryption.AWS_KMS).ssekmsKeyId(sse.kmsKeyId());
+			case SSE_C -> create.sseCustomerAlgorithm("AES256").sseCustomerKey(sse.customerKey())
+					.sseCustomerKeyMD5(sse.customerKeyMd5());
+			case NONE -> {
+			}
+		}
+		if (this.options.storageClass() != null) {
+			create.storageClass(StorageClass.fromValue(this.options.storageClass()));
+		}
+		CreateMultipartUploadRequest createRequest = create.build();
+		String uploadId = this.retry.call("CreateMultipartUpload", key,
+				() -> this.s3.createMultipartUpload(createRequest)).uploadId();
+		try {
+			List<CompletedPart> parts = new ArrayList<>();
+			long total = 0;
+			int n = firstPart;
+			for (int partNumber = 1; n > 0 || partNumber == 1; partNumber++) {
+				parts.add(uploadPart(key, uploadId, partNumber, buffer, n));
+				total += n;
+				if (n < buffer.length) {
+					break; // the stream ended inside this part
+				}
+				n = readFully(data, buffer);
+			}
+			CompleteMultipartUploadRequest complete = CompleteMultipartUploadRequest.builder().bucket(this.bucket)
+					.key(key).uploadId(uploadId).multipartUpload(CompletedMultipartUpload.builder().parts(parts).build())
+					.build();
+			this.retry.call("CompleteMultipartUpload", key, () -> this.s3.completeMultipartUpload(complete));
+			return total;
+		}
+		catch (IOException | RuntimeException | Error ex) {
+			abort(key, uploadId, ex);
+			throw ex;
+		}
+	}
+
+	private CompletedPart uploadPart(String key, String uploadId, int partNumber, byte[] buffer, int n)
+			throws IOException {
+		UploadPartRequest.Builder request = UploadPartRequest.builder().bucket(this.bucket).key(key)
+				.uploadId(uploadId).partNumber(partNumber).contentLength((long) n);
+		S3ReplicaOptions.Encryption sse = this.options.encryption();
+		if (sse.mode() == S3ReplicaOptions.SseMode.SSE_C) {
+			request.sseCustomerAlgorithm("AES256").sseCustomerKey(sse.customerKey())
+					.sseCustomerKeyMD5(sse.customerKeyMd5());
+		}
+		UploadPartRequest part = request.build();
+		String etag = this.retry.call("UploadPart", key, () -> this.s3.uploadPart(part, body(buffer, n))).eTag();
+		return CompletedPart.builder().partNumber(partNumber).eTag(etag).build();
+	}
+
+	private void abort(String key, String uploadId, Throwable failure) {
+		try {
+			this.s3.abortMultipartUpload(
+					AbortMultipartUploadRequest.builder().bucket(this.bucket).key(key).uploadId(uploadId).build());
+		}
+		catch (RuntimeException ex) {
+			// Keep the original failure; a bucket lifecycle rule reaps what this could not.
+			failure.addSuppressed(ex);
+		}
+	}
+
+	/**
+	 * A body over the shared buffer without copying it; each SDK retry gets a fresh stream over the
+	 * same bytes.
+	 */
+	private static RequestBody body(byte[] buffer, int n) {
+		return RequestBody.fromContentProvider(() -> new ByteArrayInputStream(buffer, 0, n), n, CONTENT_TYPE);
+	}
+
+	/** Reads until {@code buffer} is full or the stream ends; returns the bytes read. */
+	private static int readFully(InputStream in, byte[] buffer) throws IOException {
+		int total = 0;
+		while (total < buffer.length) {
+			int r = in.read(buffer, total, buffer.length - total);
+			if (r < 0) {
+				break;
+			}
+			total += r;
+		}
+		return total;
+	}
+
+}
