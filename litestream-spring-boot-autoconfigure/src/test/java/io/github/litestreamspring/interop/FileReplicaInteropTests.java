@@ -1,0 +1,148 @@
+package io.github.litestreamspring.interop;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.github.litestreamspring.engine.Replica;
+import io.github.litestreamspring.engine.ReplicaOptions;
+import io.github.litestreamspring.engine.Replicator;
+import io.github.litestreamspring.engine.db.DatabaseOptions;
+import io.github.litestreamspring.engine.replica.file.FileReplicaClient;
+import io.github.litestreamspring.engine.restore.RestoreOptions;
+import io.github.litestreamspring.engine.restore.RestoreResult;
+import io.github.litestreamspring.engine.restore.Restorer;
+import io.github.litestreamspring.engine.testsupport.TestDatabase;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Byte compatibility with the real Litestream v0.3.13 on a file replica, in both directions.
+ */
+class FileReplicaInteropTests {
+
+	@TempDir
+	Path dir;
+
+	@Test
+	void litestreamRestoresWhatOurEngineReplicatedAcrossWalRestartsAndGenerations() throws Exception {
+		Path db = this.dir.resolve("app.db");
+		Path replicaDir = this.dir.resolve("replica");
+		DatabaseOptions options = DatabaseOptions.defaults(db)
+			.withIntervals(Duration.ofMillis(50), Duration.ofMinutes(1))
+			.withCheckpointPageCounts(30, 120, 0);
+		try (TestDatabase app = new TestDatabase(db)) {
+			int batch = 0;
+			// First run: several WAL restarts.
+			try (Replicator replicator = replicator(options, replicaDir)) {
+				replicator.start();
+				for (; batch < 120; batch++) {
+					app.insertBatch(batch, 10, 300);
+					if (batch % 10 == 0) {
+						replicator.syncNow();
+					}
+				}
+				assertThat(replicator.syncNow().index()).as("WAL index after restarts").isGreaterThanOrEqualTo(3);
+			}
+			// While replication is stopped someone truncates the WAL: continuity is lost.
+			try (Statement st = app.connection().createStatement()) {
+				st.execute("PRAGMA wal_checkpoint(TRUNCATE)");
+			}
+			app.insertBatch(batch++, 10, 300);
+			String firstGeneration = generations(replicaDir).get(0);
+			// Second run: a new generation, more restarts.
+			try (Replicator replicator = replicator(options, replicaDir)) {
+				replicator.start();
+				for (; batch < 240; batch++) {
+					app.insertBatch(batch, 10, 300);
+					if (batch % 10 == 0) {
+						replicator.syncNow();
+					}
+				}
+				replicator.syncNow();
+				assertThat(replicator.status().generation()).isNotEqualTo(firstGeneration);
+			}
+			assertThat(generations(replicaDir)).hasSize(2);
+			List<String> expected = app.rows();
+
+			Path restored = this.dir.resolve("by-litestream.db");
+			CommandResult result = LitestreamCli.restore(restored, "file://" + replicaDir, null);
+			assertThat(result.exitCode()).as(result.describe()).isZero();
+			assertThat(TestDatabase.rows(restored)).isEqualTo(expected);
+			assertThat(TestDatabase.integrityCheck(restored)).isEqualTo("ok");
+
+			// And the first generation alone, as Litestream reads it.
+			Path older = this.dir.resolve("older.db");
+			result = LitestreamCli.restore(older, "file://" + replicaDir, null, "-generation", firstGeneration);
+			assertThat(result.exitCode()).as(result.describe()).isZero();
+			assertThat(TestDatabase.rows(older)).hasSize(120 * 10).isEqualTo(expected.subList(0, 1200));
+			assertThat(TestDatabase.integrityCheck(older)).isEqualTo("ok");
+		}
+	}
+
+	@Test
+	void ourRestoreReadsWhatLitestreamReplicated() throws Exception {
+		Path db = this.dir.resolve("app.db");
+		Path replicaDir = this.dir.resolve("replica");
+		Path work = Files.createDirectories(this.dir.resolve("litestream"));
+		try (TestDatabase app = new TestDatabase(db)) {
+			List<String> expected;
+			try (LitestreamProcess litestream = LitestreamProcess.fileReplica(db, replicaDir)
+				.syncInterval(Duration.ofMillis(100))
+				.monitorInterval(Duration.ofMillis(100))
+				.minCheckpointPageCount(30)
+				.maxCheckpointPageCount(120)
+				.start(work)) {
+				for (int batch = 0; batch < 150; batch++) {
+					app.insertBatch(batch, 10, 300);
+					if (batch % 50 == 49) {
+						Thread.sleep(300);
+					}
+				}
+				expected = app.rows();
+				litestream.stop();
+			}
+			assertThat(walIndexes(replicaDir)).as("Litestream restarted the WAL").isGreaterThan(1);
+			Path restored = this.dir.resolve("restored.db");
+			RestoreResult result = new Restorer(new FileReplicaClient(replicaDir))
+				.restore(RestoreOptions.latest(restored));
+			assertThat(result.outcome()).isEqualTo(RestoreResult.Outcome.RESTORED);
+			assertThat(TestDatabase.rows(restored)).isEqualTo(expected);
+			assertThat(TestDatabase.integrityCheck(restored)).isEqualTo("ok");
+			try (Connection c = TestDatabase.open(restored); Statement st = c.createStatement();
+					ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM _litestream_seq")) {
+				assertThat(rs.next()).isTrue();
+			}
+		}
+	}
+
+	private static Replicator replicator(DatabaseOptions options, Path replicaDir) {
+		return new Replicator(options, List.of(new Replica(
+				ReplicaOptions.defaults("file").withSyncInterval(Duration.ofMillis(50)), new FileReplicaClient(replicaDir))));
+	}
+
+	private static List<String> generations(Path replicaDir) throws Exception {
+		try (Stream<Path> gens = Files.list(replicaDir.resolve("generations"))) {
+			return gens.map(p -> p.getFileName().toString()).sorted().toList();
+		}
+	}
+
+	private static long walIndexes(Path replicaDir) throws Exception {
+		try (Stream<Path> files = Files.walk(replicaDir)) {
+			return files.map(p -> p.getFileName().toString())
+				.filter(n -> n.endsWith(".wal.lz4"))
+				.map(n -> n.substring(0, 8))
+				.distinct()
+				.count();
+		}
+	}
+
+}
