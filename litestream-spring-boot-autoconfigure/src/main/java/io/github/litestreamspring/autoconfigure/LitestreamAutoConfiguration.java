@@ -1,0 +1,94 @@
+package io.github.litestreamspring.autoconfigure;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+import javax.sql.DataSource;
+
+import org.springframework.beans.factory.BeanFactory;
+import org.springframework.boot.autoconfigure.AbstractDependsOnBeanFactoryPostProcessor;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
+
+import io.github.litestreamspring.engine.db.DatabaseOptions;
+
+/**
+ * Auto-configuration of Litestream-compatible replication for the application's SQLite database:
+ * restore before the DataSource exists, WAL-mode pooled connections, and replication as a lifecycle.
+ */
+@AutoConfiguration(afterName = "org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration")
+@ConditionalOnClass(name = "org.sqlite.SQLiteConnection")
+@ConditionalOnBooleanProperty(name = "litestream.enabled", matchIfMissing = true)
+@EnableConfigurationProperties(LitestreamProperties.class)
+public final class LitestreamAutoConfiguration {
+
+	@Bean
+	@ConditionalOnMissingBean
+	LitestreamReplication litestreamReplication(LitestreamProperties properties, Environment environment,
+			BeanFactory beanFactory) {
+		Path database = (properties.getPath() != null) ? properties.getPath().toAbsolutePath()
+				: DatabasePaths.fromJdbcUrl(environment.getProperty("spring.datasource.url"));
+		DatabaseOptions options = databaseOptions(properties, database);
+		return new LitestreamReplication(options,
+				new ReplicaFactory(beanFactory).create(properties.getReplicas(), database), Duration.ofSeconds(30));
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	LitestreamStartupRestore litestreamStartupRestore(LitestreamReplication replication,
+			LitestreamProperties properties) {
+		return new LitestreamStartupRestore(replication, properties.getRestore());
+	}
+
+	static DatabaseOptions databaseOptions(LitestreamProperties p, Path database) {
+		LitestreamProperties.Checkpoint c = p.getCheckpoint();
+		try {
+			return new DatabaseOptions(database, p.getMetaPath(), p.getMonitorInterval(), c.getInterval(),
+					c.getMinPageCount(), c.getMaxPageCount(), c.getTruncatePageCount(), p.getBusyTimeout());
+		}
+		catch (IllegalArgumentException ex) {
+			throw new LitestreamConfigurationException(ex.getMessage(), "litestream.checkpoint",
+					"Use a positive 'litestream.checkpoint.min-page-count' and non-negative max/truncate page counts");
+		}
+	}
+
+	/** Every DataSource waits for the startup restore, so no connection opens before it. */
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(DataSource.class)
+	static class DataSourceDependencyConfiguration {
+
+		@Bean
+		static RestoreBeforeDataSource litestreamRestoreBeforeDataSource() {
+			return new RestoreBeforeDataSource();
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(name = "com.zaxxer.hikari.HikariDataSource")
+	static class HikariConfiguration {
+
+		@Bean
+		static SqliteDataSourcePostProcessor litestreamSqliteDataSourcePostProcessor(Environment environment) {
+			Duration timeout = environment.getProperty("litestream.application-busy-timeout", Duration.class,
+					Duration.ofSeconds(5));
+			return new SqliteDataSourcePostProcessor(timeout);
+		}
+
+	}
+
+	static final class RestoreBeforeDataSource extends AbstractDependsOnBeanFactoryPostProcessor {
+
+		RestoreBeforeDataSource() {
+			super(DataSource.class, "litestreamStartupRestore");
+		}
+
+	}
+
+}

@@ -1,0 +1,519 @@
+package io.github.litestreamspring.autoconfigure;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.unit.DataSize;
+
+import io.github.litestreamspring.engine.ReplicaOptions;
+import io.github.litestreamspring.engine.db.DatabaseOptions;
+import io.github.litestreamspring.engine.restore.RestoreOptions;
+
+/**
+ * Configuration of Litestream-compatible replication of the application's SQLite database.
+ */
+@ConfigurationProperties("litestream")
+public class LitestreamProperties {
+
+	/**
+	 * Whether to replicate (and restore on startup) at all.
+	 */
+	private boolean enabled = true;
+
+	/**
+	 * Path of the SQLite database file. Derived from 'spring.datasource.url' when not set.
+	 */
+	private Path path;
+
+	/**
+	 * Directory for the engine's local state (generation, shadow WAL). Defaults to
+	 * '.<database file name>-litestream' next to the database, as Litestream does.
+	 */
+	private Path metaPath;
+
+	/**
+	 * How often the WAL is checked for changes made outside this application.
+	 */
+	private Duration monitorInterval = DatabaseOptions.DEFAULT_MONITOR_INTERVAL;
+
+	/**
+	 * How long the engine's own connections wait for a database lock.
+	 */
+	private Duration busyTimeout = DatabaseOptions.DEFAULT_BUSY_TIMEOUT;
+
+	/**
+	 * Busy timeout set on every pooled application connection, so that the engine's brief write lock
+	 * during checkpoints is waited out instead of failing with SQLITE_BUSY.
+	 */
+	private Duration applicationBusyTimeout = Duration.ofSeconds(5);
+
+	private final Checkpoint checkpoint = new Checkpoint();
+
+	private final Restore restore = new Restore();
+
+	private final Health health = new Health();
+
+	/**
+	 * Replicas of the database. Each needs at least a 'url' (s3://bucket/path or file:///path).
+	 */
+	private List<Replica> replicas = new ArrayList<>();
+
+	public boolean isEnabled() {
+		return this.enabled;
+	}
+
+	public void setEnabled(boolean enabled) {
+		this.enabled = enabled;
+	}
+
+	public Path getPath() {
+		return this.path;
+	}
+
+	public void setPath(Path path) {
+		this.path = path;
+	}
+
+	public Path getMetaPath() {
+		return this.metaPath;
+	}
+
+	public void setMetaPath(Path metaPath) {
+		this.metaPath = metaPath;
+	}
+
+	public Duration getMonitorInterval() {
+		return this.monitorInterval;
+	}
+
+	public void setMonitorInterval(Duration monitorInterval) {
+		this.monitorInterval = monitorInterval;
+	}
+
+	public Duration getBusyTimeout() {
+		return this.busyTimeout;
+	}
+
+	public void setBusyTimeout(Duration busyTimeout) {
+		this.busyTimeout = busyTimeout;
+	}
+
+	public Duration getApplicationBusyTimeout() {
+		return this.applicationBusyTimeout;
+	}
+
+	public void setApplicationBusyTimeout(Duration applicationBusyTimeout) {
+		this.applicationBusyTimeout = applicationBusyTimeout;
+	}
+
+	public Checkpoint getCheckpoint() {
+		return this.checkpoint;
+	}
+
+	public Restore getRestore() {
+		return this.restore;
+	}
+
+	public Health getHealth() {
+		return this.health;
+	}
+
+	public List<Replica> getReplicas() {
+		return this.replicas;
+	}
+
+	public void setReplicas(List<Replica> replicas) {
+		this.replicas = replicas;
+	}
+
+	/**
+	 * When the engine checkpoints the WAL into the database file.
+	 */
+	public static class Checkpoint {
+
+		/**
+		 * Run a PASSIVE checkpoint when the database has been idle this long and the WAL has frames.
+		 * Zero disables it.
+		 */
+		private Duration interval = DatabaseOptions.DEFAULT_CHECKPOINT_INTERVAL;
+
+		/**
+		 * WAL size in pages after which a PASSIVE checkpoint runs.
+		 */
+		private int minPageCount = DatabaseOptions.DEFAULT_MIN_CHECKPOINT_PAGE_COUNT;
+
+		/**
+		 * WAL size in pages after which a RESTART checkpoint runs. Zero disables it.
+		 */
+		private int maxPageCount = DatabaseOptions.DEFAULT_MAX_CHECKPOINT_PAGE_COUNT;
+
+		/**
+		 * WAL size in pages after which a TRUNCATE checkpoint runs and the WAL file is shrunk. Zero
+		 * disables it.
+		 */
+		private int truncatePageCount = DatabaseOptions.DEFAULT_TRUNCATE_PAGE_COUNT;
+
+		public Duration getInterval() {
+			return this.interval;
+		}
+
+		public void setInterval(Duration interval) {
+			this.interval = interval;
+		}
+
+		public int getMinPageCount() {
+			return this.minPageCount;
+		}
+
+		public void setMinPageCount(int minPageCount) {
+			this.minPageCount = minPageCount;
+		}
+
+		public int getMaxPageCount() {
+			return this.maxPageCount;
+		}
+
+		public void setMaxPageCount(int maxPageCount) {
+			this.maxPageCount = maxPageCount;
+		}
+
+		public int getTruncatePageCount() {
+			return this.truncatePageCount;
+		}
+
+		public void setTruncatePageCount(int truncatePageCount) {
+			this.truncatePageCount = truncatePageCount;
+		}
+
+	}
+
+	/**
+	 * Restore from the replicas when the application starts, before the connection pool opens.
+	 */
+	public static class Restore {
+
+		/**
+		 * Whether to restore the database from a replica on startup.
+		 */
+		private boolean enabled = true;
+
+		/**
+		 * Whether to skip the restore when the database file already exists. When false, an existing
+		 * database makes startup fail.
+		 */
+		private boolean ifDbNotExists = true;
+
+		/**
+		 * Whether to start with an empty database when no replica holds a backup. When false, startup
+		 * fails instead.
+		 */
+		private boolean ifReplicaExists = true;
+
+		/**
+		 * Restore the state as of this instant (RFC 3339, e.g. 2026-01-02T03:04:05Z) instead of the latest.
+		 */
+		private Instant timestamp;
+
+		/**
+		 * How many WAL indexes are downloaded at once.
+		 */
+		private int parallelism = RestoreOptions.DEFAULT_PARALLELISM;
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public boolean isIfDbNotExists() {
+			return this.ifDbNotExists;
+		}
+
+		public void setIfDbNotExists(boolean ifDbNotExists) {
+			this.ifDbNotExists = ifDbNotExists;
+		}
+
+		public boolean isIfReplicaExists() {
+			return this.ifReplicaExists;
+		}
+
+		public void setIfReplicaExists(boolean ifReplicaExists) {
+			this.ifReplicaExists = ifReplicaExists;
+		}
+
+		public Instant getTimestamp() {
+			return this.timestamp;
+		}
+
+		public void setTimestamp(Instant timestamp) {
+			this.timestamp = timestamp;
+		}
+
+		public int getParallelism() {
+			return this.parallelism;
+		}
+
+		public void setParallelism(int parallelism) {
+			this.parallelism = parallelism;
+		}
+
+	}
+
+	/**
+	 * How the 'litestream' health indicator judges replication.
+	 */
+	public static class Health {
+
+		/**
+		 * How long a replica may stay behind the local database before health is DOWN.
+		 */
+		private Duration maxLag = Duration.ofMinutes(1);
+
+		public Duration getMaxLag() {
+			return this.maxLag;
+		}
+
+		public void setMaxLag(Duration maxLag) {
+			this.maxLag = maxLag;
+		}
+
+	}
+
+	/**
+	 * One replica of the database.
+	 */
+	public static class Replica {
+
+		/**
+		 * Where the replica lives: s3://bucket/path (also Litestream's host forms such as
+		 * bucket.localhost:9000 or bucket.s3.region.backblazeb2.com) or file:///absolute/path.
+		 */
+		private String url;
+
+		/**
+		 * Name of the replica, unique per database. Defaults to the URL scheme ('s3', 'file').
+		 */
+		private String name;
+
+		/**
+		 * Longest time between two uploads while the database changes.
+		 */
+		private Duration syncInterval = ReplicaOptions.DEFAULT_SYNC_INTERVAL;
+
+		/**
+		 * How often a new snapshot is taken. Zero takes one only when a generation starts.
+		 */
+		private Duration snapshotInterval = ReplicaOptions.DEFAULT_SNAPSHOT_INTERVAL;
+
+		/**
+		 * How long snapshots and WAL are kept. Zero keeps everything.
+		 */
+		private Duration retention = ReplicaOptions.DEFAULT_RETENTION;
+
+		/**
+		 * How often retention is enforced.
+		 */
+		private Duration retentionCheckInterval = ReplicaOptions.DEFAULT_RETENTION_CHECK_INTERVAL;
+
+		/**
+		 * S3 endpoint URL for S3-compatible stores (MinIO, R2, ...). Overrides
+		 * 'spring.cloud.aws.s3.endpoint' for this replica.
+		 */
+		private String endpoint;
+
+		/**
+		 * S3 region. Overrides 'spring.cloud.aws.region.static' for this replica.
+		 */
+		private String region;
+
+		/**
+		 * Whether to use path-style S3 addressing. Defaults to true when an endpoint is set.
+		 */
+		private Boolean forcePathStyle;
+
+		/**
+		 * S3 access key id for this replica. When not set, the application's S3 client or the AWS default
+		 * credential chain is used.
+		 */
+		private String accessKeyId;
+
+		/**
+		 * S3 secret access key for this replica.
+		 */
+		private String secretAccessKey;
+
+		/**
+		 * Whether to skip TLS certificate verification (self-signed test stores only).
+		 */
+		private boolean skipVerify;
+
+		/**
+		 * S3 server-side encryption: 'none', 'aes256' (SSE-S3), 'kms' (SSE-KMS) or 'customer' (SSE-C).
+		 */
+		private String sse = "none";
+
+		/**
+		 * KMS key id for SSE-KMS.
+		 */
+		private String sseKmsKeyId;
+
+		/**
+		 * Base64-encoded 256-bit key for SSE-C.
+		 */
+		private String sseCustomerKey;
+
+		/**
+		 * S3 storage class of uploaded objects, e.g. STANDARD_IA.
+		 */
+		private String storageClass;
+
+		/**
+		 * Part size of multipart uploads (large snapshots).
+		 */
+		private DataSize partSize = DataSize.ofMegabytes(8);
+
+		public String getUrl() {
+			return this.url;
+		}
+
+		public void setUrl(String url) {
+			this.url = url;
+		}
+
+		public String getName() {
+			return this.name;
+		}
+
+		public void setName(String name) {
+			this.name = name;
+		}
+
+		public Duration getSyncInterval() {
+			return this.syncInterval;
+		}
+
+		public void setSyncInterval(Duration syncInterval) {
+			this.syncInterval = syncInterval;
+		}
+
+		public Duration getSnapshotInterval() {
+			return this.snapshotInterval;
+		}
+
+		public void setSnapshotInterval(Duration snapshotInterval) {
+			this.snapshotInterval = snapshotInterval;
+		}
+
+		public Duration getRetention() {
+			return this.retention;
+		}
+
+		public void setRetention(Duration retention) {
+			this.retention = retention;
+		}
+
+		public Duration getRetentionCheckInterval() {
+			return this.retentionCheckInterval;
+		}
+
+		public void setRetentionCheckInterval(Duration retentionCheckInterval) {
+			this.retentionCheckInterval = retentionCheckInterval;
+		}
+
+		public String getEndpoint() {
+			return this.endpoint;
+		}
+
+		public void setEndpoint(String endpoint) {
+			this.endpoint = endpoint;
+		}
+
+		public String getRegion() {
+			return this.region;
+		}
+
+		public void setRegion(String region) {
+			this.region = region;
+		}
+
+		public Boolean getForcePathStyle() {
+			return this.forcePathStyle;
+		}
+
+		public void setForcePathStyle(Boolean forcePathStyle) {
+			this.forcePathStyle = forcePathStyle;
+		}
+
+		public String getAccessKeyId() {
+			return this.accessKeyId;
+		}
+
+		public void setAccessKeyId(String accessKeyId) {
+			this.accessKeyId = accessKeyId;
+		}
+
+		public String getSecretAccessKey() {
+			return this.secretAccessKey;
+		}
+
+		public void setSecretAccessKey(String secretAccessKey) {
+			this.secretAccessKey = secretAccessKey;
+		}
+
+		public boolean isSkipVerify() {
+			return this.skipVerify;
+		}
+
+		public void setSkipVerify(boolean skipVerify) {
+			this.skipVerify = skipVerify;
+		}
+
+		public String getSse() {
+			return this.sse;
+		}
+
+		public void setSse(String sse) {
+			this.sse = sse;
+		}
+
+		public String getSseKmsKeyId() {
+			return this.sseKmsKeyId;
+		}
+
+		public void setSseKmsKeyId(String sseKmsKeyId) {
+			this.sseKmsKeyId = sseKmsKeyId;
+		}
+
+		public String getSseCustomerKey() {
+			return this.sseCustomerKey;
+		}
+
+		public void setSseCustomerKey(String sseCustomerKey) {
+			this.sseCustomerKey = sseCustomerKey;
+		}
+
+		public String getStorageClass() {
+			return this.storageClass;
+		}
+
+		public void setStorageClass(String storageClass) {
+			this.storageClass = storageClass;
+		}
+
+		public DataSize getPartSize() {
+			return this.partSize;
+		}
+
+		public void setPartSize(DataSize partSize) {
+			this.partSize = partSize;
+		}
+
+	}
+
+}

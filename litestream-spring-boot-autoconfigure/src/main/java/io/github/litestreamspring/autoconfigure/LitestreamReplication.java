@@ -1,0 +1,131 @@
+package io.github.litestreamspring.autoconfigure;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import org.springframework.context.SmartLifecycle;
+
+import io.github.litestreamspring.engine.Replica;
+import io.github.litestreamspring.engine.ReplicationListener;
+import io.github.litestreamspring.engine.ReplicationStatus;
+import io.github.litestreamspring.engine.Replicator;
+import io.github.litestreamspring.engine.db.DatabaseOptions;
+import io.github.litestreamspring.engine.replica.SnapshotInfo;
+import io.github.litestreamspring.engine.replica.WalSegmentInfo;
+import io.github.litestreamspring.engine.db.CheckpointMode;
+import io.github.litestreamspring.engine.db.SyncResult;
+
+/**
+ * Runs replication of the application's database for the lifetime of the context: starts once every
+ * singleton (the DataSource included) is ready, before the web server takes traffic, and stops after
+ * the web server has drained, with a final sync, before the DataSource closes.
+ * <p>
+ * Health, endpoint and metrics read it through {@link #replicator()}; they never drive the engine
+ * except through its public operations.
+ */
+public class LitestreamReplication implements SmartLifecycle {
+
+	/** Starts before and stops after the web server (whose phases are MAX_VALUE - 1024 and - 2048). */
+	public static final int PHASE = Integer.MAX_VALUE - 4096;
+
+	private final Replicator replicator;
+
+	private final List<ReplicationListener> listeners = new CopyOnWriteArrayList<>();
+
+	private final Duration shutdownTimeout;
+
+	LitestreamReplication(DatabaseOptions options, List<Replica> replicas, Duration shutdownTimeout) {
+		this.replicator = new Replicator(options, replicas);
+		this.replicator.setListener(new CompositeListener());
+		this.shutdownTimeout = shutdownTimeout;
+	}
+
+	public Replicator replicator() {
+		return this.replicator;
+	}
+
+	public Path databasePath() {
+		return this.replicator.databasePath();
+	}
+
+	public List<Replica> replicas() {
+		return this.replicator.replicas();
+	}
+
+	public ReplicationStatus status() {
+		return this.replicator.status();
+	}
+
+	/** Adds a listener (metrics) to the engine's events. */
+	public void addListener(ReplicationListener listener) {
+		this.listeners.add(listener);
+	}
+
+	@Override
+	public void start() {
+		this.replicator.start();
+	}
+
+	@Override
+	public void stop() {
+		this.replicator.stop(this.shutdownTimeout);
+	}
+
+	@Override
+	public boolean isRunning() {
+		return this.replicator.isRunning();
+	}
+
+	@Override
+	public int getPhase() {
+		return PHASE;
+	}
+
+	/** Fans engine events out to every registered listener. */
+	private final class CompositeListener implements ReplicationListener {
+
+		@Override
+		public void onSync(SyncResult result, long nanos) {
+			LitestreamReplication.this.listeners.forEach((l) -> l.onSync(result, nanos));
+		}
+
+		@Override
+		public void onSyncError(Exception error) {
+			LitestreamReplication.this.listeners.forEach((l) -> l.onSyncError(error));
+		}
+
+		@Override
+		public void onCheckpoint(CheckpointMode mode, boolean walRestarted, long nanos) {
+			LitestreamReplication.this.listeners.forEach((l) -> l.onCheckpoint(mode, walRestarted, nanos));
+		}
+
+		@Override
+		public void onNewGeneration(String generation, String reason) {
+			LitestreamReplication.this.listeners.forEach((l) -> l.onNewGeneration(generation, reason));
+		}
+
+		@Override
+		public void onWalSegment(Replica replica, WalSegmentInfo segment, long bytes, long nanos) {
+			LitestreamReplication.this.listeners.forEach((l) -> l.onWalSegment(replica, segment, bytes, nanos));
+		}
+
+		@Override
+		public void onSnapshot(Replica replica, SnapshotInfo snapshot, long bytes, long nanos) {
+			LitestreamReplication.this.listeners.forEach((l) -> l.onSnapshot(replica, snapshot, bytes, nanos));
+		}
+
+		@Override
+		public void onReplicaSync(Replica replica, long bytes, long nanos) {
+			LitestreamReplication.this.listeners.forEach((l) -> l.onReplicaSync(replica, bytes, nanos));
+		}
+
+		@Override
+		public void onReplicaError(Replica replica, Exception error) {
+			LitestreamReplication.this.listeners.forEach((l) -> l.onReplicaError(replica, error));
+		}
+
+	}
+
+}

@@ -1,0 +1,82 @@
+package io.github.litestreamspring.autoconfigure;
+
+import java.util.Locale;
+
+import org.springframework.beans.factory.BeanFactory;
+import software.amazon.awssdk.services.s3.S3Client;
+
+import io.github.litestreamspring.engine.replica.ReplicaClient;
+import io.github.litestreamspring.engine.replica.s3.S3ClientFactory;
+import io.github.litestreamspring.engine.replica.s3.S3ReplicaClient;
+import io.github.litestreamspring.engine.replica.s3.S3ReplicaOptions;
+import io.github.litestreamspring.engine.replica.s3.S3ReplicaUrl;
+
+/**
+ * Builds S3 replica clients; only loaded when the AWS SDK is present. A replica without its own
+ * endpoint, region or credentials reuses the application's {@link S3Client} bean (Spring Cloud AWS
+ * configures it from {@code spring.cloud.aws.*}); otherwise it gets a client of its own.
+ */
+final class S3Replicas {
+
+	private S3Replicas() {
+	}
+
+	static ReplicaClient create(String prefix, LitestreamProperties.Replica p, BeanFactory beanFactory) {
+		S3ReplicaUrl url;
+		try {
+			url = S3ReplicaUrl.parse(p.getUrl());
+		}
+		catch (IllegalArgumentException ex) {
+			throw new LitestreamConfigurationException(ex.getMessage(), prefix + ".url",
+					"Use s3://bucket/path, optionally with a provider host such as bucket.localhost:9000");
+		}
+		S3ReplicaOptions options = options(prefix, p);
+		boolean ownSettings = p.getEndpoint() != null || p.getRegion() != null || p.getAccessKeyId() != null
+				|| p.getForcePathStyle() != null || p.isSkipVerify() || url.endpoint() != null;
+		S3Client shared = ownSettings ? null : beanFactory.getBeanProvider(S3Client.class).getIfAvailable();
+		if (shared != null) {
+			return new S3ReplicaClient(shared, url.bucket(), url.path(), options);
+		}
+		if ((p.getAccessKeyId() == null) != (p.getSecretAccessKey() == null)) {
+			throw new LitestreamConfigurationException("only one of access-key-id and secret-access-key is set",
+					prefix + ".access-key-id", "Set both, or neither to use the default AWS credential chain");
+		}
+		String endpoint = (p.getEndpoint() != null) ? p.getEndpoint() : url.endpoint();
+		String region = (p.getRegion() != null) ? p.getRegion() : url.region();
+		boolean pathStyle = (p.getForcePathStyle() != null) ? p.getForcePathStyle()
+				: (url.forcePathStyle() || endpoint != null);
+		S3ClientFactory.Settings settings = new S3ClientFactory.Settings(endpoint, region, pathStyle,
+				p.getAccessKeyId(), p.getSecretAccessKey(), p.isSkipVerify());
+		return S3ReplicaClient.owning(S3ClientFactory.create(settings), url.bucket(), url.path(), options);
+	}
+
+	private static S3ReplicaOptions options(String prefix, LitestreamProperties.Replica p) {
+		S3ReplicaOptions.Encryption encryption;
+		String sse = (p.getSse() != null) ? p.getSse().toLowerCase(Locale.ROOT) : "none";
+		try {
+			encryption = switch (sse) {
+				case "none", "" -> S3ReplicaOptions.Encryption.NONE;
+				case "aes256", "sse-s3" -> S3ReplicaOptions.Encryption.sseS3();
+				case "kms", "aws:kms", "sse-kms" -> S3ReplicaOptions.Encryption.sseKms(p.getSseKmsKeyId());
+				case "customer", "sse-c" -> S3ReplicaOptions.Encryption.sseC(p.getSseCustomerKey());
+				default -> throw new IllegalArgumentException("unknown server-side encryption '" + p.getSse() + "'");
+			};
+		}
+		catch (IllegalArgumentException ex) {
+			throw new LitestreamConfigurationException(ex.getMessage(), prefix + ".sse",
+					"Use 'none', 'aes256', 'kms' (with sse-kms-key-id) or 'customer' (with sse-customer-key)");
+		}
+		try {
+			S3ReplicaOptions options = S3ReplicaOptions.defaults().withEncryption(encryption);
+			if (p.getStorageClass() != null) {
+				options = options.withStorageClass(p.getStorageClass());
+			}
+			return options.withPartSize((int) Math.min(Integer.MAX_VALUE, p.getPartSize().toBytes()));
+		}
+		catch (IllegalArgumentException ex) {
+			throw new LitestreamConfigurationException(ex.getMessage(), prefix + ".part-size",
+					"Use a part size of at least 5MB");
+		}
+	}
+
+}

@@ -1,0 +1,132 @@
+package io.github.litestreamspring.autoconfigure.endpoint;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.springframework.boot.actuate.endpoint.InvalidEndpointRequestException;
+import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
+import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
+import org.springframework.boot.actuate.endpoint.annotation.Selector;
+import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
+
+import io.github.litestreamspring.autoconfigure.LitestreamReplication;
+import io.github.litestreamspring.engine.Replica;
+import io.github.litestreamspring.engine.ReplicationStatus;
+import io.github.litestreamspring.engine.replica.Pos;
+import io.github.litestreamspring.engine.replica.ReplicaClient;
+import io.github.litestreamspring.engine.replica.ReplicaPaths;
+import io.github.litestreamspring.engine.replica.SnapshotInfo;
+import io.github.litestreamspring.engine.replica.WalSegmentInfo;
+
+/**
+ * {@code /actuator/litestream}: what is replicated where ({@code GET}), and on-demand operations
+ * ({@code POST /actuator/litestream/snapshot}, {@code POST /actuator/litestream/sync}). Never shows a
+ * credential: replica locations come from {@link ReplicaClient#describe()}.
+ */
+@Endpoint(id = "litestream")
+public class LitestreamEndpoint {
+
+	private final LitestreamReplication replication;
+
+	public LitestreamEndpoint(LitestreamReplication replication) {
+		this.replication = replication;
+	}
+
+	@ReadOperation
+	public Map<String, Object> databases() {
+		ReplicationStatus status = this.replication.status();
+		Map<String, Object> db = new LinkedHashMap<>();
+		db.put("path", status.database().toString());
+		db.put("running", status.running());
+		db.put("generation", status.generation());
+		db.put("position", position(status.position()));
+		db.put("lastSyncAt", status.lastSyncAt());
+		db.put("lastError", status.lastError());
+		List<Map<String, Object>> replicas = new ArrayList<>();
+		for (Replica replica : this.replication.replicas()) {
+			replicas.add(replica(replica, status));
+		}
+		db.put("replicas", replicas);
+		return Map.of("databases", List.of(db));
+	}
+
+	@WriteOperation
+	public Map<String, Object> operation(@Selector String operation) {
+		switch (operation) {
+			case "snapshot": {
+				List<Map<String, Object>> written = new ArrayList<>();
+				List<SnapshotInfo> snapshots = this.replication.replicator().snapshotNow();
+				List<Replica> replicas = this.replication.replicas();
+				for (int i = 0; i < snapshots.size(); i++) {
+					Map<String, Object> s = snapshot(snapshots.get(i));
+					s.put("replica", replicas.get(i).name());
+					s.put("key", ReplicaPaths.snapshotPath("", snapshots.get(i).generation(), snapshots.get(i).index()));
+					written.add(s);
+				}
+				return Map.of("snapshots", written);
+			}
+			case "sync": {
+				Pos pos = this.replication.replicator().syncNow();
+				return Map.of("position", position(pos));
+			}
+			default:
+				throw new InvalidEndpointRequestException("Unknown operation '" + operation + "'",
+						"Unknown operation '" + operation + "': use 'snapshot' or 'sync'");
+		}
+	}
+
+	private Map<String, Object> replica(Replica replica, ReplicationStatus status) {
+		Map<String, Object> r = new LinkedHashMap<>();
+		r.put("name", replica.name());
+		r.put("type", replica.client().type());
+		r.put("location", replica.client().describe());
+		status.replicas().stream().filter((s) -> s.name().equals(replica.name())).findFirst().ifPresent((s) -> {
+			r.put("position", position(s.position()));
+			r.put("lastSyncAt", s.lastSyncAt());
+			r.put("lag", s.lag().toString());
+			r.put("lastError", s.lastError());
+		});
+		try {
+			List<Map<String, Object>> generations = new ArrayList<>();
+			for (String generation : replica.client().generations()) {
+				Map<String, Object> g = new LinkedHashMap<>();
+				g.put("generation", generation);
+				g.put("snapshots", replica.client().snapshots(generation).stream().map(this::snapshot).toList());
+				List<WalSegmentInfo> wal = replica.client().walSegments(generation);
+				g.put("walSegments", wal.size());
+				if (!wal.isEmpty()) {
+					WalSegmentInfo last = wal.get(wal.size() - 1);
+					g.put("lastWalSegment", position(last.pos()));
+					g.put("updatedAt", last.createdAt());
+				}
+				generations.add(g);
+			}
+			r.put("generations", generations);
+		}
+		catch (IOException | RuntimeException ex) {
+			r.put("generationsError", ex.getMessage());
+		}
+		return r;
+	}
+
+	private Map<String, Object> snapshot(SnapshotInfo s) {
+		Map<String, Object> m = new LinkedHashMap<>();
+		m.put("generation", s.generation());
+		m.put("index", ReplicaPaths.formatIndex(s.index()));
+		m.put("size", s.size());
+		m.put("createdAt", s.createdAt());
+		return m;
+	}
+
+	private static Map<String, Object> position(Pos pos) {
+		Map<String, Object> m = new LinkedHashMap<>();
+		m.put("generation", pos.generation());
+		m.put("index", pos.isNone() ? null : ReplicaPaths.formatIndex(pos.index()));
+		m.put("offset", pos.offset());
+		return m;
+	}
+
+}

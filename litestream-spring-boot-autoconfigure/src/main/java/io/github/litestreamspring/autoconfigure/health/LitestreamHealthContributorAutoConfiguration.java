@@ -1,0 +1,30 @@
+package io.github.litestreamspring.autoconfigure.health;
+
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
+import org.springframework.context.annotation.Bean;
+
+import io.github.litestreamspring.autoconfigure.LitestreamAutoConfiguration;
+import io.github.litestreamspring.autoconfigure.LitestreamProperties;
+import io.github.litestreamspring.autoconfigure.LitestreamReplication;
+
+/**
+ * The {@code litestream} health indicator, when Spring Boot's health support is present.
+ */
+@AutoConfiguration(after = LitestreamAutoConfiguration.class)
+@ConditionalOnClass(name = "org.springframework.boot.health.contributor.HealthIndicator")
+@ConditionalOnBean(LitestreamReplication.class)
+@ConditionalOnEnabledHealthIndicator("litestream")
+public final class LitestreamHealthContributorAutoConfiguration {
+
+	@Bean(name = "litestreamHealthIndicator")
+	@ConditionalOnMissingBean(name = "litestreamHealthIndicator")
+	LitestreamHealthIndicator litestreamHealthIndicator(LitestreamReplication replication,
+			LitestreamProperties properties) {
+		return new LitestreamHealthIndicator(replication, properties.getHealth().getMaxLag());
+	}
+
+}

@@ -1,0 +1,78 @@
+package io.github.litestreamspring.autoconfigure.health;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.springframework.boot.health.contributor.AbstractHealthIndicator;
+import org.springframework.boot.health.contributor.Health;
+
+import io.github.litestreamspring.autoconfigure.LitestreamReplication;
+import io.github.litestreamspring.engine.ReplicationStatus;
+
+/**
+ * {@code /actuator/health/litestream}: UP while every replica keeps up; DOWN with the reason when the
+ * local sync or a replica's uploads fail, or a replica has been behind for longer than the allowed lag.
+ * Reads engine status only.
+ */
+public class LitestreamHealthIndicator extends AbstractHealthIndicator {
+
+	private final LitestreamReplication replication;
+
+	private final Duration maxLag;
+
+	public LitestreamHealthIndicator(LitestreamReplication replication, Duration maxLag) {
+		super("Litestream health check failed");
+		this.replication = replication;
+		this.maxLag = maxLag;
+	}
+
+	@Override
+	protected void doHealthCheck(Health.Builder builder) {
+		ReplicationStatus status = this.replication.status();
+		builder.withDetail("database", status.database().toString());
+		builder.withDetail("generation", String.valueOf(status.generation()));
+		builder.withDetail("position", status.position().toString());
+		if (status.lastSyncAt() != null) {
+			builder.withDetail("lastSyncAt", status.lastSyncAt().toString());
+		}
+		String reason = null;
+		if (!status.running()) {
+			reason = "replication is not running";
+		}
+		else if (status.lastError() != null) {
+			reason = status.lastError();
+		}
+		Map<String, Object> replicas = new LinkedHashMap<>();
+		for (ReplicationStatus.Replica replica : status.replicas()) {
+			Map<String, Object> details = new LinkedHashMap<>();
+			details.put("type", replica.type());
+			details.put("location", replica.location());
+			details.put("position", replica.position().toString());
+			details.put("lag", replica.lag().toString());
+			if (replica.lastSyncAt() != null) {
+				details.put("lastSyncAt", replica.lastSyncAt().toString());
+			}
+			if (replica.lastError() != null) {
+				details.put("lastError", replica.lastError());
+				details.put("lastErrorAt", String.valueOf(replica.lastErrorAt()));
+				if (reason == null) {
+					reason = replica.lastError();
+				}
+			}
+			else if (replica.lag().compareTo(this.maxLag) > 0 && reason == null) {
+				reason = "replica '" + replica.name() + "' has been behind for " + replica.lag()
+						+ " (more than litestream.health.max-lag=" + this.maxLag + ")";
+			}
+			replicas.put(replica.name(), details);
+		}
+		builder.withDetail("replicas", replicas);
+		if (reason != null) {
+			builder.down().withDetail("reason", reason);
+		}
+		else {
+			builder.up();
+		}
+	}
+
+}
