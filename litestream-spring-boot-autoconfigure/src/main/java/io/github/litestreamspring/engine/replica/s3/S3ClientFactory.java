@@ -32,8 +32,8 @@ public final class S3ClientFactory {
 	 * Client settings. {@link #toString()} never shows the secret.
 	 *
 	 * @param endpoint endpoint URL of an S3-compatible store, or {@code null} for AWS
-	 * @param region region, or {@code null}: {@code us-east-1} with an endpoint, otherwise {@code us-east-1}
-	 * with cross-region access so that the bucket's region is followed
+	 * @param region region, or {@code null}: {@code us-east-1} with an endpoint (as Litestream does);
+	 * without one, {@code us-east-1} with cross-region access so that the bucket's region is followed
 	 * @param forcePathStyle path-style addressing
 	 * @param accessKeyId static access key id, or {@code null} for the SDK's default credential chain
 	 * @param secretAccessKey static secret, with {@code accessKeyId}

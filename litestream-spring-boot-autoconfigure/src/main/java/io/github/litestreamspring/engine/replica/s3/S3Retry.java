@@ -104,7 +104,9 @@ final class S3Retry {
 		if (ex instanceof AwsServiceException ase) {
 			int status = ase.statusCode();
 			String code = errorCode(ase);
-			if (status == 429 || status >= 500 || THROTTLING_CODES.contains(code)) {
+			// 501 Not Implemented and 505 are answers about the request, not the server's health.
+			boolean serverError = status >= 500 && status != 501 && status != 505;
+			if (status == 429 || serverError || THROTTLING_CODES.contains(code)) {
 				return true;
 			}
 			return ase.isThrottlingException();

@@ -4,6 +4,7 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -28,6 +29,8 @@ final class S3Uploader {
 
 	private static final String CONTENT_TYPE = "application/octet-stream";
 
+	private static final int INITIAL_BUFFER = 64 * 1024;
+
 	private final S3Client s3;
 
 	private final String bucket;
@@ -45,9 +48,25 @@ final class S3Uploader {
 
 	/** Uploads {@code data} until its end and returns the object's size. */
 	long upload(String key, InputStream data) throws IOException {
-		byte[] buffer = new byte[this.options.partSize()];
-		int n = readFully(data, buffer);
-		if (n < buffer.length && n < this.options.multipartThreshold()) {
+		// Most WAL segments are a few KiB: start small and grow towards one part, so that a busy
+		// replica does not allocate a whole part for every tiny object.
+		int partSize = this.options.partSize();
+		byte[] buffer = new byte[Math.min(INITIAL_BUFFER, partSize)];
+		int n = 0;
+		while (true) {
+			if (n == buffer.length) {
+				if (buffer.length == partSize) {
+					break;
+				}
+				buffer = Arrays.copyOf(buffer, (int) Math.min(partSize, 2L * buffer.length));
+			}
+			int r = data.read(buffer, n, buffer.length - n);
+			if (r < 0) {
+				break;
+			}
+			n += r;
+		}
+		if (n < partSize && n < this.options.multipartThreshold()) {
 			putObject(key, buffer, n);
 			return n;
 		}

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.Comparator;
 import java.util.Deque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -20,6 +21,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
@@ -67,7 +69,7 @@ public final class S3ProxyServer {
 			try {
 				S3ProxyServer server = new S3ProxyServer(Files.createTempDirectory("s3proxy-"));
 				server.start();
-				Runtime.getRuntime().addShutdownHook(new Thread(server::stop, "s3proxy-shutdown"));
+				Runtime.getRuntime().addShutdownHook(new Thread(server::stopAndDelete, "s3proxy-shutdown"));
 				shared = server;
 			}
 			catch (IOException ex) {
@@ -128,6 +130,17 @@ public final class S3ProxyServer {
 			p.destroyForcibly();
 		}
 		this.process = null;
+	}
+
+	/** Stops the server and removes its data directory (JVM exit). */
+	private void stopAndDelete() {
+		stop();
+		try (Stream<Path> paths = Files.walk(this.dataDir)) {
+			paths.sorted(Comparator.reverseOrder()).forEach((p) -> p.toFile().delete());
+		}
+		catch (IOException ex) {
+			// best effort: it is a temp directory
+		}
 	}
 
 	public boolean isRunning() {
