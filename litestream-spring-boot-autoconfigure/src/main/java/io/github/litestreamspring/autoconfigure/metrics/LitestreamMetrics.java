@@ -1,0 +1,197 @@
+package io.github.litestreamspring.autoconfigure.metrics;
+
+import java.time.Instant;
+import java.util.concurrent.TimeUnit;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.TimeGauge;
+import io.micrometer.core.instrument.Timer;
+
+import io.github.litestreamspring.autoconfigure.LitestreamReplication;
+import io.github.litestreamspring.autoconfigure.LitestreamStartupRestore;
+import io.github.litestreamspring.engine.Replica;
+import io.github.litestreamspring.engine.ReplicationListener;
+import io.github.litestreamspring.engine.ReplicationStatus;
+import io.github.litestreamspring.engine.db.CheckpointMode;
+import io.github.litestreamspring.engine.db.SyncResult;
+import io.github.litestreamspring.engine.replica.SnapshotInfo;
+import io.github.litestreamspring.engine.replica.WalSegmentInfo;
+import io.github.litestreamspring.engine.restore.RestoreResult;
+
+/**
+ * Micrometer meters for one replicated database, all named {@code litestream.*} and tagged with the
+ * database file name (and the replica name where it applies). Registered on the application's
+ * registry only; nothing global.
+ */
+public class LitestreamMetrics implements ReplicationListener {
+
+	public static final String PREFIX = "litestream.";
+
+	private final MeterRegistry registry;
+
+	private final LitestreamReplication replication;
+
+	private final Tags databaseTags;
+
+	public LitestreamMetrics(MeterRegistry registry, LitestreamReplication replication,
+			LitestreamStartupRestore restore) {
+		this.registry = registry;
+		this.replication = replication;
+		this.databaseTags = Tags.of("database", replication.databasePath().getFileName().toString());
+		Gauge.builder(PREFIX + "wal.index", replication, (r) -> r.status().position().index())
+			.description("Current local WAL index (shadow WAL)")
+			.tags(this.databaseTags)
+			.register(registry);
+		Gauge.builder(PREFIX + "wal.offset", replication, (r) -> r.status().position().offset())
+			.description("Size of the current local shadow WAL index in bytes")
+			.baseUnit("bytes")
+			.tags(this.databaseTags)
+			.register(registry);
+		for (Replica replica : replication.replicas()) {
+			Tags tags = replicaTags(replica);
+			Gauge.builder(PREFIX + "replica.wal.index", replica, (r) -> r.position().index())
+				.description("WAL index the replica has reached")
+				.tags(tags)
+				.register(registry);
+			Gauge.builder(PREFIX + "replica.wal.offset", replica, (r) -> r.position().offset())
+				.description("Offset inside that WAL index the replica has reached")
+				.baseUnit("bytes")
+				.tags(tags)
+				.register(registry);
+			TimeGauge.builder(PREFIX + "replica.lag", replication, TimeUnit.SECONDS, (r) -> lagSeconds(r, replica))
+				.description("How long the replica has been behind the local database")
+				.tags(tags)
+				.register(registry);
+			Gauge.builder(PREFIX + "replica.last.sync", replica, this::lastSync)
+				.description("Unix time of the replica's last successful sync")
+				.baseUnit("seconds")
+				.tags(tags)
+				.register(registry);
+			// Created eagerly so that dashboards see zeros rather than missing series.
+			walBytes(replica);
+			replicaSyncErrors(replica);
+		}
+		if (restore != null) {
+			TimeGauge.builder(PREFIX + "restore.duration", restore, TimeUnit.MILLISECONDS, (r) -> restoreMillis(r))
+				.description("Duration of the restore at startup (0 when nothing was restored)")
+				.tags(this.databaseTags)
+				.register(registry);
+		}
+	}
+
+	private static double lagSeconds(LitestreamReplication replication, Replica replica) {
+		ReplicationStatus status = replication.status();
+		return status.replicas()
+			.stream()
+			.filter((s) -> s.name().equals(replica.name()))
+			.mapToDouble((s) -> s.lag().toMillis() / 1000.0)
+			.findFirst()
+			.orElse(0);
+	}
+
+	private static double restoreMillis(LitestreamStartupRestore restore) {
+		RestoreResult result = restore.result();
+		return (result != null && result.outcome() == RestoreResult.Outcome.RESTORED) ? result.duration().toMillis()
+				: 0;
+	}
+
+	private Tags replicaTags(Replica replica) {
+		return this.databaseTags.and("replica", replica.name());
+	}
+
+	private Counter walBytes(Replica replica) {
+		return Counter.builder(PREFIX + "replica.wal.bytes")
+			.description("Uncompressed WAL bytes shipped to the replica")
+			.baseUnit("bytes")
+			.tags(replicaTags(replica))
+			.register(this.registry);
+	}
+
+	private Counter replicaSyncErrors(Replica replica) {
+		return Counter.builder(PREFIX + "replica.sync.errors")
+			.description("Failed replica syncs")
+			.tags(replicaTags(replica))
+			.register(this.registry);
+	}
+
+	@Override
+	public void onSync(SyncResult result, long nanos) {
+		Timer.builder(PREFIX + "sync")
+			.description("Local syncs of the WAL into the shadow WAL")
+			.tags(this.databaseTags)
+			.register(this.registry)
+			.record(nanos, TimeUnit.NANOSECONDS);
+	}
+
+	@Override
+	public void onSyncError(Exception error) {
+		Counter.builder(PREFIX + "sync.errors").tags(this.databaseTags).register(this.registry).increment();
+	}
+
+	@Override
+	public void onCheckpoint(CheckpointMode mode, boolean walRestarted, long nanos) {
+		Timer.builder(PREFIX + "checkpoint")
+			.description("Checkpoints run by the engine")
+			.tags(this.databaseTags.and("mode", mode.name()))
+			.register(this.registry)
+			.record(nanos, TimeUnit.NANOSECONDS);
+	}
+
+	@Override
+	public void onNewGeneration(String generation, String reason) {
+		Counter.builder(PREFIX + "generations").tags(this.databaseTags).register(this.registry).increment();
+	}
+
+	@Override
+	public void onWalSegment(Replica replica, WalSegmentInfo segment, long bytes, long nanos) {
+		walBytes(replica).increment(bytes);
+		Timer.builder(PREFIX + "replica.wal.segments")
+			.description("WAL segment uploads")
+			.tags(replicaTags(replica))
+			.register(this.registry)
+			.record(nanos, TimeUnit.NANOSECONDS);
+	}
+
+	@Override
+	public void onSnapshot(Replica replica, SnapshotInfo snapshot, long bytes, long nanos) {
+		Timer.builder(PREFIX + "snapshot")
+			.description("Snapshots written")
+			.tags(replicaTags(replica))
+			.register(this.registry)
+			.record(nanos, TimeUnit.NANOSECONDS);
+		Counter.builder(PREFIX + "snapshot.bytes")
+			.description("Uncompressed bytes of snapshots written")
+			.baseUnit("bytes")
+			.tags(replicaTags(replica))
+			.register(this.registry)
+			.increment(bytes);
+	}
+
+	@Override
+	public void onReplicaSync(Replica replica, long bytes, long nanos) {
+		Timer.builder(PREFIX + "replica.sync")
+			.description("Replica syncs")
+			.tags(replicaTags(replica))
+			.register(this.registry)
+			.record(nanos, TimeUnit.NANOSECONDS);
+	}
+
+	private double lastSync(Replica replica) {
+		return this.replication.status()
+			.replicas()
+			.stream()
+			.filter((s) -> s.name().equals(replica.name()) && s.lastSyncAt() != null)
+			.mapToDouble((s) -> s.lastSyncAt().toEpochMilli() / 1000.0)
+			.findFirst()
+			.orElse(Instant.EPOCH.getEpochSecond());
+	}
+
+	@Override
+	public void onReplicaError(Replica replica, Exception error) {
+		replicaSyncErrors(replica).increment();
+	}
+
+}

@@ -1,0 +1,34 @@
+package io.github.litestreamspring.autoconfigure.metrics;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.context.annotation.Bean;
+
+import io.github.litestreamspring.autoconfigure.LitestreamAutoConfiguration;
+import io.github.litestreamspring.autoconfigure.LitestreamReplication;
+import io.github.litestreamspring.autoconfigure.LitestreamStartupRestore;
+
+/**
+ * Micrometer meters for replication, when Micrometer and a {@link MeterRegistry} are present.
+ */
+@AutoConfiguration(after = LitestreamAutoConfiguration.class,
+		afterName = { "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
+				"org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration" })
+@ConditionalOnClass(name = "io.micrometer.core.instrument.MeterRegistry")
+@ConditionalOnBean({ MeterRegistry.class, LitestreamReplication.class })
+public final class LitestreamMetricsAutoConfiguration {
+
+	@Bean
+	@ConditionalOnMissingBean
+	LitestreamMetrics litestreamMetrics(MeterRegistry registry, LitestreamReplication replication,
+			ObjectProvider<LitestreamStartupRestore> restore) {
+		LitestreamMetrics metrics = new LitestreamMetrics(registry, replication, restore.getIfAvailable());
+		replication.addListener(metrics);
+		return metrics;
+	}
+
+}
