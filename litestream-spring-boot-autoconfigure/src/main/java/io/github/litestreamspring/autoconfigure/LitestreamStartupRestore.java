@@ -46,10 +46,18 @@ public class LitestreamStartupRestore implements InitializingBean {
 
 	@Override
 	public void afterPropertiesSet() {
+		Path database = this.replication.databasePath();
+		try {
+			// SQLite creates the file but not its directory; a fresh instance may have neither.
+			Files.createDirectories(database.getParent());
+		}
+		catch (java.io.IOException ex) {
+			throw new LitestreamConfigurationException("cannot create the directory of " + database + ": "
+					+ ex.getMessage(), "spring.datasource.url", "Point the database at a writable directory", ex);
+		}
 		if (!this.properties.isEnabled()) {
 			return;
 		}
-		Path database = this.replication.databasePath();
 		RestoreOptions options = new RestoreOptions(database, null, -1, this.properties.getTimestamp(),
 				this.properties.getParallelism(), this.properties.isIfDbNotExists(), false, false);
 		if (Files.exists(database)) {
