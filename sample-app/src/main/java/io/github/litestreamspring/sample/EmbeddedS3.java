@@ -32,11 +32,17 @@ final class EmbeddedS3 implements AutoCloseable {
 
 	private static final Pattern STARTED = Pattern.compile("Started \\S*ServerConnector.*\\{127\\.0\\.0\\.1:(\\d+)\\}");
 
-	private final Process process;
+	private final Path jar;
+
+	private final Path properties;
+
+	private volatile Process process;
 
 	private final int port;
 
-	private EmbeddedS3(Process process, int port) {
+	private EmbeddedS3(Path jar, Path properties, Process process, int port) {
+		this.jar = jar;
+		this.properties = properties;
 		this.process = process;
 		this.port = port;
 	}
@@ -47,18 +53,54 @@ final class EmbeddedS3 implements AutoCloseable {
 			throw new IOException("S3Proxy jar not found at " + jar.toAbsolutePath()
 					+ "; build the sample with the README command, or set sample.embedded-s3.enabled=false");
 		}
+		Path properties = writeProperties(dataDir, 0);
+		Process process = launch(jar, properties);
+		try {
+			EmbeddedS3 server = new EmbeddedS3(jar, properties, process, awaitPort(process));
+			writeProperties(dataDir, server.port);
+			Runtime.getRuntime().addShutdownHook(new Thread(server::close, "embedded-s3-stop"));
+			server.createBucket(bucket);
+			return server;
+		}
+		catch (Exception ex) {
+			process.destroyForcibly();
+			throw new IOException("cannot start the embedded S3 endpoint: " + ex.getMessage(), ex);
+		}
+	}
+
+	/** Starts the endpoint again after {@link #close()}, on the same port with the same objects. */
+	void restart() throws IOException {
+		Process p = launch(this.jar, this.properties);
+		try {
+			awaitPort(p);
+		}
+		catch (Exception ex) {
+			p.destroyForcibly();
+			throw new IOException("cannot restart the embedded S3 endpoint: " + ex.getMessage(), ex);
+		}
+		this.process = p;
+	}
+
+	private static Path writeProperties(Path dataDir, int port) throws IOException {
 		Path blobs = Files.createDirectories(dataDir.resolve("blobs"));
 		Path properties = dataDir.resolve("s3proxy.properties");
-		Files.writeString(properties, String.join("\n", "s3proxy.endpoint=http://127.0.0.1:0",
+		Files.writeString(properties, String.join("\n", "s3proxy.endpoint=http://127.0.0.1:" + port,
 				"s3proxy.authorization=aws-v2-or-v4", "s3proxy.identity=" + ACCESS_KEY,
 				"s3proxy.credential=" + SECRET_KEY, "jclouds.provider=filesystem",
 				"jclouds.filesystem.basedir=" + blobs.toAbsolutePath(), "jclouds.identity=" + ACCESS_KEY,
 				"jclouds.credential=" + SECRET_KEY, ""));
+		return properties;
+	}
+
+	private static Process launch(Path jar, Path properties) throws IOException {
 		String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-		Process process = new ProcessBuilder(java, "-Xmx256m", "-jar", jar.toAbsolutePath().toString(), "--properties",
+		return new ProcessBuilder(java, "-Xmx256m", "-jar", jar.toAbsolutePath().toString(), "--properties",
 				properties.toAbsolutePath().toString())
 			.redirectErrorStream(true)
 			.start();
+	}
+
+	private static int awaitPort(Process process) throws Exception {
 		CompletableFuture<Integer> port = new CompletableFuture<>();
 		Thread pump = new Thread(() -> {
 			try (BufferedReader in = new BufferedReader(
@@ -78,16 +120,7 @@ final class EmbeddedS3 implements AutoCloseable {
 		}, "embedded-s3-output");
 		pump.setDaemon(true);
 		pump.start();
-		try {
-			EmbeddedS3 server = new EmbeddedS3(process, port.get(60, TimeUnit.SECONDS));
-			Runtime.getRuntime().addShutdownHook(new Thread(server::close, "embedded-s3-stop"));
-			server.createBucket(bucket);
-			return server;
-		}
-		catch (Exception ex) {
-			process.destroyForcibly();
-			throw new IOException("cannot start the embedded S3 endpoint: " + ex.getMessage(), ex);
-		}
+		return port.get(60, TimeUnit.SECONDS);
 	}
 
 	URI endpoint() {
@@ -111,10 +144,11 @@ final class EmbeddedS3 implements AutoCloseable {
 
 	@Override
 	public void close() {
-		this.process.destroy();
+		Process p = this.process;
+		p.destroy();
 		try {
-			if (!this.process.waitFor(10, TimeUnit.SECONDS)) {
-				this.process.destroyForcibly();
+			if (!p.waitFor(10, TimeUnit.SECONDS)) {
+				p.destroyForcibly();
 			}
 		}
 		catch (InterruptedException ex) {

@@ -29,6 +29,7 @@ public class SampleApplication {
 			System.setProperty("spring.cloud.aws.s3.endpoint", s3.endpoint().toString());
 			System.setProperty("spring.cloud.aws.credentials.access-key", EmbeddedS3.ACCESS_KEY);
 			System.setProperty("spring.cloud.aws.credentials.secret-key", EmbeddedS3.SECRET_KEY);
+			app.addInitializers((context) -> context.getBeanFactory().registerSingleton("embeddedS3", s3));
 			ConfigurableApplicationContext context = app.run(args);
 			context.addApplicationListener((org.springframework.context.event.ContextClosedEvent e) -> s3.close());
 			return context;
