@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * Runs a short-lived external command with a hard time limit.
  */
-final class Commands {
+public final class Commands {
 
 	private Commands() {
 	}
@@ -23,7 +23,7 @@ final class Commands {
 	 * @throws IllegalStateException if it cannot be started or does not finish in time (the
 	 * message carries whatever it printed so far)
 	 */
-	static CommandResult run(List<String> command, Path workDir, Duration timeout) {
+	public static CommandResult run(List<String> command, Path workDir, Duration timeout) {
 		Path out = null;
 		Path err = null;
 		try {

@@ -202,7 +202,7 @@ public final class Database implements Closeable {
 				// Back-fills only up to our read mark, and nobody can restart the WAL meanwhile.
 				st.execute("PRAGMA wal_checkpoint(PASSIVE)");
 			}
-			try (InputStream in = Files.newInputStream(path())) {
+			try (InputStream in = DatabaseFiles.newInputStream(path())) {
 				return body.write(pos, in);
 			}
 		}
