@@ -192,14 +192,18 @@ class DamagedReplicaTests {
 	}
 
 	@Test
-	void generationWithoutSnapshotHasNoMatchingBackup() throws Exception {
+	void generationWithoutSnapshotFailsNamingItEvenIfReplicaExistsIsSet() throws Exception {
 		Path replica = copyOfReplica();
 		Files.delete(replica.resolve(ReplicaPaths.snapshotPath("", generation, snapshot.index())));
-		// Without a snapshot the generation cannot be restored at all. Deliberately not asserted: that
-		// withIfReplicaExists(true) turns this into NO_BACKUP (what the planner does today), because it
-		// would let an application start empty over a replica that still holds WAL; Litestream v0.3.13
-		// fails with "no snapshots available" even with -if-replica-exists.
-		assertRestoreFails(replica, "no matching backups");
+		String snapshots = ReplicaPaths.snapshotsPath("", generation);
+		assertRestoreFails(replica, "no snapshot", snapshots);
+		// Not "no backup": that would let an application start empty over a replica that still holds
+		// its WAL. Litestream v0.3.13 also fails here, even with -if-replica-exists.
+		Restorer restorer = new Restorer(new FileReplicaClient(replica));
+		assertThatThrownBy(() -> restorer.restore(RestoreOptions.latest(output()).withIfReplicaExists(true)))
+			.isInstanceOf(LitestreamException.class)
+			.hasMessageContaining(snapshots);
+		assertNothingWritten();
 		CommandResult litestream = LitestreamCli.restore(this.dir.resolve("litestream.db"), "file://" + replica, null,
 				"-if-replica-exists");
 		assertThat(litestream.exitCode()).as(litestream.describe()).isNotZero();
