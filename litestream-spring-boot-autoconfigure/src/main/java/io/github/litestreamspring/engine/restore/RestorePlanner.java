@@ -21,6 +21,8 @@ import io.github.litestreamspring.engine.replica.WalSegmentInfo;
  * (Litestream #631);</li>
  * <li>a timestamp later than every object restores the latest state instead of "no matching backups"
  * (Litestream #564); one earlier than a generation's first object excludes it;</li>
+ * <li>a generation with WAL but no snapshot fails the plan when it is the newest, instead of being
+ * passed over as "no backup" (Litestream fails too: "no snapshots available");</li>
  * <li>WAL below the snapshot is ignored, so leftovers of an interrupted prune do not break a restore
  * (Litestream #224, #535);</li>
  * <li>every index from the snapshot to the last one must be present and start at offset 0, else the
@@ -40,10 +42,23 @@ final class RestorePlanner {
 				: this.client.generations();
 		RestorePlan best = null;
 		Instant bestCreatedAt = null;
+		String unrestorable = null;
+		Instant unrestorableUpdatedAt = null;
 		for (String generation : generations) {
 			List<SnapshotInfo> snapshots = this.client.snapshots(generation);
 			List<WalSegmentInfo> segments = this.client.walSegments(generation);
 			if (snapshots.isEmpty()) {
+				// WAL without a snapshot: the snapshot was lost. Remember the newest such generation so
+				// it is reported rather than passed over as "no backup" (which would let a caller
+				// start empty over a replica that still holds data).
+				Instant created = segments.stream().map(WalSegmentInfo::createdAt).reduce(null, RestorePlanner::min);
+				if (created != null && (options.timestamp() == null || !options.timestamp().isBefore(created))) {
+					Instant updated = segments.stream().map(WalSegmentInfo::createdAt).reduce(null, RestorePlanner::max);
+					if (unrestorableUpdatedAt == null || updated.isAfter(unrestorableUpdatedAt)) {
+						unrestorable = generation;
+						unrestorableUpdatedAt = updated;
+					}
+				}
 				continue;
 			}
 			Instant createdAt = null;
@@ -69,6 +84,11 @@ final class RestorePlanner {
 				best = new RestorePlan(generation, snapshot, chooseSegments(segments, snapshot, options), updatedAt);
 				bestCreatedAt = createdAt;
 			}
+		}
+		if (unrestorable != null && (best == null || unrestorableUpdatedAt.isAfter(best.updatedAt()))) {
+			throw new LitestreamException("generation " + unrestorable + " in " + this.client.describe()
+					+ " has WAL segments but no snapshot ("
+					+ ReplicaPaths.snapshotsPath("", unrestorable) + " is empty) and cannot be restored");
 		}
 		if (best != null) {
 			check(best, options);

@@ -13,6 +13,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +22,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.slf4j.Logger;
@@ -155,11 +157,13 @@ public final class Restorer {
 			return t;
 		});
 		Deque<Future<Path>> inFlight = new ArrayDeque<>();
+		List<Long> submitted = new ArrayList<>();
 		var pending = byIndex.entrySet().iterator();
 		try {
 			while (pending.hasNext() || !inFlight.isEmpty()) {
 				while (pending.hasNext() && inFlight.size() < parallelism * 2) {
 					var entry = pending.next();
+					submitted.add(entry.getKey());
 					inFlight.add(pool.submit(() -> new WalIndexDownload(this.client, plan.generation(), entry.getKey(),
 							entry.getValue(), tmp, progress).download()));
 				}
@@ -172,6 +176,23 @@ public final class Restorer {
 			for (Future<Path> f : inFlight) {
 				f.cancel(true);
 			}
+			// After a failure, indexes downloaded but not applied yet (and one that failed its check)
+			// still have their files; wait for running downloads so none is recreated after the delete.
+			awaitTermination(pool);
+			for (long index : submitted) {
+				deleteQuietly(WalIndexDownload.file(tmp, index));
+			}
+		}
+	}
+
+	private static void awaitTermination(ExecutorService pool) {
+		try {
+			if (!pool.awaitTermination(30, TimeUnit.SECONDS)) {
+				logger.warn("WAL downloads still running after a failed restore; temporary files may remain");
+			}
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
 		}
 	}
 

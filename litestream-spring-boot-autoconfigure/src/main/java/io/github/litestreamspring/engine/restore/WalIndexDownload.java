@@ -42,7 +42,7 @@ final class WalIndexDownload {
 	}
 
 	Path download() throws IOException {
-		Path file = this.tmp.resolveSibling(this.tmp.getFileName() + "-" + ReplicaPaths.formatIndex(this.index) + "-wal");
+		Path file = file(this.tmp, this.index);
 		long written = 0;
 		try (OutputStream out = Files.newOutputStream(file)) {
 			for (WalSegmentInfo segment : this.segments) {
@@ -67,6 +67,11 @@ final class WalIndexDownload {
 		}
 		new WalIndexCheck(file, this.generation, this.index, this.segments, this.client.describe()).check();
 		return file;
+	}
+
+	/** Where the WAL of {@code index} is assembled for the database under construction {@code tmp}. */
+	static Path file(Path tmp, long index) {
+		return tmp.resolveSibling(tmp.getFileName() + "-" + ReplicaPaths.formatIndex(index) + "-wal");
 	}
 
 	private String objectName(WalSegmentInfo segment) {
