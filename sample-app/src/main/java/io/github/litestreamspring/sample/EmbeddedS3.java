@@ -58,7 +58,6 @@ final class EmbeddedS3 implements AutoCloseable {
 		try {
 			EmbeddedS3 server = new EmbeddedS3(jar, properties, process, awaitPort(process));
 			writeProperties(dataDir, server.port);
-			Runtime.getRuntime().addShutdownHook(new Thread(server::close, "embedded-s3-stop"));
 			server.createBucket(bucket);
 			return server;
 		}

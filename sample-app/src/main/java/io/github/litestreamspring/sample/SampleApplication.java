@@ -2,6 +2,7 @@ package io.github.litestreamspring.sample;
 
 import java.nio.file.Path;
 
+import org.springframework.beans.factory.support.DefaultListableBeanFactory;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -29,10 +30,19 @@ public class SampleApplication {
 			System.setProperty("spring.cloud.aws.s3.endpoint", s3.endpoint().toString());
 			System.setProperty("spring.cloud.aws.credentials.access-key", EmbeddedS3.ACCESS_KEY);
 			System.setProperty("spring.cloud.aws.credentials.secret-key", EmbeddedS3.SECRET_KEY);
-			app.addInitializers((context) -> context.getBeanFactory().registerSingleton("embeddedS3", s3));
-			ConfigurableApplicationContext context = app.run(args);
-			context.addApplicationListener((org.springframework.context.event.ContextClosedEvent e) -> s3.close());
-			return context;
+			app.addInitializers((context) -> {
+				// Destroyed with the other singletons, i.e. after replication's final sync has run.
+				DefaultListableBeanFactory beanFactory = (DefaultListableBeanFactory) context.getBeanFactory();
+				beanFactory.registerSingleton("embeddedS3", s3);
+				beanFactory.registerDisposableBean("embeddedS3", s3::close);
+			});
+			try {
+				return app.run(args);
+			}
+			catch (RuntimeException ex) {
+				s3.close();
+				throw ex;
+			}
 		}
 		return app.run(args);
 	}

@@ -40,7 +40,11 @@ class SampleApplicationTests {
 			assertThat(post(base + "/notes", "first").statusCode()).isEqualTo(201);
 			assertThat(post(base + "/notes", "second").statusCode()).isEqualTo(201);
 			assertThat(get(base + "/actuator/health/litestream").body()).contains("\"status\":\"UP\"");
-			HttpResponse<String> snapshot = post(base + "/actuator/litestream/snapshot", "");
+			HttpResponse<String> snapshot = this.http.send(
+					HttpRequest.newBuilder(URI.create(base + "/actuator/litestream/snapshot"))
+						.POST(HttpRequest.BodyPublishers.noBody())
+						.build(),
+					HttpResponse.BodyHandlers.ofString());
 			assertThat(snapshot.statusCode()).isEqualTo(200);
 			assertThat(snapshot.body()).contains(".snapshot.lz4");
 			assertThat(get(base + "/actuator/litestream").body()).contains("\"generations\"").contains("s3://notes/");

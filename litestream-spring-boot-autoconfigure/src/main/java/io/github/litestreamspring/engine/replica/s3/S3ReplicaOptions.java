@@ -177,9 +177,13 @@ public record S3ReplicaOptions(Encryption encryption, String storageClass, int p
 			Objects.requireNonNull(maxTotalTime, "maxTotalTime");
 		}
 
-		/** 10 attempts, 200 ms base, 10 s cap, 2 minutes in total. */
+		/**
+		 * 6 attempts, 100 ms base, 2 s cap, 10 s in total. Short on purpose: the replicator retries on its
+		 * next pass anyway and never skips data, while a call that retries for minutes holds up the
+		 * replication thread and hides an outage from health checks.
+		 */
 		public static RetryPolicy defaults() {
-			return new RetryPolicy(10, Duration.ofMillis(200), Duration.ofSeconds(10), Duration.ofMinutes(2));
+			return new RetryPolicy(6, Duration.ofMillis(100), Duration.ofSeconds(2), Duration.ofSeconds(10));
 		}
 
 		/** One attempt, no retry. */
