@@ -464,7 +464,12 @@ public final class Database implements Closeable {
 				beginImmediate();
 				try {
 					byte[] header = readPrefix(this.options.walPath(), WalHeader.SIZE);
-					if (!Arrays.equals(header, headerBefore)) {
+					if (!Arrays.equals(header, headerBefore) && !WalVerifier.isSingleRestart(headerBefore, header)) {
+						// Someone restarted the WAL again between our commit and this lock: the WAL life
+						// our commit began is gone unseen. Let the verifier start a new generation.
+						syncShadow();
+					}
+					else if (!Arrays.equals(header, headerBefore)) {
 						Pos pos = this.position;
 						long index = startIndex(pos.generation(), pos.index() + 1);
 						new ShadowWalCopier(this.options.walPath(), this.pageSize)

@@ -21,7 +21,8 @@ import io.github.litestreamspring.engine.wal.WalHeader;
  * <p>
  * A differing header with an intact last frame means SQLite restarted the WAL but has not yet
  * overwritten anything past what was copied: the old frames beyond it are still readable, and the
- * shadow index can be completed and sealed ({@link Verdict#restart()}).
+ * shadow index can be completed and sealed ({@link Verdict#restart()}). That holds only for one
+ * restart: salt-1 must have grown by exactly one, else a whole WAL life was missed.
  */
 final class WalVerifier {
 
@@ -67,7 +68,22 @@ final class WalVerifier {
 		if (!Arrays.equals(read(shadow, lastFrame, frameSize), read(this.walPath, lastFrame, frameSize))) {
 			return Verdict.newGeneration("wal overwritten by another process");
 		}
+		if (restart && !isSingleRestart(read(shadow, 0, WalHeader.SIZE), read(this.walPath, 0, WalHeader.SIZE))) {
+			return Verdict.newGeneration("wal restarted more than once");
+		}
 		return restart ? Verdict.restarted() : Verdict.continuing();
+	}
+
+	/**
+	 * Whether {@code next} is the header SQLite writes when it restarts the WAL that {@code previous}
+	 * began: every restart increments salt-1 by exactly one (salt-2 is random). Anything else means a
+	 * WAL life came and went unseen — its frames are lost to us — or the file was recreated.
+	 */
+	static boolean isSingleRestart(byte[] previous, byte[] next) throws IOException {
+		if (previous.length < WalHeader.SIZE || next.length < WalHeader.SIZE) {
+			return false;
+		}
+		return WalHeader.parse(next, 0).salt1() == WalHeader.parse(previous, 0).salt1() + 1;
 	}
 
 	private static long sizeOf(Path file) throws IOException {
