@@ -44,8 +44,12 @@ class ArchitectureTests {
 
 	@Test
 	void onlyTheS3ReplicaDependsOnTheAwsSdk() {
+		// In the Spring layer only S3Replicas may: it is loaded only when the SDK is on the class path,
+		// so that a file-only application runs without it.
 		noClasses().that()
 			.resideOutsideOfPackage("io.github.litestreamspring.engine.replica.s3..")
+			.and()
+			.doNotHaveFullyQualifiedName("io.github.litestreamspring.autoconfigure.S3Replicas")
 			.should()
 			.dependOnClassesThat()
 			.resideInAPackage("software.amazon..")
