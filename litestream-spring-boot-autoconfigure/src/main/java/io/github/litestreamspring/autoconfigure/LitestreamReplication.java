@@ -12,6 +12,7 @@ import io.github.litestreamspring.engine.ReplicationListener;
 import io.github.litestreamspring.engine.ReplicationStatus;
 import io.github.litestreamspring.engine.Replicator;
 import io.github.litestreamspring.engine.db.DatabaseOptions;
+import io.github.litestreamspring.engine.replica.ObservedReplicaClient;
 import io.github.litestreamspring.engine.replica.SnapshotInfo;
 import io.github.litestreamspring.engine.replica.WalSegmentInfo;
 import io.github.litestreamspring.engine.db.CheckpointMode;
@@ -124,6 +125,11 @@ public class LitestreamReplication implements SmartLifecycle {
 		@Override
 		public void onReplicaError(Replica replica, Exception error) {
 			LitestreamReplication.this.listeners.forEach((l) -> l.onReplicaError(replica, error));
+		}
+
+		@Override
+		public void onStorageOperation(Replica replica, ObservedReplicaClient.Operation operation) {
+			LitestreamReplication.this.listeners.forEach((l) -> l.onStorageOperation(replica, operation));
 		}
 
 	}

@@ -16,6 +16,7 @@ import org.slf4j.LoggerFactory;
 import io.github.litestreamspring.engine.db.Database;
 import io.github.litestreamspring.engine.lz4.Lz4CompressingInputStream;
 import io.github.litestreamspring.engine.lz4.Lz4Frames;
+import io.github.litestreamspring.engine.replica.ObservedReplicaClient;
 import io.github.litestreamspring.engine.replica.Pos;
 import io.github.litestreamspring.engine.replica.ReplicaClient;
 import io.github.litestreamspring.engine.replica.ReplicaPaths;
@@ -47,7 +48,8 @@ public final class Replica {
 
 	public Replica(ReplicaOptions options, ReplicaClient client) {
 		this.options = options;
-		this.client = client;
+		// Every storage call, for shipping and for restores through client(), reaches the listener.
+		this.client = new ObservedReplicaClient(client, (operation) -> this.listener.onStorageOperation(this, operation));
 	}
 
 	public String name() {

@@ -1,6 +1,7 @@
 package io.github.litestreamspring.engine;
 
 import io.github.litestreamspring.engine.db.DatabaseListener;
+import io.github.litestreamspring.engine.replica.ObservedReplicaClient;
 import io.github.litestreamspring.engine.replica.SnapshotInfo;
 import io.github.litestreamspring.engine.replica.WalSegmentInfo;
 
@@ -24,6 +25,10 @@ public interface ReplicationListener extends DatabaseListener {
 	}
 
 	default void onReplicaError(Replica replica, Exception error) {
+	}
+
+	/** One storage call (LIST, GET, PUT, DELETE) made for a replica; may be called from restore threads. */
+	default void onStorageOperation(Replica replica, ObservedReplicaClient.Operation operation) {
 	}
 
 }

@@ -17,6 +17,7 @@ import io.github.litestreamspring.engine.ReplicationListener;
 import io.github.litestreamspring.engine.ReplicationStatus;
 import io.github.litestreamspring.engine.db.CheckpointMode;
 import io.github.litestreamspring.engine.db.SyncResult;
+import io.github.litestreamspring.engine.replica.ObservedReplicaClient;
 import io.github.litestreamspring.engine.replica.SnapshotInfo;
 import io.github.litestreamspring.engine.replica.WalSegmentInfo;
 import io.github.litestreamspring.engine.restore.RestoreResult;
@@ -192,6 +193,15 @@ public class LitestreamMetrics implements ReplicationListener {
 	@Override
 	public void onReplicaError(Replica replica, Exception error) {
 		replicaSyncErrors(replica).increment();
+	}
+
+	@Override
+	public void onStorageOperation(Replica replica, ObservedReplicaClient.Operation operation) {
+		Counter.builder(PREFIX + "storage.operations")
+			.description("Storage calls made for the replica (what it costs in requests)")
+			.tags(replicaTags(replica).and("operation", operation.name()))
+			.register(this.registry)
+			.increment();
 	}
 
 }

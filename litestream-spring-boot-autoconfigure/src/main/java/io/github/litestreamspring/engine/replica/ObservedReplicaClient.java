@@ -1,0 +1,122 @@
+package io.github.litestreamspring.engine.replica;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
+
+/**
+ * Reports every storage call of a replica client to an observer (request metrics: what a replica costs
+ * in LIST, GET, PUT and DELETE calls), then delegates. Counts logical calls; a listing that the store
+ * pages counts once.
+ */
+public final class ObservedReplicaClient implements ReplicaClient {
+
+	/** Storage operation types, named as S3 bills them. */
+	public enum Operation {
+
+		LIST, GET, PUT, DELETE
+
+	}
+
+	/** Receives one call per storage operation. */
+	@FunctionalInterface
+	public interface Observer {
+
+		void onOperation(Operation operation);
+
+	}
+
+	private final ReplicaClient delegate;
+
+	private final Observer observer;
+
+	public ObservedReplicaClient(ReplicaClient delegate, Observer observer) {
+		this.delegate = delegate;
+		this.observer = observer;
+	}
+
+	public ReplicaClient delegate() {
+		return this.delegate;
+	}
+
+	@Override
+	public String type() {
+		return this.delegate.type();
+	}
+
+	@Override
+	public String describe() {
+		return this.delegate.describe();
+	}
+
+	@Override
+	public List<String> generations() throws IOException {
+		this.observer.onOperation(Operation.LIST);
+		return this.delegate.generations();
+	}
+
+	@Override
+	public List<SnapshotInfo> snapshots(String generation) throws IOException {
+		this.observer.onOperation(Operation.LIST);
+		return this.delegate.snapshots(generation);
+	}
+
+	@Override
+	public List<WalSegmentInfo> walSegments(String generation) throws IOException {
+		this.observer.onOperation(Operation.LIST);
+		return this.delegate.walSegments(generation);
+	}
+
+	@Override
+	public SnapshotInfo writeSnapshot(String generation, long index, InputStream data) throws IOException {
+		this.observer.onOperation(Operation.PUT);
+		return this.delegate.writeSnapshot(generation, index, data);
+	}
+
+	@Override
+	public WalSegmentInfo writeWalSegment(Pos pos, InputStream data) throws IOException {
+		this.observer.onOperation(Operation.PUT);
+		return this.delegate.writeWalSegment(pos, data);
+	}
+
+	@Override
+	public InputStream openSnapshot(String generation, long index) throws IOException {
+		this.observer.onOperation(Operation.GET);
+		return this.delegate.openSnapshot(generation, index);
+	}
+
+	@Override
+	public InputStream openWalSegment(Pos pos) throws IOException {
+		this.observer.onOperation(Operation.GET);
+		return this.delegate.openWalSegment(pos);
+	}
+
+	@Override
+	public void deleteSnapshots(List<SnapshotInfo> snapshots) throws IOException {
+		this.observer.onOperation(Operation.DELETE);
+		this.delegate.deleteSnapshots(snapshots);
+	}
+
+	@Override
+	public void deleteWalSegments(List<WalSegmentInfo> segments) throws IOException {
+		this.observer.onOperation(Operation.DELETE);
+		this.delegate.deleteWalSegments(segments);
+	}
+
+	@Override
+	public void deleteGeneration(String generation) throws IOException {
+		this.observer.onOperation(Operation.DELETE);
+		this.delegate.deleteGeneration(generation);
+	}
+
+	@Override
+	public void close() throws IOException {
+		this.delegate.close();
+	}
+
+	@Override
+	public String toString() {
+		return this.delegate.toString();
+	}
+
+}
