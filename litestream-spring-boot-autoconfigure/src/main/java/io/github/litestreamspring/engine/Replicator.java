@@ -289,6 +289,7 @@ public final class Replicator implements AutoCloseable {
 			}
 			s.lastError = null;
 			s.lastErrorAt = null;
+			s.lastLoggedCause = null;
 			if (replica.position().equals(this.database.position())) {
 				s.behindSince = null;
 			}
@@ -299,8 +300,15 @@ public final class Replicator implements AutoCloseable {
 			replica.resetPosition();
 			String message = "cannot sync replica '" + replica.name() + "' (" + replica.client().describe() + ") at "
 					+ local + ": " + ex.getMessage();
-			if (s.lastError == null || !s.lastError.equals(message)) {
+			// Log a failure once, not on every attempt: compare the cause only, since the message also
+			// carries the local position, which moves with every commit the application makes.
+			String cause = String.valueOf(ex.getMessage());
+			if (!cause.equals(s.lastLoggedCause)) {
 				logger.error("{}: {}", this.database.path(), message);
+				s.lastLoggedCause = cause;
+			}
+			else {
+				logger.debug("{}: {}", this.database.path(), message);
 			}
 			s.lastError = message;
 			s.lastErrorAt = Instant.now();
@@ -361,6 +369,9 @@ public final class Replicator implements AutoCloseable {
 		volatile String lastError;
 
 		volatile Instant lastErrorAt;
+
+		/** The cause of the failure last logged at ERROR, so that a persistent one is logged once. */
+		volatile String lastLoggedCause;
 
 		volatile Instant behindSince;
 

@@ -8,6 +8,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.github.litestreamspring.engine.db.DatabaseOptions;
@@ -15,6 +16,11 @@ import io.github.litestreamspring.engine.replica.s3.S3ProxyServer;
 import io.github.litestreamspring.engine.replica.s3.S3ReplicaClient;
 import io.github.litestreamspring.engine.replica.s3.S3ReplicaOptions;
 import io.github.litestreamspring.engine.testsupport.TestDatabase;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
@@ -29,7 +35,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Misconfigured S3 replicas (wrong secret, unknown access key, missing bucket) against S3Proxy: the
  * replicator's status names the bucket and the cause within a couple of seconds, even with the default
  * retry policy (these failures are permanent, so they are not retried), and it keeps trying once per
- * sync interval rather than hammering the endpoint.
+ * sync interval rather than hammering the endpoint, logging the failure once rather than on every try.
  */
 class S3WrongCredentialsTests {
 
@@ -73,10 +79,14 @@ class S3WrongCredentialsTests {
 	/**
 	 * Replicates a small database through a client with the given credentials and bucket, asserts
 	 * that the failure shows up in the status promptly, that requests stay at about one per sync
-	 * interval, and that stopping does not hang; returns the replica's last error.
+	 * interval, that it is logged once, and that stopping does not hang; returns the replica's last error.
 	 */
 	private String failingReplication(String bucket, String accessKey, String secret) throws Exception {
 		CountingInterceptor requests = new CountingInterceptor();
+		Logger replicatorLogger = (Logger) LoggerFactory.getLogger(Replicator.class);
+		ListAppender<ILoggingEvent> logged = new ListAppender<>();
+		logged.start();
+		replicatorLogger.addAppender(logged);
 		Path db = this.dir.resolve("app.db");
 		DatabaseOptions options = DatabaseOptions.defaults(db).withIntervals(Duration.ofMillis(50), Duration.ofMinutes(1));
 		try (TestDatabase app = new TestDatabase(db);
@@ -109,11 +119,17 @@ class S3WrongCredentialsTests {
 				assertThat(sent).as("requests in %s with a sync interval of %s", OBSERVED, SYNC_INTERVAL)
 					.isBetween(2, (int) intervals + 3);
 				assertThat(replicator.status().replicas().get(0).position().isNone()).isTrue();
+				// The same failure on every pass is logged at ERROR once, not once per sync interval
+				// (the message carries the moving local position, which must not defeat that).
+				assertThat(logged.list.stream()
+					.filter((e) -> e.getLevel() == Level.ERROR && e.getFormattedMessage().contains("cannot sync replica")))
+					.hasSize(1);
 				return replicaError(replicator);
 			}
 			finally {
 				long stopping = System.nanoTime();
 				replicator.stop(Duration.ofSeconds(10));
+				replicatorLogger.detachAppender(logged);
 				assertThat(Duration.ofNanos(System.nanoTime() - stopping)).as("stop with a failing replica")
 					.isLessThan(Duration.ofSeconds(3));
 			}
