@@ -139,6 +139,67 @@ class S3OutageTests {
 		}
 	}
 
+	@Test
+	void restartAfterAStopThatTimedOutDuringAnOutageKeepsOneReplicationThread() throws Exception {
+		S3ProxyServer server = S3ProxyServer.shared();
+		server.createBucket(BUCKET);
+		Path db = this.dir.resolve("restart.db");
+		String threadName = "litestream-restart.db";
+		String root = "dbs/" + UUID.randomUUID() + "/restart.db";
+		// Each S3 call keeps failing for a few seconds (7 jittered delays of up to 1 s), so the
+		// replication thread is still inside one when stop() gives up.
+		S3ReplicaOptions.RetryPolicy slowRetry = new S3ReplicaOptions.RetryPolicy(8, Duration.ofSeconds(1),
+				Duration.ofSeconds(1), Duration.ofSeconds(6));
+		DatabaseOptions options = DatabaseOptions.defaults(db).withIntervals(Duration.ofMillis(50), Duration.ofMinutes(1));
+		try (S3Client s3 = server.client(); TestDatabase app = new TestDatabase(db)) {
+			Replicator replicator = new Replicator(options, List.of(new Replica(
+					ReplicaOptions.defaults("s3").withSyncInterval(Duration.ofMillis(100)),
+					new S3ReplicaClient(s3, BUCKET, root, S3ReplicaOptions.defaults().withRetry(slowRetry)))));
+			replicator.start();
+			try {
+				app.insertBatch(0, 10, 100);
+				replicator.syncNow();
+				server.stop();
+				try {
+					app.insertBatch(1, 10, 100);
+					Thread.sleep(300);
+					replicator.stop(Duration.ofMillis(300));
+					assertThat(replicationThreads(threadName)).as("stop() gave up while a call was in flight")
+						.isEqualTo(1);
+					replicator.start();
+				}
+				finally {
+					server.start();
+				}
+				app.insertBatch(2, 10, 100);
+				// The superseded thread leaves once its call returns: one thread replicates, not two.
+				assertThat(await(Duration.ofSeconds(15), () -> replicationThreads(threadName) == 1))
+					.as("replication threads of a restarted replicator").isTrue();
+				assertThat(await(Duration.ofSeconds(15), () -> {
+					ReplicationStatus status = replicator.status();
+					return status.replicas().get(0).isCurrent(status.position());
+				})).as("caught up: %s", replicator.status()).isTrue();
+				Thread.sleep(300);
+				assertThat(replicationThreads(threadName)).isEqualTo(1);
+			}
+			finally {
+				replicator.stop(Duration.ofSeconds(10));
+				if (!server.isRunning()) {
+					server.start();
+				}
+			}
+			assertThat(await(Duration.ofSeconds(5), () -> replicationThreads(threadName) == 0)).isTrue();
+			Path restored = this.dir.resolve("restored.db");
+			new Restorer(new S3ReplicaClient(s3, BUCKET, root, S3ReplicaOptions.defaults()))
+				.restore(RestoreOptions.latest(restored));
+			assertThat(TestDatabase.rows(restored)).hasSize(30).isEqualTo(app.rows());
+		}
+	}
+
+	private static long replicationThreads(String name) {
+		return Thread.getAllStackTraces().keySet().stream().filter((t) -> t.getName().equals(name) && t.isAlive()).count();
+	}
+
 	private static ReplicationStatus.Replica replicaStatus(Replicator replicator) {
 		return replicator.status().replicas().get(0);
 	}
