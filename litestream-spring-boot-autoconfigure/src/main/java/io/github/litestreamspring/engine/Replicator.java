@@ -95,7 +95,10 @@ public final class Replicator implements AutoCloseable {
 		}
 		this.database.open();
 		this.running = true;
-		Thread t = new Thread(this::run, "litestream-" + this.database.path().getFileName());
+		// After a stop() that timed out, the previous thread may still be inside a replica call (an S3
+		// retry can last minutes); the new one waits for it to leave rather than run beside it.
+		Thread predecessor = this.thread;
+		Thread t = new Thread(() -> run(predecessor), "litestream-" + this.database.path().getFileName());
 		t.setDaemon(true);
 		this.thread = t;
 		t.start();
@@ -201,12 +204,27 @@ public final class Replicator implements AutoCloseable {
 
 	// ---- the replication thread -------------------------------------------------------------------
 
-	private void run() {
+	private void run(Thread predecessor) {
+		if (predecessor != null && predecessor.isAlive()) {
+			logger.warn("{}: waiting for the previous replication thread to finish its replica call",
+					this.database.path());
+			try {
+				predecessor.join();
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				return;
+			}
+		}
 		long interval = this.database.options().monitorInterval().toMillis();
-		while (this.running) {
+		while (isCurrentThread()) {
 			try {
 				Runnable task = this.tasks.poll(interval, TimeUnit.MILLISECONDS);
-				if (!this.running) {
+				if (!isCurrentThread()) {
+					// Superseded by a restart meanwhile: what was taken belongs to the new thread.
+					if (task != null && task != WAKE_UP) {
+						this.tasks.offer(task);
+					}
 					break;
 				}
 				if (task != null && task != WAKE_UP) {
@@ -223,11 +241,17 @@ public final class Replicator implements AutoCloseable {
 				logger.error("{}: unexpected error in replication loop", this.database.path(), ex);
 			}
 		}
-		// Run what was submitted after the loop ended (e.g. the final sync of stop()).
+		// Run what was submitted after the loop ended (e.g. the final sync of stop()), unless a restart
+		// has already handed the queue to a new thread.
 		Runnable task;
-		while ((task = this.tasks.poll()) != null) {
+		while (this.thread == Thread.currentThread() && (task = this.tasks.poll()) != null) {
 			task.run();
 		}
+	}
+
+	/** Whether replication runs and this thread is the one doing it (not one a restart superseded). */
+	private boolean isCurrentThread() {
+		return this.running && this.thread == Thread.currentThread();
 	}
 
 	/** One pass: shadow WAL sync, then every replica that is due (or all, when forced). */
@@ -289,6 +313,7 @@ public final class Replicator implements AutoCloseable {
 			}
 			s.lastError = null;
 			s.lastErrorAt = null;
+			s.lastLoggedCause = null;
 			if (replica.position().equals(this.database.position())) {
 				s.behindSince = null;
 			}
@@ -299,8 +324,15 @@ public final class Replicator implements AutoCloseable {
 			replica.resetPosition();
 			String message = "cannot sync replica '" + replica.name() + "' (" + replica.client().describe() + ") at "
 					+ local + ": " + ex.getMessage();
-			if (s.lastError == null || !s.lastError.equals(message)) {
+			// Log a failure once, not on every attempt: compare the cause only, since the message also
+			// carries the local position, which moves with every commit the application makes.
+			String cause = String.valueOf(ex.getMessage());
+			if (!cause.equals(s.lastLoggedCause)) {
 				logger.error("{}: {}", this.database.path(), message);
+				s.lastLoggedCause = cause;
+			}
+			else {
+				logger.debug("{}: {}", this.database.path(), message);
 			}
 			s.lastError = message;
 			s.lastErrorAt = Instant.now();
@@ -361,6 +393,9 @@ public final class Replicator implements AutoCloseable {
 		volatile String lastError;
 
 		volatile Instant lastErrorAt;
+
+		/** The cause of the failure last logged at ERROR, so that a persistent one is logged once. */
+		volatile String lastLoggedCause;
 
 		volatile Instant behindSince;
 
