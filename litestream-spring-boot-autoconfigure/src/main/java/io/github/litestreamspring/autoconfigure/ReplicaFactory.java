@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.Set;
 
 import org.springframework.beans.factory.BeanFactory;
+import org.springframework.beans.factory.config.ConfigurableBeanFactory;
 import org.springframework.util.ClassUtils;
 
 import io.github.litestreamspring.engine.Replica;
@@ -60,7 +61,7 @@ final class ReplicaFactory {
 			case "file":
 				return new FileReplicaClient(filePath(prefix, url), database);
 			case "s3":
-				if (!ClassUtils.isPresent(S3_CLIENT, getClass().getClassLoader())) {
+				if (!ClassUtils.isPresent(S3_CLIENT, classLoader())) {
 					throw new LitestreamConfigurationException("replica '" + url
 							+ "' needs the AWS SDK S3 client, which is not on the class path", prefix + ".url",
 							"Add the dependency io.awspring.cloud:spring-cloud-aws-starter-s3 (or "
@@ -71,6 +72,14 @@ final class ReplicaFactory {
 				throw new LitestreamConfigurationException("unsupported replica URL '" + url + "'", prefix + ".url",
 						"Use s3://bucket/path or file:///absolute/path");
 		}
+	}
+
+	private ClassLoader classLoader() {
+		if (this.beanFactory instanceof ConfigurableBeanFactory configurable
+				&& configurable.getBeanClassLoader() != null) {
+			return configurable.getBeanClassLoader();
+		}
+		return getClass().getClassLoader();
 	}
 
 	private static String scheme(String url) {

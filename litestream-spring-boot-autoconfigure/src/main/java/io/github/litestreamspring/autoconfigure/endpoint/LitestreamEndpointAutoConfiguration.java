@@ -6,6 +6,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 
 import io.github.litestreamspring.autoconfigure.LitestreamAutoConfiguration;
 import io.github.litestreamspring.autoconfigure.LitestreamReplication;
@@ -14,15 +15,21 @@ import io.github.litestreamspring.autoconfigure.LitestreamReplication;
  * The {@code litestream} actuator endpoint, when the actuator is present and the endpoint is exposed.
  */
 @AutoConfiguration(after = LitestreamAutoConfiguration.class)
-@ConditionalOnClass(name = "org.springframework.boot.actuate.endpoint.annotation.Endpoint")
-@ConditionalOnBean(LitestreamReplication.class)
-@ConditionalOnAvailableEndpoint(LitestreamEndpoint.class)
+@ConditionalOnClass(name = "org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint")
 public final class LitestreamEndpointAutoConfiguration {
 
-	@Bean
-	@ConditionalOnMissingBean
-	LitestreamEndpoint litestreamEndpoint(LitestreamReplication replication) {
-		return new LitestreamEndpoint(replication);
+	// Nested so that the actuator's condition is only read once the actuator is known to be present.
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnBean(LitestreamReplication.class)
+	@ConditionalOnAvailableEndpoint(LitestreamEndpoint.class)
+	static class EndpointConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		LitestreamEndpoint litestreamEndpoint(LitestreamReplication replication) {
+			return new LitestreamEndpoint(replication);
+		}
+
 	}
 
 }

@@ -6,6 +6,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 
 import io.github.litestreamspring.autoconfigure.LitestreamAutoConfiguration;
 import io.github.litestreamspring.autoconfigure.LitestreamProperties;
@@ -15,16 +16,23 @@ import io.github.litestreamspring.autoconfigure.LitestreamReplication;
  * The {@code litestream} health indicator, when Spring Boot's health support is present.
  */
 @AutoConfiguration(after = LitestreamAutoConfiguration.class)
-@ConditionalOnClass(name = "org.springframework.boot.health.contributor.HealthIndicator")
-@ConditionalOnBean(LitestreamReplication.class)
-@ConditionalOnEnabledHealthIndicator("litestream")
+@ConditionalOnClass(name = { "org.springframework.boot.health.contributor.HealthIndicator",
+		"org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator" })
 public final class LitestreamHealthContributorAutoConfiguration {
 
-	@Bean(name = "litestreamHealthIndicator")
-	@ConditionalOnMissingBean(name = "litestreamHealthIndicator")
-	LitestreamHealthIndicator litestreamHealthIndicator(LitestreamReplication replication,
-			LitestreamProperties properties) {
-		return new LitestreamHealthIndicator(replication, properties.getHealth().getMaxLag());
+	// Nested so that the health module's condition is only read once the module is known to be present.
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnBean(LitestreamReplication.class)
+	@ConditionalOnEnabledHealthIndicator("litestream")
+	static class HealthIndicatorConfiguration {
+
+		@Bean(name = "litestreamHealthIndicator")
+		@ConditionalOnMissingBean(name = "litestreamHealthIndicator")
+		LitestreamHealthIndicator litestreamHealthIndicator(LitestreamReplication replication,
+				LitestreamProperties properties) {
+			return new LitestreamHealthIndicator(replication, properties.getHealth().getMaxLag());
+		}
+
 	}
 
 }
