@@ -6,6 +6,7 @@ import java.time.Duration;
 import javax.sql.DataSource;
 
 import org.springframework.beans.factory.BeanFactory;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AbstractDependsOnBeanFactoryPostProcessor;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -36,7 +37,8 @@ public final class LitestreamAutoConfiguration {
 				: DatabasePaths.fromJdbcUrl(environment.getProperty("spring.datasource.url"));
 		DatabaseOptions options = databaseOptions(properties, database);
 		return new LitestreamReplication(options,
-				new ReplicaFactory(beanFactory).create(properties.getReplicas(), database), Duration.ofSeconds(30));
+				new ReplicaFactory(beanFactory).create(properties.getReplicas(), database), properties.getCommitWindow(),
+				Duration.ofSeconds(30));
 	}
 
 	@Bean
@@ -44,6 +46,12 @@ public final class LitestreamAutoConfiguration {
 	LitestreamStartupRestore litestreamStartupRestore(LitestreamReplication replication,
 			LitestreamProperties properties) {
 		return new LitestreamStartupRestore(replication, properties.getRestore());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	LitestreamDurability litestreamDurability(LitestreamReplication replication, LitestreamProperties properties) {
+		return new LitestreamDurability(replication.replicator(), properties.getDurableTimeout());
 	}
 
 	static DatabaseOptions databaseOptions(LitestreamProperties p, Path database) {
@@ -75,10 +83,11 @@ public final class LitestreamAutoConfiguration {
 	static class HikariConfiguration {
 
 		@Bean
-		static SqliteDataSourcePostProcessor litestreamSqliteDataSourcePostProcessor(Environment environment) {
+		static SqliteDataSourcePostProcessor litestreamSqliteDataSourcePostProcessor(Environment environment,
+				ObjectProvider<LitestreamReplication> replication) {
 			Duration timeout = environment.getProperty("litestream.application-busy-timeout", Duration.class,
 					Duration.ofSeconds(5));
-			return new SqliteDataSourcePostProcessor(timeout);
+			return new SqliteDataSourcePostProcessor(timeout, replication);
 		}
 
 	}

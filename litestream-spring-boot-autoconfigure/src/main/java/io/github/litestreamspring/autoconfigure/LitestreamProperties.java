@@ -10,6 +10,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.util.unit.DataSize;
 
 import io.github.litestreamspring.engine.ReplicaOptions;
+import io.github.litestreamspring.engine.Replicator;
 import io.github.litestreamspring.engine.db.DatabaseOptions;
 import io.github.litestreamspring.engine.restore.RestoreOptions;
 
@@ -50,6 +51,17 @@ public class LitestreamProperties {
 	 * during checkpoints is waited out instead of failing with SQLITE_BUSY.
 	 */
 	private Duration applicationBusyTimeout = Duration.ofSeconds(5);
+
+	/**
+	 * After a commit, how long to wait for more commits so that they ship in one segment and one upload.
+	 * Zero ships at once.
+	 */
+	private Duration commitWindow = Replicator.DEFAULT_COMMIT_WINDOW;
+
+	/**
+	 * How long LitestreamDurability waits for a commit to reach every replica before failing.
+	 */
+	private Duration durableTimeout = Duration.ofSeconds(10);
 
 	private final Checkpoint checkpoint = new Checkpoint();
 
@@ -108,6 +120,22 @@ public class LitestreamProperties {
 
 	public void setApplicationBusyTimeout(Duration applicationBusyTimeout) {
 		this.applicationBusyTimeout = applicationBusyTimeout;
+	}
+
+	public Duration getCommitWindow() {
+		return this.commitWindow;
+	}
+
+	public void setCommitWindow(Duration commitWindow) {
+		this.commitWindow = commitWindow;
+	}
+
+	public Duration getDurableTimeout() {
+		return this.durableTimeout;
+	}
+
+	public void setDurableTimeout(Duration durableTimeout) {
+		this.durableTimeout = durableTimeout;
 	}
 
 	public Checkpoint getCheckpoint() {

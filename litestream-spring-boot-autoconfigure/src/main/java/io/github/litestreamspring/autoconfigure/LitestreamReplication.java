@@ -37,8 +37,9 @@ public class LitestreamReplication implements SmartLifecycle {
 
 	private final Duration shutdownTimeout;
 
-	LitestreamReplication(DatabaseOptions options, List<Replica> replicas, Duration shutdownTimeout) {
-		this.replicator = new Replicator(options, replicas);
+	LitestreamReplication(DatabaseOptions options, List<Replica> replicas, Duration commitWindow,
+			Duration shutdownTimeout) {
+		this.replicator = new Replicator(options, replicas, commitWindow);
 		this.replicator.setListener(new CompositeListener());
 		this.shutdownTimeout = shutdownTimeout;
 	}

@@ -5,12 +5,16 @@ import java.time.Duration;
 import com.zaxxer.hikari.HikariDataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanPostProcessor;
+
+import io.github.litestreamspring.engine.Replicator;
 
 /**
  * Configures every pooled SQLite connection for replication: WAL mode, a busy timeout long enough to
- * wait out the engine's brief checkpoint lock, and no automatic checkpoints (the engine owns them, so
- * the application never fights it over the WAL). Values the user set explicitly are kept.
+ * wait out the engine's brief checkpoint lock, no automatic checkpoints (the engine owns them, so the
+ * application never fights it over the WAL), and a commit listener that wakes replication. Values the
+ * user set explicitly are kept.
  */
 class SqliteDataSourcePostProcessor implements BeanPostProcessor {
 
@@ -18,8 +22,13 @@ class SqliteDataSourcePostProcessor implements BeanPostProcessor {
 
 	private final Duration busyTimeout;
 
-	SqliteDataSourcePostProcessor(Duration busyTimeout) {
+	private final ObjectProvider<LitestreamReplication> replication;
+
+	private volatile Replicator replicator;
+
+	SqliteDataSourcePostProcessor(Duration busyTimeout, ObjectProvider<LitestreamReplication> replication) {
 		this.busyTimeout = busyTimeout;
+		this.replication = replication;
 	}
 
 	@Override
@@ -29,9 +38,25 @@ class SqliteDataSourcePostProcessor implements BeanPostProcessor {
 			setIfAbsent(hikari, "journal_mode", "WAL");
 			setIfAbsent(hikari, "busy_timeout", Long.toString(this.busyTimeout.toMillis()));
 			setIfAbsent(hikari, "wal_autocheckpoint", "0");
+			if (hikari.getDataSource() == null && hikari.getDataSourceClassName() == null) {
+				// Physical connections come from sqlite-jdbc with the same URL and properties, plus a
+				// commit listener that wakes replication (the pool keeps jdbcUrl for its metadata).
+				hikari.setDataSource(new CommitNotifyingSqliteDataSource(hikari.getJdbcUrl(),
+						hikari.getDataSourceProperties(), this::replicator));
+			}
 			logger.debug("DataSource '{}': SQLite connections use {}", beanName, hikari.getDataSourceProperties());
 		}
 		return bean;
+	}
+
+	private Replicator replicator() {
+		Replicator r = this.replicator;
+		if (r == null) {
+			LitestreamReplication bean = this.replication.getIfAvailable();
+			r = (bean != null) ? bean.replicator() : null;
+			this.replicator = r;
+		}
+		return r;
 	}
 
 	private static void setIfAbsent(HikariDataSource hikari, String key, String value) {

@@ -42,6 +42,9 @@ public final class Replicator implements AutoCloseable {
 	private static final Runnable WAKE_UP = () -> {
 	};
 
+	/** Default time commits are collected before one upload ships them together. */
+	public static final Duration DEFAULT_COMMIT_WINDOW = Duration.ofMillis(2);
+
 	private final Database database;
 
 	private final List<Replica> replicas;
@@ -49,6 +52,10 @@ public final class Replicator implements AutoCloseable {
 	private final LinkedBlockingQueue<Runnable> tasks = new LinkedBlockingQueue<>();
 
 	private final Map<Replica, ReplicaState> replicaStates = new HashMap<>();
+
+	private final DurableWaiters durableWaiters = new DurableWaiters();
+
+	private final Duration commitWindow;
 
 	private volatile ReplicationListener listener = ReplicationListener.NONE;
 
@@ -61,6 +68,15 @@ public final class Replicator implements AutoCloseable {
 	private volatile String lastError;
 
 	public Replicator(DatabaseOptions options, List<Replica> replicas) {
+		this(options, replicas, DEFAULT_COMMIT_WINDOW);
+	}
+
+	/**
+	 * @param commitWindow after a commit wakes the replication thread, how long it waits for more
+	 * commits to ship in the same segment; zero ships at once
+	 */
+	public Replicator(DatabaseOptions options, List<Replica> replicas, Duration commitWindow) {
+		this.commitWindow = (commitWindow != null) ? commitWindow : DEFAULT_COMMIT_WINDOW;
 		this.database = new Database(options);
 		this.replicas = List.copyOf(replicas);
 		for (Replica replica : this.replicas) {
@@ -139,6 +155,7 @@ public final class Replicator implements AutoCloseable {
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
 		}
+		this.durableWaiters.failAll(new LitestreamException("replication of " + this.database.path() + " stopped"));
 		this.database.close();
 		logger.info("{}: replication stopped at {}", this.database.path(), this.database.position());
 	}
@@ -156,11 +173,55 @@ public final class Replicator implements AutoCloseable {
 		return this.running;
 	}
 
-	/** Signals that the database may have changed; wakes the replication thread. Cheap, never blocks. */
+	/**
+	 * Signals that the database may have changed (a commit): wakes the replication thread, which ships
+	 * to every replica whose sync interval allows it. Cheap, never blocks; the Spring layer calls it from
+	 * a commit listener on every pooled connection.
+	 */
 	public void notifyChange() {
 		if (this.tasks.isEmpty()) {
 			this.tasks.offer(WAKE_UP);
 		}
+	}
+
+	/**
+	 * Waits until everything committed before this call is in every replica. Callers that wait at the
+	 * same time share the uploads: one pass ships all their commits.
+	 * @return the local position that is now durable
+	 * @throws LitestreamException if that does not happen within {@code timeout}
+	 */
+	public Pos awaitDurable(Duration timeout) {
+		if (!this.running) {
+			throw new LitestreamException("replication of " + this.database.path() + " is not running");
+		}
+		CompletableFuture<Pos> durable = this.durableWaiters.add();
+		this.tasks.offer(WAKE_UP);
+		try {
+			return durable.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+		}
+		catch (TimeoutException ex) {
+			durable.cancel(false);
+			throw new LitestreamException("commits to " + this.database.path() + " did not reach every replica within "
+					+ timeout + describeErrors());
+		}
+		catch (ExecutionException ex) {
+			throw new LitestreamException(ex.getCause().getMessage(), ex.getCause());
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new LitestreamException("interrupted while waiting for replication of " + this.database.path(), ex);
+		}
+	}
+
+	private String describeErrors() {
+		StringBuilder sb = new StringBuilder();
+		for (Replica replica : this.replicas) {
+			String error = this.replicaStates.get(replica).lastError;
+			if (error != null) {
+				sb.append("; ").append(error);
+			}
+		}
+		return sb.toString();
 	}
 
 	/** Syncs the database and ships to every replica now; returns the local position afterwards. */
@@ -216,10 +277,9 @@ public final class Replicator implements AutoCloseable {
 				return;
 			}
 		}
-		long interval = this.database.options().monitorInterval().toMillis();
 		while (isCurrentThread()) {
 			try {
-				Runnable task = this.tasks.poll(interval, TimeUnit.MILLISECONDS);
+				Runnable task = this.tasks.poll(sleepMillis(), TimeUnit.MILLISECONDS);
 				if (!isCurrentThread()) {
 					// Superseded by a restart meanwhile: what was taken belongs to the new thread.
 					if (task != null && task != WAKE_UP) {
@@ -230,6 +290,11 @@ public final class Replicator implements AutoCloseable {
 				if (task != null && task != WAKE_UP) {
 					task.run();
 					continue;
+				}
+				if (task == WAKE_UP && !this.commitWindow.isZero()) {
+					// Let the commits of a short window share one segment and one upload.
+					Thread.sleep(this.commitWindow.toMillis(), this.commitWindow.toNanosPart() % 1_000_000);
+					this.tasks.removeIf((t) -> t == WAKE_UP);
 				}
 				syncAll(false);
 			}
@@ -254,8 +319,12 @@ public final class Replicator implements AutoCloseable {
 		return this.running && this.thread == Thread.currentThread();
 	}
 
-	/** One pass: shadow WAL sync, then every replica that is due (or all, when forced). */
+	/**
+	 * One pass: shadow WAL sync, then every replica that is behind and due (all of them when forced or
+	 * when callers wait for durability). Waiters whose commit every replica now holds are released.
+	 */
 	private void syncAll(boolean force) throws LitestreamException {
+		List<CompletableFuture<Pos>> waiting = this.durableWaiters.drain();
 		SyncResult result;
 		try {
 			result = this.database.sync();
@@ -265,6 +334,7 @@ public final class Replicator implements AutoCloseable {
 		catch (LitestreamException ex) {
 			this.lastError = ex.getMessage();
 			logger.error("{}: {}", this.database.path(), ex.getMessage());
+			this.durableWaiters.requeue(waiting);
 			if (force) {
 				throw ex;
 			}
@@ -279,33 +349,60 @@ public final class Replicator implements AutoCloseable {
 		Instant now = Instant.now();
 		LitestreamException failure = null;
 		long lowestIndex = Long.MAX_VALUE;
+		boolean allCurrent = true;
 		for (Replica replica : this.replicas) {
 			ReplicaState s = this.replicaStates.get(replica);
 			boolean behind = !local.equals(replica.position());
 			if (behind && s.behindSince == null) {
 				s.behindSince = now;
 			}
-			boolean due = s.lastAttemptAt == null
-					|| !now.isBefore(s.lastAttemptAt.plus(replica.options().syncInterval()));
-			if (behind && (force || due)) {
+			if (behind && (force || !waiting.isEmpty() || s.due(now))) {
 				failure = syncReplica(replica, s, local, failure);
 			}
 			Pos pos = replica.position();
+			allCurrent &= local.equals(pos);
 			lowestIndex = Math.min(lowestIndex,
 					(pos.isNone() || !pos.generation().equals(local.generation())) ? 0 : pos.index());
 		}
 		this.database.pruneShadowWal(lowestIndex);
+		if (allCurrent) {
+			waiting.forEach((w) -> w.complete(local));
+		}
+		else {
+			this.durableWaiters.requeue(waiting);
+		}
 		if (failure != null && force) {
 			throw failure;
 		}
 	}
 
+	/**
+	 * How long the replication thread may sleep: until the next replica that is behind becomes due,
+	 * at most the monitor interval (the slow poll that catches writers outside this JVM).
+	 */
+	private long sleepMillis() {
+		long millis = this.database.options().monitorInterval().toMillis();
+		Pos local = this.database.position();
+		Instant now = Instant.now();
+		for (Replica replica : this.replicas) {
+			ReplicaState s = this.replicaStates.get(replica);
+			if (!local.isNone() && !local.equals(replica.position()) && s.nextAttemptAt != null) {
+				millis = Math.min(millis, Math.max(0, Duration.between(now, s.nextAttemptAt).toMillis()));
+			}
+		}
+		if (!this.durableWaiters.isEmpty()) {
+			millis = Math.min(millis, 50);
+		}
+		return millis;
+	}
+
 	private LitestreamException syncReplica(Replica replica, ReplicaState s, Pos local,
 			LitestreamException failure) {
 		long started = System.nanoTime();
-		s.lastAttemptAt = Instant.now();
+		Instant attemptAt = Instant.now();
 		try {
 			long bytes = replica.sync(this.database);
+			s.attempted(attemptAt, replica.options().syncInterval(), false);
 			s.lastSyncAt = Instant.now();
 			if (s.lastError != null) {
 				logger.info("{}: replica '{}' recovered at {}", this.database.path(), replica.name(),
@@ -321,6 +418,7 @@ public final class Replicator implements AutoCloseable {
 			return failure;
 		}
 		catch (IOException | RuntimeException ex) {
+			s.attempted(attemptAt, replica.options().syncInterval(), true);
 			replica.resetPosition();
 			String message = "cannot sync replica '" + replica.name() + "' (" + replica.client().describe() + ") at "
 					+ local + ": " + ex.getMessage();
@@ -380,24 +478,6 @@ public final class Replicator implements AutoCloseable {
 	private interface Callable<T> {
 
 		T call() throws Exception;
-
-	}
-
-	/** Per-replica bookkeeping of the replication thread. */
-	private static final class ReplicaState {
-
-		volatile Instant lastAttemptAt;
-
-		volatile Instant lastSyncAt;
-
-		volatile String lastError;
-
-		volatile Instant lastErrorAt;
-
-		/** The cause of the failure last logged at ERROR, so that a persistent one is logged once. */
-		volatile String lastLoggedCause;
-
-		volatile Instant behindSince;
 
 	}
 

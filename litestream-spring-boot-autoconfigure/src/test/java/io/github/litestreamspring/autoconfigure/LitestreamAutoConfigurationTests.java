@@ -91,6 +91,65 @@ class LitestreamAutoConfigurationTests {
 	}
 
 	@Test
+	void commitsThroughThePoolWakeReplication() {
+		// No polling for an hour and no sync interval: only the pool's commit listener can ship this.
+		runner().withPropertyValues("litestream.monitor-interval=1h", "litestream.replicas[0].sync-interval=0")
+			.run((context) -> {
+				context.start();
+				LitestreamReplication replication = context.getBean(LitestreamReplication.class);
+				DataSource dataSource = context.getBean(DataSource.class);
+				try (Connection c = dataSource.getConnection(); Statement st = c.createStatement()) {
+					st.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)");
+				}
+				var before = replication.replicator().syncNow();
+				try (Connection c = dataSource.getConnection(); Statement st = c.createStatement()) {
+					st.execute("INSERT INTO notes (body) VALUES ('woken')");
+				}
+				long deadline = System.nanoTime() + 5_000_000_000L;
+				var status = replication.status();
+				while (System.nanoTime() < deadline && (status.position().equals(before)
+						|| !status.replicas().get(0).position().equals(status.position()))) {
+					Thread.sleep(5);
+					status = replication.status();
+				}
+				assertThat(status.position()).isNotEqualTo(before);
+				assertThat(status.replicas().get(0).position()).isEqualTo(status.position());
+			});
+	}
+
+	@Test
+	void durabilityWaitsForTheReplicaAfterATransactionCommits() {
+		runner().withPropertyValues("litestream.monitor-interval=1h", "litestream.replicas[0].sync-interval=1h")
+			.withConfiguration(AutoConfigurations.of(
+					org.springframework.boot.jdbc.autoconfigure.DataSourceTransactionManagerAutoConfiguration.class,
+					org.springframework.boot.transaction.autoconfigure.TransactionAutoConfiguration.class))
+			.run((context) -> {
+				context.start();
+				DataSource dataSource = context.getBean(DataSource.class);
+				org.springframework.transaction.support.TransactionTemplate tx = context
+					.getBean(org.springframework.transaction.support.TransactionTemplate.class);
+				LitestreamDurability durability = context.getBean(LitestreamDurability.class);
+				new org.springframework.jdbc.core.JdbcTemplate(dataSource)
+					.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)");
+				tx.executeWithoutResult((status) -> {
+					new org.springframework.jdbc.core.JdbcTemplate(dataSource)
+						.update("INSERT INTO notes (body) VALUES ('acknowledged')");
+					durability.awaitAfterCommit();
+				});
+				// The commit returned: the row must already be in the replica, with no sync interval due.
+				Path restored = this.dir.resolve("durable.db");
+				new io.github.litestreamspring.engine.restore.Restorer(
+						new io.github.litestreamspring.engine.replica.file.FileReplicaClient(this.dir.resolve("replica")))
+					.restore(io.github.litestreamspring.engine.restore.RestoreOptions.latest(restored));
+				try (Connection c = TestDatabase.open(restored); Statement st = c.createStatement();
+						ResultSet rs = st.executeQuery("SELECT body FROM notes")) {
+					assertThat(rs.next()).isTrue();
+					assertThat(rs.getString(1)).isEqualTo("acknowledged");
+				}
+			});
+	}
+
+	@Test
 	void pooledConnectionsAreConfiguredForReplication() {
 		runner().run((context) -> {
 			HikariDataSource hikari = context.getBean(HikariDataSource.class);

@@ -1,0 +1,58 @@
+package io.github.litestreamspring.autoconfigure;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.Properties;
+import java.util.function.Supplier;
+
+import org.sqlite.SQLiteCommitListener;
+import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteConnection;
+import org.sqlite.SQLiteDataSource;
+
+import io.github.litestreamspring.engine.Replicator;
+
+/**
+ * The physical connections behind the pool: plain sqlite-jdbc connections with the pool's data source
+ * properties, each carrying a commit listener that wakes the replication thread, so that shipping
+ * follows commits instead of polling.
+ * <p>
+ * sqlite-jdbc's listener fires inside {@code sqlite3_commit_hook}, before the commit's frames are in
+ * the WAL: it is only a "something changed" signal. {@link Replicator#notifyChange()} merely queues a
+ * wake-up, so the replication thread reads the WAL after the commit has returned.
+ */
+class CommitNotifyingSqliteDataSource extends SQLiteDataSource {
+
+	private final SQLiteCommitListener listener;
+
+	CommitNotifyingSqliteDataSource(String url, Properties properties, Supplier<Replicator> replicator) {
+		super(new SQLiteConfig(properties));
+		setUrl(url);
+		this.listener = new SQLiteCommitListener() {
+			@Override
+			public void onCommit() {
+				Replicator r = replicator.get();
+				if (r != null) {
+					r.notifyChange();
+				}
+			}
+
+			@Override
+			public void onRollback() {
+			}
+		};
+	}
+
+	@Override
+	public SQLiteConnection getConnection(String username, String password) throws SQLException {
+		SQLiteConnection connection = super.getConnection(username, password);
+		connection.addCommitListener(this.listener);
+		return connection;
+	}
+
+	@Override
+	public Connection getConnection() throws SQLException {
+		return getConnection(null, null);
+	}
+
+}
