@@ -12,18 +12,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Deque;
-import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,7 +21,6 @@ import io.github.litestreamspring.engine.LitestreamException;
 import io.github.litestreamspring.engine.db.FileSync;
 import io.github.litestreamspring.engine.replica.ReplicaClient;
 import io.github.litestreamspring.engine.replica.ReplicaPaths;
-import io.github.litestreamspring.engine.replica.WalSegmentInfo;
 
 /**
  * Restores a database from a replica (Litestream's {@code restore}).
@@ -99,7 +87,7 @@ public final class Restorer {
 			deleteTemporaryFiles(tmp);
 			Files.createDirectories(output.getParent());
 			restoreSnapshot(plan, tmp, progress);
-			applyWal(plan, tmp, options.parallelism(), progress);
+			new WalReplay(this.client, plan, tmp, options.parallelism(), progress).run();
 			checkIntegrity(tmp);
 			Files.move(tmp, output, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
 			FileSync.fsyncDirectory(output.getParent());
@@ -138,96 +126,6 @@ public final class Restorer {
 			throw new IOException(name + ": " + ex.getMessage(), ex);
 		}
 		FileSync.fsync(tmp);
-	}
-
-	/**
-	 * Downloads indexes with up to {@code parallelism} in flight (bounded, so disk use stays bounded too)
-	 * and applies them in order as each becomes ready.
-	 */
-	private void applyWal(RestorePlan plan, Path tmp, int parallelism, RestoreProgress progress)
-			throws IOException, SQLException {
-		Map<Long, List<WalSegmentInfo>> byIndex = plan.segmentsByIndex();
-		if (byIndex.isEmpty()) {
-			return;
-		}
-		AtomicInteger threads = new AtomicInteger();
-		ExecutorService pool = Executors.newFixedThreadPool(parallelism, r -> {
-			Thread t = new Thread(r, "litestream-restore-" + threads.incrementAndGet());
-			t.setDaemon(true);
-			return t;
-		});
-		Deque<Future<Path>> inFlight = new ArrayDeque<>();
-		List<Long> submitted = new ArrayList<>();
-		var pending = byIndex.entrySet().iterator();
-		try {
-			while (pending.hasNext() || !inFlight.isEmpty()) {
-				while (pending.hasNext() && inFlight.size() < parallelism * 2) {
-					var entry = pending.next();
-					submitted.add(entry.getKey());
-					inFlight.add(pool.submit(() -> new WalIndexDownload(this.client, plan.generation(), entry.getKey(),
-							entry.getValue(), tmp, progress).download()));
-				}
-				Path wal = await(inFlight.removeFirst());
-				applyIndex(tmp, wal);
-			}
-		}
-		finally {
-			pool.shutdownNow();
-			for (Future<Path> f : inFlight) {
-				f.cancel(true);
-			}
-			// After a failure, indexes downloaded but not applied yet (and one that failed its check)
-			// still have their files; wait for running downloads so none is recreated after the delete.
-			awaitTermination(pool);
-			for (long index : submitted) {
-				deleteQuietly(WalIndexDownload.file(tmp, index));
-			}
-		}
-	}
-
-	private static void awaitTermination(ExecutorService pool) {
-		try {
-			if (!pool.awaitTermination(30, TimeUnit.SECONDS)) {
-				logger.warn("WAL downloads still running after a failed restore; temporary files may remain");
-			}
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-		}
-	}
-
-	private static Path await(Future<Path> future) throws IOException {
-		try {
-			return future.get();
-		}
-		catch (ExecutionException ex) {
-			Throwable cause = ex.getCause();
-			if (cause instanceof IOException io) {
-				throw io;
-			}
-			if (cause instanceof RuntimeException re) {
-				throw re;
-			}
-			throw new IOException(cause);
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			throw new IOException("restore interrupted", ex);
-		}
-	}
-
-	/** Lets SQLite apply one index's WAL to the database under construction. */
-	private static void applyIndex(Path tmp, Path wal) throws IOException, SQLException {
-		Path target = tmp.resolveSibling(tmp.getFileName() + "-wal");
-		Files.move(wal, target, StandardCopyOption.REPLACE_EXISTING);
-		try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + tmp);
-				Statement st = c.createStatement();
-				ResultSet rs = st.executeQuery("PRAGMA wal_checkpoint(TRUNCATE)")) {
-			rs.next();
-			if (rs.getInt(1) != 0) {
-				throw new IOException("truncation checkpoint failed while applying " + wal.getFileName());
-			}
-		}
 	}
 
 	private static void checkIntegrity(Path tmp) throws SQLException {

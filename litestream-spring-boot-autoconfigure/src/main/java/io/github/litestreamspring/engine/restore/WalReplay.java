@@ -1,0 +1,274 @@
+package io.github.litestreamspring.engine.restore;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.github.litestreamspring.engine.LitestreamException;
+import io.github.litestreamspring.engine.replica.ReplicaClient;
+import io.github.litestreamspring.engine.replica.ReplicaPaths;
+import io.github.litestreamspring.engine.replica.WalSegmentInfo;
+
+/**
+ * Replays a plan's WAL onto the database under construction, as a pipeline:
+ * <ul>
+ * <li>segments are downloaded and decompressed by {@code parallelism} threads, many at a time, across
+ * index boundaries — a replica written in low-latency mode has thousands of small segments, and
+ * fetching them one by one is what makes such restores slow;</li>
+ * <li>they are appended strictly in (index, offset) order to their index's WAL file, each checked to
+ * start exactly where the previous ended;</li>
+ * <li>each completed index is checked frame by frame ({@link WalIndexCheck}) and applied by SQLite
+ * ({@code wal_checkpoint(TRUNCATE)}) while later segments are still downloading.</li>
+ * </ul>
+ * Memory is bounded by the download window; large segments go through temporary files.
+ */
+final class WalReplay {
+
+	private static final Logger logger = LoggerFactory.getLogger(Restorer.class);
+
+	/** Segments larger than this (compressed) are decompressed to a file instead of memory. */
+	private static final long IN_MEMORY_LIMIT = 1024 * 1024;
+
+	private final ReplicaClient client;
+
+	private final RestorePlan plan;
+
+	private final Path tmp;
+
+	private final int parallelism;
+
+	private final RestoreProgress progress;
+
+	WalReplay(ReplicaClient client, RestorePlan plan, Path tmp, int parallelism, RestoreProgress progress) {
+		this.client = client;
+		this.plan = plan;
+		this.tmp = tmp;
+		this.parallelism = parallelism;
+		this.progress = progress;
+	}
+
+	void run() throws IOException, SQLException {
+		List<WalSegmentInfo> segments = this.plan.segments();
+		if (segments.isEmpty()) {
+			return;
+		}
+		AtomicInteger threads = new AtomicInteger();
+		ExecutorService pool = Executors.newFixedThreadPool(this.parallelism, (r) -> {
+			Thread t = new Thread(r, "litestream-restore-" + threads.incrementAndGet());
+			t.setDaemon(true);
+			return t;
+		});
+		int window = this.parallelism * 8;
+		Deque<Future<Fetched>> inFlight = new ArrayDeque<>();
+		IndexFile current = null;
+		int next = 0;
+		try {
+			while (next < segments.size() || !inFlight.isEmpty()) {
+				while (next < segments.size() && inFlight.size() < window) {
+					WalSegmentInfo segment = segments.get(next++);
+					inFlight.add(pool.submit(() -> fetch(segment)));
+				}
+				Fetched fetched = await(inFlight.removeFirst());
+				WalSegmentInfo segment = fetched.segment();
+				if (current != null && current.index != segment.index()) {
+					apply(current);
+					current = null;
+				}
+				if (current == null) {
+					current = new IndexFile(segment.index(), file(segment.index()));
+				}
+				current.append(fetched);
+			}
+			if (current != null) {
+				apply(current);
+				current = null;
+			}
+		}
+		finally {
+			pool.shutdownNow();
+			for (Future<Fetched> f : inFlight) {
+				f.cancel(true);
+			}
+			awaitTermination(pool);
+			// A failure leaves downloaded but unapplied data behind: remove it all.
+			for (Future<Fetched> f : inFlight) {
+				discard(f);
+			}
+			if (current != null) {
+				current.delete();
+			}
+		}
+	}
+
+	/** Downloads and decompresses one segment (to memory when small). */
+	private Fetched fetch(WalSegmentInfo segment) throws IOException {
+		String name = objectName(segment);
+		try (InputStream in = Lz4Decoding.open(this.client.openWalSegment(segment.pos()), this.progress, name)) {
+			if (segment.size() <= IN_MEMORY_LIMIT) {
+				return new Fetched(segment, in.readAllBytes(), null);
+			}
+			Path file = this.tmp.resolveSibling(this.tmp.getFileName() + "-" + ReplicaPaths.formatIndex(segment.index())
+					+ "-" + ReplicaPaths.formatIndex(segment.offset()) + "-segment");
+			try (OutputStream out = Files.newOutputStream(file)) {
+				in.transferTo(out);
+			}
+			return new Fetched(segment, null, file);
+		}
+		catch (IOException ex) {
+			throw new IOException("cannot read WAL segment " + name + " from " + this.client.describe() + ": "
+					+ ex.getMessage(), ex);
+		}
+	}
+
+	private void apply(IndexFile index) throws IOException, SQLException {
+		index.close();
+		List<WalSegmentInfo> segments = this.plan.segmentsByIndex().get(index.index);
+		new WalIndexCheck(index.file, this.plan.generation(), index.index, segments, this.client.describe()).check();
+		Path target = this.tmp.resolveSibling(this.tmp.getFileName() + "-wal");
+		Files.move(index.file, target, StandardCopyOption.REPLACE_EXISTING);
+		try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + this.tmp);
+				Statement st = c.createStatement();
+				ResultSet rs = st.executeQuery("PRAGMA wal_checkpoint(TRUNCATE)")) {
+			rs.next();
+			if (rs.getInt(1) != 0) {
+				throw new IOException("truncation checkpoint failed while applying WAL index "
+						+ ReplicaPaths.formatIndex(index.index));
+			}
+		}
+		logger.debug("{}: applied WAL index {}", this.tmp, ReplicaPaths.formatIndex(index.index));
+	}
+
+	private Path file(long index) {
+		return this.tmp.resolveSibling(this.tmp.getFileName() + "-" + ReplicaPaths.formatIndex(index) + "-wal");
+	}
+
+	private String objectName(WalSegmentInfo segment) {
+		return ReplicaPaths.walSegmentPath("", this.plan.generation(), segment.index(), segment.offset());
+	}
+
+	private static Fetched await(Future<Fetched> future) throws IOException {
+		try {
+			return future.get();
+		}
+		catch (ExecutionException ex) {
+			Throwable cause = ex.getCause();
+			if (cause instanceof IOException io) {
+				throw io;
+			}
+			if (cause instanceof RuntimeException re) {
+				throw re;
+			}
+			throw new IOException(cause);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IOException("restore interrupted", ex);
+		}
+	}
+
+	private static void discard(Future<Fetched> future) {
+		try {
+			if (future.isDone() && !future.isCancelled()) {
+				Fetched f = future.get();
+				if (f.file() != null) {
+					Files.deleteIfExists(f.file());
+				}
+			}
+		}
+		catch (Exception ex) {
+			// failed or cancelled: nothing was kept
+		}
+	}
+
+	private static void awaitTermination(ExecutorService pool) {
+		try {
+			if (!pool.awaitTermination(30, TimeUnit.SECONDS)) {
+				logger.warn("WAL downloads still running after a failed restore; temporary files may remain");
+			}
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
+	/** A downloaded, decompressed segment: in memory, or in a temporary file. */
+	private record Fetched(WalSegmentInfo segment, byte[] data, Path file) {
+	}
+
+	/** The WAL of one index being assembled from its segments in offset order. */
+	private final class IndexFile {
+
+		final long index;
+
+		final Path file;
+
+		private final OutputStream out;
+
+		private long written;
+
+		private final List<Path> consumed = new ArrayList<>();
+
+		IndexFile(long index, Path file) throws IOException {
+			this.index = index;
+			this.file = file;
+			this.out = Files.newOutputStream(file);
+		}
+
+		void append(Fetched fetched) throws IOException {
+			WalSegmentInfo segment = fetched.segment();
+			if (segment.offset() != this.written) {
+				if (fetched.file() != null) {
+					Files.deleteIfExists(fetched.file());
+				}
+				throw new LitestreamException("missing WAL segment before " + objectName(segment) + " in "
+						+ WalReplay.this.client.describe() + ": index " + ReplicaPaths.formatIndex(this.index) + " has "
+						+ this.written + " bytes but the next segment starts at offset " + segment.offset());
+			}
+			if (fetched.data() != null) {
+				this.out.write(fetched.data());
+				this.written += fetched.data().length;
+			}
+			else {
+				this.written += Files.copy(fetched.file(), this.out);
+				Files.deleteIfExists(fetched.file());
+			}
+		}
+
+		void close() throws IOException {
+			this.out.close();
+		}
+
+		void delete() {
+			try {
+				this.out.close();
+				Files.deleteIfExists(this.file);
+			}
+			catch (IOException ex) {
+				logger.debug("cannot delete {}: {}", this.file, ex.getMessage());
+			}
+		}
+
+	}
+
+}
