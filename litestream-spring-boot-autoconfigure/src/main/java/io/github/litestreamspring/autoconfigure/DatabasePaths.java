@@ -6,14 +6,14 @@ import java.util.Locale;
 /**
  * Finds the SQLite database file behind a JDBC URL ({@code jdbc:sqlite:/data/app.db?...},
  * {@code jdbc:sqlite:file:/data/app.db}), refusing in-memory and non-SQLite URLs with a message an
- * operator can act on.
+ * operator can act on. Public for the command-line tool, which finds the database the same way.
  */
-final class DatabasePaths {
+public final class DatabasePaths {
 
 	private DatabasePaths() {
 	}
 
-	static Path fromJdbcUrl(String url) {
+	public static Path fromJdbcUrl(String url) {
 		if (url == null || url.isBlank()) {
 			throw new LitestreamConfigurationException("no database path is configured",
 					"litestream.path", "Set 'litestream.path' to the SQLite database file, or set "

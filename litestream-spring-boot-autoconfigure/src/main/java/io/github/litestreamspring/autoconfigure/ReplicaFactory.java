@@ -18,19 +18,28 @@ import io.github.litestreamspring.engine.replica.file.FileReplicaClient;
 
 /**
  * Turns {@code litestream.replicas[]} into engine replicas. Restore and replication both use what this
- * builds, so they always read and write the same place.
+ * builds, so they always read and write the same place. Public so that the command-line tool builds its
+ * replicas from the same properties exactly as the application does.
  */
-final class ReplicaFactory {
+public final class ReplicaFactory {
 
 	private static final String S3_CLIENT = "software.amazon.awssdk.services.s3.S3Client";
 
 	private final BeanFactory beanFactory;
 
-	ReplicaFactory(BeanFactory beanFactory) {
+	/**
+	 * @param beanFactory where a shared {@code S3Client} bean is looked up for S3 replicas without
+	 * settings of their own
+	 */
+	public ReplicaFactory(BeanFactory beanFactory) {
 		this.beanFactory = beanFactory;
 	}
 
-	List<Replica> create(List<LitestreamProperties.Replica> replicas, Path database) {
+	/**
+	 * Engine replicas for {@code replicas}, named as configured (or by type).
+	 * @throws LitestreamConfigurationException naming the property at fault
+	 */
+	public List<Replica> create(List<LitestreamProperties.Replica> replicas, Path database) {
 		if (replicas.isEmpty()) {
 			throw new LitestreamConfigurationException("no replica is configured", "litestream.replicas[0].url",
 					"Set 'litestream.replicas[0].url' to s3://bucket/path or file:///path, or disable replication "

@@ -1,0 +1,44 @@
+package io.github.litestreamspring.cli;
+
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import io.github.litestreamspring.engine.replica.ReplicaClient;
+import io.github.litestreamspring.engine.replica.SnapshotInfo;
+
+/** {@code snapshots}: every snapshot object, as Litestream lists them (index in decimal, size in bytes). */
+@Command(name = "snapshots", mixinStandardHelpOptions = true,
+		description = "List snapshots: replica, generation, index, size, created.")
+final class SnapshotsCommand extends Listing {
+
+	@Option(names = { "-generation", "--generation" }, paramLabel = "ID", description = "Only this generation.")
+	String generation;
+
+	@Override
+	Table table() {
+		return new Table("replica", "generation", "index", "size", "created");
+	}
+
+	@Override
+	void list(String name, ReplicaClient client, Table table, List<Map<String, Object>> rows) throws IOException {
+		for (String g : generations(client, this.generation)) {
+			for (SnapshotInfo s : client.snapshots(g)) {
+				table.row(name, g, s.index(), s.size(), Formats.time(s.createdAt()));
+				Map<String, Object> row = new LinkedHashMap<>();
+				row.put("replica", name);
+				row.put("generation", g);
+				row.put("index", s.index());
+				row.put("index_hex", Formats.hex(s.index()));
+				row.put("size", s.size());
+				row.put("created", s.createdAt());
+				rows.add(row);
+			}
+		}
+	}
+
+}
