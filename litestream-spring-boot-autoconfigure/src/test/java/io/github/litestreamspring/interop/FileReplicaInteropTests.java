@@ -124,6 +124,68 @@ class FileReplicaInteropTests {
 		}
 	}
 
+	/**
+	 * Litestream compresses a snapshot whose size is a multiple of 4 MiB with an empty "uncompressed"
+	 * block before the end mark, which lz4-java's frame reader misreads (format reference §2.2).
+	 */
+	@Test
+	void ourRestoreReadsALitestreamSnapshotOfExactly4MiB() throws Exception {
+		Path db = this.dir.resolve("app.db");
+		Path replicaDir = this.dir.resolve("replica");
+		try (Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db);
+				Statement st = c.createStatement()) {
+			st.execute("PRAGMA page_size = 65536");
+			st.execute("PRAGMA journal_mode = wal");
+			// Litestream's own tables first, so that it adds no page when it starts.
+			st.execute("CREATE TABLE IF NOT EXISTS _litestream_seq (id INTEGER PRIMARY KEY, seq INTEGER)");
+			st.execute("CREATE TABLE IF NOT EXISTS _litestream_lock (id INTEGER)");
+			st.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, batch INTEGER, payload TEXT)");
+			c.setAutoCommit(false);
+			try (var insert = c.prepareStatement("INSERT INTO t (batch, payload) VALUES (0, ?)")) {
+				int i = 0;
+				while (pageCount(st) < 64 && i < 200_000) {
+					insert.setString(1, String.format("%08d", i++) + "y".repeat(92));
+					insert.executeUpdate();
+				}
+			}
+			c.commit();
+			c.setAutoCommit(true);
+			assertThat(pageCount(st)).as("pages of 64 KiB").isEqualTo(64);
+			st.execute("PRAGMA wal_checkpoint(TRUNCATE)");
+		}
+		assertThat(Files.size(db)).isEqualTo(4L * 1024 * 1024);
+		List<String> expected = TestDatabase.rows(db);
+		Path work = Files.createDirectories(this.dir.resolve("litestream"));
+		try (LitestreamProcess litestream = LitestreamProcess.fileReplica(db, replicaDir)
+			.syncInterval(Duration.ofMillis(100))
+			.monitorInterval(Duration.ofMillis(100))
+			.start(work)) {
+			assertThat(litestream.awaitLog((log) -> log.contains("write snapshot"), Duration.ofSeconds(20)))
+				.as(litestream.log())
+				.isTrue();
+			litestream.stop();
+		}
+		Path snapshot;
+		try (Stream<Path> files = Files.walk(replicaDir)) {
+			snapshot = files.filter((p) -> p.toString().endsWith(".snapshot.lz4")).findFirst().orElseThrow();
+		}
+		byte[] bytes = Files.readAllBytes(snapshot);
+		// ... empty raw block, end mark, content checksum.
+		assertThat(java.util.Arrays.copyOfRange(bytes, bytes.length - 12, bytes.length - 4))
+			.containsExactly(0x00, 0x00, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00);
+		Path restored = this.dir.resolve("restored.db");
+		new Restorer(new FileReplicaClient(replicaDir)).restore(RestoreOptions.latest(restored));
+		assertThat(TestDatabase.rows(restored)).isEqualTo(expected);
+		assertThat(TestDatabase.integrityCheck(restored)).isEqualTo("ok");
+	}
+
+	private static long pageCount(Statement st) throws Exception {
+		try (ResultSet rs = st.executeQuery("PRAGMA page_count")) {
+			rs.next();
+			return rs.getLong(1);
+		}
+	}
+
 	private static Replicator replicator(DatabaseOptions options, Path replicaDir) {
 		return new Replicator(options, List.of(new Replica(
 				ReplicaOptions.defaults("file").withSyncInterval(Duration.ofMillis(50)), new FileReplicaClient(replicaDir))));
