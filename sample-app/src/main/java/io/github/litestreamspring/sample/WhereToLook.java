@@ -30,7 +30,7 @@ class WhereToLook implements ApplicationRunner {
 		logger.info("""
 
 				Sample is up. The database {} is replicated to {}.
-				  add a note:        curl -d 'hello' {}/notes
+				  add a note:        curl -H 'Content-Type: text/plain' -d 'hello' {}/notes
 				  list notes:        curl {}/notes
 				  backup health:     curl {}/actuator/health/litestream
 				  replica contents:  curl {}/actuator/litestream
