@@ -125,6 +125,55 @@ class FileReplicaInteropTests {
 	}
 
 	/**
+	 * The engine keeps its local state in Litestream's layout: an operator can hand a running database
+	 * from the engine to the sidecar and back, and the generation simply continues.
+	 */
+	@Test
+	void replicationMovesBetweenOurEngineAndLitestreamWithinOneGeneration() throws Exception {
+		Path db = this.dir.resolve("app.db");
+		Path replicaDir = this.dir.resolve("replica");
+		DatabaseOptions options = DatabaseOptions.defaults(db).withIntervals(Duration.ofMillis(50), Duration.ofMinutes(1));
+		try (TestDatabase app = new TestDatabase(db)) {
+			String generation;
+			try (Replicator replicator = replicator(options, replicaDir)) {
+				replicator.start();
+				for (int batch = 0; batch < 10; batch++) {
+					app.insertBatch(batch, 10, 200);
+				}
+				generation = replicator.syncNow().generation();
+			}
+			Path work = Files.createDirectories(this.dir.resolve("litestream"));
+			try (LitestreamProcess litestream = LitestreamProcess.fileReplica(db, replicaDir)
+				.syncInterval(Duration.ofMillis(100))
+				.monitorInterval(Duration.ofMillis(100))
+				.start(work)) {
+				for (int batch = 10; batch < 20; batch++) {
+					app.insertBatch(batch, 10, 200);
+				}
+				Thread.sleep(500);
+				litestream.stop();
+				assertThat(litestream.log()).doesNotContain("new generation");
+			}
+			try (Replicator replicator = replicator(options, replicaDir)) {
+				replicator.start();
+				for (int batch = 20; batch < 30; batch++) {
+					app.insertBatch(batch, 10, 200);
+				}
+				assertThat(replicator.syncNow().generation()).isEqualTo(generation);
+			}
+			assertThat(generations(replicaDir)).containsExactly(generation);
+			List<String> expected = app.rows();
+			Path ours = this.dir.resolve("ours.db");
+			new Restorer(new FileReplicaClient(replicaDir)).restore(RestoreOptions.latest(ours));
+			assertThat(TestDatabase.rows(ours)).isEqualTo(expected);
+			Path theirs = this.dir.resolve("theirs.db");
+			CommandResult result = LitestreamCli.restore(theirs, "file://" + replicaDir, null);
+			assertThat(result.exitCode()).as(result.describe()).isZero();
+			assertThat(TestDatabase.rows(theirs)).isEqualTo(expected);
+		}
+	}
+
+	/**
 	 * Litestream compresses a snapshot whose size is a multiple of 4 MiB with an empty "uncompressed"
 	 * block before the end mark, which lz4-java's frame reader misreads (format reference §2.2).
 	 */
