@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -35,7 +36,8 @@ final class ReplicaLeases {
 
 	private final Runnable onAcquired;
 
-	private final Map<ReplicaLease, Long> lastAttemptNanos = new java.util.concurrent.ConcurrentHashMap<>();
+	/** When the lease thread last tried to take each lease held by another instance. */
+	private final Map<ReplicaLease, Long> lastAttemptNanos = new ConcurrentHashMap<>();
 
 	private ScheduledExecutorService thread;
 
@@ -69,6 +71,8 @@ final class ReplicaLeases {
 					// taken over after one TTL unchanged, so failing would only make startup flaky.
 					boolean live = holder == null || holder.expiresAt().isAfter(Instant.now());
 					if (this.options.onConflict() == LeaseOptions.OnConflict.FAIL && live) {
+						// Leases already taken on other replicas must not block anyone until they expire.
+						this.leases.values().forEach(ReplicaLease::release);
 						throw new LitestreamException("replica '" + e.getKey().name() + "' ("
 								+ e.getKey().client().describe() + ") is held by another instance: "
 								+ lease.refusal() + "; not starting (lease on-conflict policy: fail)");

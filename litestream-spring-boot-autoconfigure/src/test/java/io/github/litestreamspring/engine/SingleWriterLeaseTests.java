@@ -230,6 +230,17 @@ class SingleWriterLeaseTests {
 		}
 	}
 
+	@Test
+	void leaseContentRoundTripsAndAForeignDocumentIsNotMistakenForOne() {
+		Instant now = Instant.parse("2026-01-02T03:04:05.678Z");
+		LeaseContent content = new LeaseContent("abc\"def", "host \\ 1", 42, now, now.plusSeconds(1),
+				now.plusSeconds(31), 30_000, false);
+
+		assertThat(LeaseContent.parse(content.toBytes())).isEqualTo(content);
+		assertThat(LeaseContent.parse("not json".getBytes(StandardCharsets.UTF_8))).isNull();
+		assertThat(LeaseContent.parse("{\"owner\":\"x\"}".getBytes(StandardCharsets.UTF_8))).isNull();
+	}
+
 	private static Replicator replicator(Path db, ReplicaClient client, LeaseOptions.OnConflict onConflict) {
 		DatabaseOptions options = DatabaseOptions.defaults(db)
 			.withIntervals(Duration.ofMillis(50), Duration.ofMinutes(1));
