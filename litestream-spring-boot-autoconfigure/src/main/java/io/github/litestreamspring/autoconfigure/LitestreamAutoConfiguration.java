@@ -17,6 +17,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
 
+import io.github.litestreamspring.engine.LeaseOptions;
 import io.github.litestreamspring.engine.db.DatabaseOptions;
 
 /**
@@ -36,9 +37,24 @@ public final class LitestreamAutoConfiguration {
 		Path database = (properties.getPath() != null) ? properties.getPath().toAbsolutePath()
 				: DatabasePaths.fromJdbcUrl(environment.getProperty("spring.datasource.url"));
 		DatabaseOptions options = databaseOptions(properties, database);
-		return new LitestreamReplication(options,
+		LitestreamReplication replication = new LitestreamReplication(options,
 				new ReplicaFactory(beanFactory).create(properties.getReplicas(), database), properties.getCommitWindow(),
 				Duration.ofSeconds(30));
+		replication.replicator().setLeaseOptions(leaseOptions(properties.getLease()));
+		return replication;
+	}
+
+	static LeaseOptions leaseOptions(LitestreamProperties.Lease lease) {
+		if (!lease.isEnabled()) {
+			return LeaseOptions.DISABLED;
+		}
+		try {
+			return LeaseOptions.enabled(lease.getTtl(), lease.getOnConflict());
+		}
+		catch (IllegalArgumentException ex) {
+			throw new LitestreamConfigurationException(ex.getMessage(), "litestream.lease.ttl",
+					"Use a 'litestream.lease.ttl' of at least 300ms (the default is 30s)");
+		}
 	}
 
 	@Bean

@@ -9,6 +9,7 @@ import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.util.unit.DataSize;
 
+import io.github.litestreamspring.engine.LeaseOptions;
 import io.github.litestreamspring.engine.ReplicaOptions;
 import io.github.litestreamspring.engine.Replicator;
 import io.github.litestreamspring.engine.db.DatabaseOptions;
@@ -68,6 +69,8 @@ public class LitestreamProperties {
 	private final Restore restore = new Restore();
 
 	private final Health health = new Health();
+
+	private final Lease lease = new Lease();
 
 	/**
 	 * Replicas of the database. Each needs at least a 'url' (s3://bucket/path or file:///path).
@@ -148,6 +151,10 @@ public class LitestreamProperties {
 
 	public Health getHealth() {
 		return this.health;
+	}
+
+	public Lease getLease() {
+		return this.lease;
 	}
 
 	public List<Replica> getReplicas() {
@@ -309,6 +316,55 @@ public class LitestreamProperties {
 
 		public void setMaxLag(Duration maxLag) {
 			this.maxLag = maxLag;
+		}
+
+	}
+
+	/**
+	 * The single-writer guard: a lease object ('lease.json') on each replica path, taken before the
+	 * first upload, so that two instances never write the same path.
+	 */
+	public static class Lease {
+
+		/**
+		 * Whether to take a lease on each replica path before writing to it.
+		 */
+		private boolean enabled = true;
+
+		/**
+		 * How long a lease stays valid without renewal; it is renewed every third of it. Another instance
+		 * takes over a lease it has seen unchanged for this long (a crashed holder).
+		 */
+		private Duration ttl = LeaseOptions.DEFAULT_TTL;
+
+		/**
+		 * What to do when another instance holds a replica path: 'wait' (start, upload nothing until the
+		 * lease is free; health says why) or 'fail' (startup fails naming the holder).
+		 */
+		private LeaseOptions.OnConflict onConflict = LeaseOptions.OnConflict.WAIT;
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public Duration getTtl() {
+			return this.ttl;
+		}
+
+		public void setTtl(Duration ttl) {
+			this.ttl = ttl;
+		}
+
+		public LeaseOptions.OnConflict getOnConflict() {
+			return this.onConflict;
+		}
+
+		public void setOnConflict(LeaseOptions.OnConflict onConflict) {
+			this.onConflict = onConflict;
 		}
 
 	}

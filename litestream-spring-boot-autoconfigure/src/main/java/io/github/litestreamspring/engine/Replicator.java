@@ -65,6 +65,11 @@ public final class Replicator implements AutoCloseable {
 
 	private volatile Instant lastSyncAt;
 
+	private volatile LeaseOptions leaseOptions = LeaseOptions.DISABLED;
+
+	/** The single-writer guard while running with leases enabled; {@code null} otherwise. */
+	private volatile ReplicaLeases leases;
+
 	private volatile String lastError;
 
 	public Replicator(DatabaseOptions options, List<Replica> replicas) {
@@ -104,10 +109,29 @@ public final class Replicator implements AutoCloseable {
 		}
 	}
 
-	/** Opens the database for replication and starts the replication thread. */
+	/**
+	 * Sets the single-writer guard, used from the next {@link #start()}. Disabled unless set (the Spring
+	 * layer enables it by default).
+	 */
+	public void setLeaseOptions(LeaseOptions leaseOptions) {
+		this.leaseOptions = (leaseOptions != null) ? leaseOptions : LeaseOptions.DISABLED;
+	}
+
+	/**
+	 * Opens the database for replication and starts the replication thread. With leases enabled, first
+	 * tries to take the lease of every replica path; uploads to a path wait until its lease is held.
+	 * @throws LitestreamException if another instance holds a replica path and the lease policy is
+	 * {@link LeaseOptions.OnConflict#FAIL}
+	 */
 	public synchronized void start() {
 		if (this.running) {
 			return;
+		}
+		if (this.leaseOptions.enabled()) {
+			ReplicaLeases guard = new ReplicaLeases(this.leaseOptions, String.valueOf(this.database.path().getFileName()),
+					this.replicas, this::notifyChange);
+			guard.start();
+			this.leases = guard;
 		}
 		this.database.open();
 		this.running = true;
@@ -154,6 +178,12 @@ public final class Replicator implements AutoCloseable {
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
+		}
+		ReplicaLeases guard = this.leases;
+		if (guard != null) {
+			// Release only once nothing can write any more; a thread stuck in an upload lets it expire.
+			guard.stop(!this.thread.isAlive());
+			this.leases = null;
 		}
 		this.durableWaiters.failAll(new LitestreamException("replication of " + this.database.path() + " stopped"));
 		this.database.close();
@@ -356,7 +386,12 @@ public final class Replicator implements AutoCloseable {
 			if (behind && s.behindSince == null) {
 				s.behindSince = now;
 			}
-			if (behind && (force || !waiting.isEmpty() || s.due(now))) {
+			ReplicaLeases guard = this.leases;
+			String refusal = (guard != null) ? guard.refusal(replica) : null;
+			if (refusal != null) {
+				failure = leaseRefused(replica, s, refusal, failure);
+			}
+			else if (behind && (force || !waiting.isEmpty() || s.due(now))) {
 				failure = syncReplica(replica, s, local, failure);
 			}
 			Pos pos = replica.position();
@@ -394,6 +429,25 @@ public final class Replicator implements AutoCloseable {
 			millis = Math.min(millis, 50);
 		}
 		return millis;
+	}
+
+	/** Another instance holds (or took) this replica path: upload nothing, say why in the status. */
+	private LitestreamException leaseRefused(Replica replica, ReplicaState s, String refusal,
+			LitestreamException failure) {
+		// What the other writer did is unknown: learn the position from the replica once the lease is ours.
+		replica.resetPosition();
+		s.nextAttemptAt = null;
+		String message = "replica '" + replica.name() + "' not written: " + refusal;
+		// Log each state of the lease once, not every renewal the holder makes.
+		ReplicaLeases guard = this.leases;
+		String cause = (guard != null) ? guard.refusalKind(replica) : refusal;
+		if (!cause.equals(s.lastLoggedCause)) {
+			logger.warn("{}: {}", this.database.path(), message);
+			s.lastLoggedCause = cause;
+			s.lastErrorAt = Instant.now();
+		}
+		s.lastError = message;
+		return (failure != null) ? failure : new LitestreamException(message);
 	}
 
 	private LitestreamException syncReplica(Replica replica, ReplicaState s, Pos local,

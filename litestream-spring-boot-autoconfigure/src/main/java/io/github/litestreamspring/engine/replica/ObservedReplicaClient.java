@@ -3,11 +3,16 @@ package io.github.litestreamspring.engine.replica;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Reports every storage call of a replica client to an observer (request metrics: what a replica costs
  * in LIST, GET, PUT and DELETE calls), then delegates. Counts logical calls; a listing that the store
  * pages counts once.
+ * <p>
+ * It is also where the single-writer guard is enforced: with a {@link WriteGuard} set, every write or
+ * delete of Litestream's objects asks it first, so no code path (shipping, snapshots, retention) can
+ * touch the replica without holding its lease. The lease calls themselves are not guarded.
  */
 public final class ObservedReplicaClient implements ReplicaClient {
 
@@ -26,7 +31,20 @@ public final class ObservedReplicaClient implements ReplicaClient {
 
 	}
 
+	/** Decides whether this client may change the replica's objects right now. */
+	@FunctionalInterface
+	public interface WriteGuard {
+
+		/**
+		 * @throws IOException (naming the reason) when writing is not allowed
+		 */
+		void checkWrite() throws IOException;
+
+	}
+
 	private final ReplicaClient delegate;
+
+	private volatile WriteGuard writeGuard;
 
 	private final Observer observer;
 
@@ -37,6 +55,18 @@ public final class ObservedReplicaClient implements ReplicaClient {
 
 	public ReplicaClient delegate() {
 		return this.delegate;
+	}
+
+	/** Sets (or, with {@code null}, removes) the guard asked before every write and delete. */
+	public void setWriteGuard(WriteGuard writeGuard) {
+		this.writeGuard = writeGuard;
+	}
+
+	private void checkWrite() throws IOException {
+		WriteGuard guard = this.writeGuard;
+		if (guard != null) {
+			guard.checkWrite();
+		}
 	}
 
 	@Override
@@ -69,12 +99,14 @@ public final class ObservedReplicaClient implements ReplicaClient {
 
 	@Override
 	public SnapshotInfo writeSnapshot(String generation, long index, InputStream data) throws IOException {
+		checkWrite();
 		this.observer.onOperation(Operation.PUT);
 		return this.delegate.writeSnapshot(generation, index, data);
 	}
 
 	@Override
 	public WalSegmentInfo writeWalSegment(Pos pos, InputStream data) throws IOException {
+		checkWrite();
 		this.observer.onOperation(Operation.PUT);
 		return this.delegate.writeWalSegment(pos, data);
 	}
@@ -93,20 +125,41 @@ public final class ObservedReplicaClient implements ReplicaClient {
 
 	@Override
 	public void deleteSnapshots(List<SnapshotInfo> snapshots) throws IOException {
+		checkWrite();
 		this.observer.onOperation(Operation.DELETE);
 		this.delegate.deleteSnapshots(snapshots);
 	}
 
 	@Override
 	public void deleteWalSegments(List<WalSegmentInfo> segments) throws IOException {
+		checkWrite();
 		this.observer.onOperation(Operation.DELETE);
 		this.delegate.deleteWalSegments(segments);
 	}
 
 	@Override
 	public void deleteGeneration(String generation) throws IOException {
+		checkWrite();
 		this.observer.onOperation(Operation.DELETE);
 		this.delegate.deleteGeneration(generation);
+	}
+
+	@Override
+	public Optional<LeaseObject> readLease() throws IOException {
+		this.observer.onOperation(Operation.GET);
+		return this.delegate.readLease();
+	}
+
+	@Override
+	public String createLease(byte[] content) throws IOException {
+		this.observer.onOperation(Operation.PUT);
+		return this.delegate.createLease(content);
+	}
+
+	@Override
+	public String replaceLease(String etag, byte[] content) throws IOException {
+		this.observer.onOperation(Operation.PUT);
+		return this.delegate.replaceLease(etag, content);
 	}
 
 	@Override

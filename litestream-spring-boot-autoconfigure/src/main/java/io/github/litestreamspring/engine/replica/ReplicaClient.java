@@ -3,6 +3,7 @@ package io.github.litestreamspring.engine.replica;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Storage for one replica path, in Litestream v0.3's layout:
@@ -14,8 +15,17 @@ import java.util.List;
  * {@link ReplicaPaths} builds. Listings are complete (paginated where the store pages), ignore
  * names that do not parse, and are sorted numerically. Writes are atomic: a reader sees the whole
  * object or none. Every method may be called from several threads.
+ * <p>
+ * Besides Litestream's objects, a replica path holds one small object of ours, {@value #LEASE_NAME},
+ * next to (never under) {@code generations/}: the single-writer lease. Litestream lists only under
+ * {@code generations/} (v0.3) or its level directories (v0.5), so it never sees it. The lease methods
+ * are compare-and-swap operations: implementations must make them atomic against other processes
+ * using the same path.
  */
 public interface ReplicaClient extends AutoCloseable {
+
+	/** Name of the lease object, relative to the replica root. */
+	String LEASE_NAME = "lease.json";
 
 	/** Short type name as Litestream uses it: {@code file}, {@code s3}. */
 	String type();
@@ -61,6 +71,31 @@ public interface ReplicaClient extends AutoCloseable {
 
 	/** Deletes everything stored under a generation. */
 	void deleteGeneration(String generation) throws IOException;
+
+	/**
+	 * Reads the lease object.
+	 * @return the lease with its version tag, or empty if there is none
+	 */
+	default Optional<LeaseObject> readLease() throws IOException {
+		throw new UnsupportedOperationException(type() + " replica does not support leases");
+	}
+
+	/**
+	 * Creates the lease object if, and only if, none exists (S3 {@code If-None-Match: *}).
+	 * @return the new object's version tag, or {@code null} if a lease object already exists
+	 */
+	default String createLease(byte[] content) throws IOException {
+		throw new UnsupportedOperationException(type() + " replica does not support leases");
+	}
+
+	/**
+	 * Replaces the lease object if, and only if, its version tag is still {@code etag} (S3
+	 * {@code If-Match}).
+	 * @return the new version tag, or {@code null} if the object changed or vanished meanwhile
+	 */
+	default String replaceLease(String etag, byte[] content) throws IOException {
+		throw new UnsupportedOperationException(type() + " replica does not support leases");
+	}
 
 	@Override
 	default void close() throws IOException {

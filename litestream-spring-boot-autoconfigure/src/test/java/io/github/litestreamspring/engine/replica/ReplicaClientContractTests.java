@@ -273,4 +273,80 @@ public abstract class ReplicaClientContractTests {
 		}
 	}
 
+
+	// ---- the single-writer lease ------------------------------------------------------------------
+
+	@Test
+	void readsNoLeaseInAnEmptyReplica() throws IOException {
+		assertThat(this.client.readLease()).isEmpty();
+	}
+
+	@Test
+	void createsLeaseOnlyIfAbsent() throws IOException {
+		String etag = this.client.createLease(utf8("first"));
+
+		assertThat(etag).isNotBlank();
+		assertThat(this.client.createLease(utf8("second"))).isNull();
+		assertThat(this.client.readLease()).hasValueSatisfying((lease) -> {
+			assertThat(new String(lease.content(), StandardCharsets.UTF_8)).isEqualTo("first");
+			assertThat(lease.etag()).isEqualTo(etag);
+		});
+	}
+
+	@Test
+	void replacesLeaseOnlyWhileItsVersionTagMatches() throws IOException {
+		String first = this.client.createLease(utf8("first"));
+		String second = this.client.replaceLease(first, utf8("second"));
+
+		assertThat(second).isNotBlank().isNotEqualTo(first);
+		// The old tag is stale now: a writer that still holds it must not win.
+		assertThat(this.client.replaceLease(first, utf8("stale writer"))).isNull();
+		assertThat(this.client.readLease()).hasValueSatisfying((lease) -> {
+			assertThat(new String(lease.content(), StandardCharsets.UTF_8)).isEqualTo("second");
+			assertThat(lease.etag()).isEqualTo(second);
+		});
+	}
+
+	@Test
+	void doesNotReplaceAMissingLease() throws IOException {
+		assertThat(this.client.replaceLease("\"0123456789abcdef0123456789abcdef\"", utf8("y"))).isNull();
+		assertThat(this.client.readLease()).isEmpty();
+	}
+
+	@Test
+	void letsExactlyOneOfConcurrentCreatorsWin() throws Exception {
+		ExecutorService pool = Executors.newFixedThreadPool(4);
+		try {
+			List<Future<String>> results = new ArrayList<>();
+			for (int i = 0; i < 4; i++) {
+				byte[] content = utf8("writer-" + i);
+				results.add(pool.submit(() -> this.client.createLease(content)));
+			}
+			List<String> winners = new ArrayList<>();
+			for (Future<String> f : results) {
+				String etag = f.get(60, TimeUnit.SECONDS);
+				if (etag != null) {
+					winners.add(etag);
+				}
+			}
+			assertThat(winners).hasSize(1);
+			assertThat(this.client.readLease()).hasValueSatisfying((l) -> assertThat(l.etag()).isEqualTo(winners.get(0)));
+		}
+		finally {
+			pool.shutdownNow();
+		}
+	}
+
+	@Test
+	void keepsTheLeaseOutsideLitestreamsGenerations() throws IOException {
+		this.client.createLease(utf8("x"));
+		this.client.writeSnapshot(GEN, 1, bytes("s"));
+
+		assertThat(this.client.generations()).containsExactly(GEN);
+	}
+
+	private static byte[] utf8(String s) {
+		return s.getBytes(StandardCharsets.UTF_8);
+	}
+
 }

@@ -1,11 +1,13 @@
 package io.github.litestreamspring.engine.replica.file;
 
+import java.io.ByteArrayInputStream;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileVisitResult;
@@ -18,11 +20,19 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 
+import io.github.litestreamspring.engine.replica.LeaseObject;
 import io.github.litestreamspring.engine.replica.Pos;
 import io.github.litestreamspring.engine.replica.ReplicaClient;
 import io.github.litestreamspring.engine.replica.ReplicaPaths;
@@ -37,8 +47,16 @@ import io.github.litestreamspring.engine.replica.WalSegmentInfo;
  * and the directory is fsynced, so a crash leaves either the old object, the new one, or a stray
  * {@code .tmp} that listings ignore. Like Litestream, new directories take the mode of the database's
  * directory and new files the mode of the database file, when a database file is given.
+ * <p>
+ * The lease's compare-and-swap runs under an exclusive {@link FileLock} on {@code lease.json.lock}
+ * (plus an in-JVM lock, since a JVM cannot hold two locks on one file): atomic between processes on
+ * one host. On a network file system it is only as good as that file system's {@code fcntl} locks.
+ * The version tag of a lease is the SHA-256 of its bytes, which always carry a fresh timestamp.
  */
 public final class FileReplicaClient implements ReplicaClient {
+
+	/** In-JVM locks per lease file: {@link FileChannel#lock()} only excludes other processes. */
+	private static final ConcurrentMap<Path, Object> LEASE_MONITORS = new ConcurrentHashMap<>();
 
 	private final Path root;
 
@@ -205,8 +223,69 @@ public final class FileReplicaClient implements ReplicaClient {
 	}
 
 	@Override
+	public Optional<LeaseObject> readLease() throws IOException {
+		return withLeaseLock(this::currentLease);
+	}
+
+	@Override
+	public String createLease(byte[] content) throws IOException {
+		return withLeaseLock(() -> currentLease().isPresent() ? null : writeLease(content));
+	}
+
+	@Override
+	public String replaceLease(String etag, byte[] content) throws IOException {
+		return withLeaseLock(() -> {
+			Optional<LeaseObject> current = currentLease();
+			return (current.isPresent() && current.get().etag().equals(etag)) ? writeLease(content) : null;
+		});
+	}
+
+	@Override
 	public String toString() {
 		return describe();
+	}
+
+	private Optional<LeaseObject> currentLease() throws IOException {
+		try {
+			byte[] content = Files.readAllBytes(path(LEASE_NAME));
+			return Optional.of(new LeaseObject(content, etag(content)));
+		}
+		catch (NoSuchFileException ex) {
+			return Optional.empty();
+		}
+	}
+
+	private String writeLease(byte[] content) throws IOException {
+		writeAtomically(path(LEASE_NAME), new ByteArrayInputStream(content));
+		return etag(content);
+	}
+
+	private <T> T withLeaseLock(LeaseCall<T> call) throws IOException {
+		Path lockFile = path(LEASE_NAME + ".lock");
+		synchronized (LEASE_MONITORS.computeIfAbsent(lockFile, (k) -> new Object())) {
+			createDirectories(this.root);
+			try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+					FileLock lock = channel.lock()) {
+				return call.run();
+			}
+		}
+	}
+
+	@FunctionalInterface
+	private interface LeaseCall<T> {
+
+		T run() throws IOException;
+
+	}
+
+	private static String etag(byte[] content) {
+		try {
+			byte[] digest = MessageDigest.getInstance("SHA-256").digest(content);
+			return HexFormat.of().formatHex(Arrays.copyOf(digest, 16));
+		}
+		catch (NoSuchAlgorithmException ex) {
+			throw new IllegalStateException("SHA-256 is not available", ex);
+		}
 	}
 
 	private Path path(String relative) {

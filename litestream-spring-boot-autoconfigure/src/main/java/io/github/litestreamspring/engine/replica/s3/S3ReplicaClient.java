@@ -1,5 +1,6 @@
 package io.github.litestreamspring.engine.replica.s3;
 
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Instant;
@@ -7,23 +8,31 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Consumer;
 
+import io.github.litestreamspring.engine.replica.LeaseObject;
 import io.github.litestreamspring.engine.replica.Pos;
 import io.github.litestreamspring.engine.replica.ReplicaClient;
 import io.github.litestreamspring.engine.replica.ReplicaPaths;
 import io.github.litestreamspring.engine.replica.SnapshotInfo;
 import io.github.litestreamspring.engine.replica.WalSegmentInfo;
 
+import software.amazon.awssdk.core.ResponseBytes;
+import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CommonPrefix;
 import software.amazon.awssdk.services.s3.model.Delete;
 import software.amazon.awssdk.services.s3.model.DeleteObjectsRequest;
 import software.amazon.awssdk.services.s3.model.DeleteObjectsResponse;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
 import software.amazon.awssdk.services.s3.model.S3Error;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
@@ -33,7 +42,9 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * <p>
  * Listings always follow continuation tokens and are sorted here, never trusting the store's order.
  * Writes stream with memory bounded by one part ({@link S3Uploader}). Every call goes through
- * {@link S3Retry}. The given {@link S3Client} is not closed by {@link #close()} unless the replica
+ * {@link S3Retry}. The lease object {@code <root>/lease.json} is written with S3 conditional writes
+ * ({@code If-None-Match: *} to create, {@code If-Match: <etag>} to replace); a 412 or 409 answer means
+ * another writer got there first. The given {@link S3Client} is not closed by {@link #close()} unless the replica
  * was created with {@link #owning}.
  */
 public final class S3ReplicaClient implements ReplicaClient {
@@ -219,6 +230,30 @@ public final class S3ReplicaClient implements ReplicaClient {
 	}
 
 	@Override
+	public Optional<LeaseObject> readLease() throws IOException {
+		String key = leaseKey();
+		GetObjectRequest get = withCustomerKey(GetObjectRequest.builder().bucket(this.bucket).key(key)).build();
+		try {
+			ResponseBytes<GetObjectResponse> bytes = this.retry.call("GetObject", key,
+					() -> this.s3.getObjectAsBytes(get));
+			return Optional.of(new LeaseObject(bytes.asByteArray(), bytes.response().eTag()));
+		}
+		catch (FileNotFoundException ex) {
+			return Optional.empty();
+		}
+	}
+
+	@Override
+	public String createLease(byte[] content) throws IOException {
+		return putLease(content, leaseRequest().ifNoneMatch("*"));
+	}
+
+	@Override
+	public String replaceLease(String etag, byte[] content) throws IOException {
+		return putLease(content, leaseRequest().ifMatch(Objects.requireNonNull(etag, "etag")));
+	}
+
+	@Override
 	public void close() {
 		if (this.ownsClient) {
 			this.s3.close();
@@ -228,6 +263,57 @@ public final class S3ReplicaClient implements ReplicaClient {
 	@Override
 	public String toString() {
 		return "S3ReplicaClient[" + describe() + ", " + this.options.encryption() + "]";
+	}
+
+	private String leaseKey() {
+		return ReplicaPaths.join(this.root, LEASE_NAME);
+	}
+
+	private PutObjectRequest.Builder leaseRequest() {
+		PutObjectRequest.Builder request = PutObjectRequest.builder().bucket(this.bucket).key(leaseKey())
+			.contentType("application/json");
+		// Same encryption as every other object: a bucket policy may require the header on every PUT.
+		S3ReplicaOptions.Encryption sse = this.options.encryption();
+		switch (sse.mode()) {
+			case SSE_S3 -> request.serverSideEncryption(
+					ServerSideEncryption.AES256);
+			case SSE_KMS -> request
+				.serverSideEncryption(ServerSideEncryption.AWS_KMS)
+				.ssekmsKeyId(sse.kmsKeyId());
+			case SSE_C -> request.sseCustomerAlgorithm("AES256").sseCustomerKey(sse.customerKey())
+				.sseCustomerKeyMD5(sse.customerKeyMd5());
+			case NONE -> {
+			}
+		}
+		return request;
+	}
+
+	/** One conditional PUT; {@code null} when the condition failed (another writer changed the lease). */
+	private String putLease(byte[] content, PutObjectRequest.Builder request) throws IOException {
+		PutObjectRequest put = request.contentLength((long) content.length).build();
+		return this.retry.call("PutObject", put.key(), () -> {
+			try {
+				return this.s3.putObject(put, RequestBody.fromBytes(content)).eTag();
+			}
+			catch (S3Exception ex) {
+				// 412 Precondition Failed: the condition did not hold. 409 ConditionalRequestConflict: a
+				// concurrent conditional write to the same key won. 404 NoSuchKey: If-Match on a lease that is
+				// gone. Either way we did not write.
+				if (ex.statusCode() == 412 || ex.statusCode() == 409 || ex.statusCode() == 404) {
+					return null;
+				}
+				throw ex;
+			}
+		});
+	}
+
+	private GetObjectRequest.Builder withCustomerKey(GetObjectRequest.Builder request) {
+		S3ReplicaOptions.Encryption sse = this.options.encryption();
+		if (sse.mode() == S3ReplicaOptions.SseMode.SSE_C) {
+			request.sseCustomerAlgorithm("AES256").sseCustomerKey(sse.customerKey())
+				.sseCustomerKeyMD5(sse.customerKeyMd5());
+		}
+		return request;
 	}
 
 	private InputStream get(String key) throws IOException {

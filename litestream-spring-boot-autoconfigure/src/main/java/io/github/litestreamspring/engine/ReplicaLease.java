@@ -1,0 +1,253 @@
+package io.github.litestreamspring.engine;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Optional;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.github.litestreamspring.engine.replica.LeaseObject;
+import io.github.litestreamspring.engine.replica.ReplicaClient;
+
+/**
+ * The single-writer lease of one replica path, held by one {@link Replicator}.
+ * <p>
+ * The lease is the object {@code <root>/lease.json}, changed only by compare-and-swap: created if
+ * absent, replaced only while its version tag is the one last seen. Liveness does not trust clocks:
+ * <ul>
+ * <li>the holder writes only while its last successful renewal <em>started</em> less than 3/4 of the
+ * TTL ago (by its own monotonic clock), and renews every third of the TTL;</li>
+ * <li>another instance takes the lease over only after it has seen the same version of it, unchanged,
+ * for a whole TTL (by its own monotonic clock), or at once when the holder released it.</li>
+ * </ul>
+ * So a holder that stops renewing stops writing before anyone else may start, whatever the wall
+ * clocks say. A renewal refused because the version changed means the lease was lost: writing stops at
+ * once. Thread-safe: renewals run on the lease thread, checks on the replication thread.
+ */
+final class ReplicaLease {
+
+	private static final Logger logger = LoggerFactory.getLogger(ReplicaLease.class);
+
+	enum State {
+
+		/** Not tried yet. */
+		NEW,
+
+		/** Ours: writing is allowed while renewals succeed. */
+		HELD,
+
+		/** Another instance holds it. */
+		WAITING,
+
+		/** It was ours and another instance took it. */
+		LOST
+
+	}
+
+	private final ReplicaClient client;
+
+	private final String owner;
+
+	private final Duration ttl;
+
+	private final String location;
+
+	private State state = State.NEW;
+
+	private String etag;
+
+	private Instant acquiredAt;
+
+	/** {@link System#nanoTime()} when the last successful create or renewal request started. */
+	private long renewedNanos;
+
+	private LeaseContent holder;
+
+	private String observedEtag;
+
+	private long observedSinceNanos;
+
+	private String lastError;
+
+	ReplicaLease(ReplicaClient client, String owner, Duration ttl) {
+		this.client = client;
+		this.owner = owner;
+		this.ttl = ttl;
+		this.location = client.describe() + "/" + ReplicaClient.LEASE_NAME;
+	}
+
+	synchronized State state() {
+		return this.state;
+	}
+
+	/** The other instance's lease as last read, or {@code null}. */
+	synchronized LeaseContent holder() {
+		return this.holder;
+	}
+
+	/**
+	 * Takes the lease if it is free, released, ours already, or has not changed for a whole TTL.
+	 * @return whether we hold it now
+	 */
+	synchronized boolean tryAcquire() throws IOException {
+		if (this.state == State.HELD) {
+			return true;
+		}
+		try {
+			Optional<LeaseObject> current = this.client.readLease();
+			long started = System.nanoTime();
+			Instant now = Instant.now();
+			if (current.isEmpty()) {
+				byte[] content = LeaseContent.of(this.owner, now, now, this.ttl, false).toBytes();
+				return won(this.client.createLease(content), content, started, now);
+			}
+			LeaseObject lease = current.get();
+			LeaseContent other = LeaseContent.parse(lease.content());
+			boolean free = other != null && (other.released() || this.owner.equals(other.owner()));
+			long holderTtl = (other != null) ? other.ttlMillis() : this.ttl.toMillis();
+			if (!free && !unchangedForTtl(lease.etag(), holderTtl)) {
+				this.holder = other;
+				this.state = (this.state == State.LOST) ? State.LOST : State.WAITING;
+				this.lastError = null;
+				return false;
+			}
+			byte[] content = LeaseContent.of(this.owner, now, now, this.ttl, false).toBytes();
+			if (!free) {
+				this.holder = other;
+				logger.warn("{}: taking over the lease of {}, unchanged for {}", this.location, describeHolder(),
+						Duration.ofMillis(holderTtl));
+			}
+			return won(this.client.replaceLease(lease.etag(), content), content, started, now);
+		}
+		catch (IOException | RuntimeException ex) {
+			this.lastError = ex.getMessage();
+			throw ex;
+		}
+	}
+
+	/** Renews a held lease; on a refused renewal the lease is lost. */
+	synchronized void renew() throws IOException {
+		if (this.state != State.HELD) {
+			return;
+		}
+		long started = System.nanoTime();
+		byte[] content = LeaseContent.of(this.owner, this.acquiredAt, Instant.now(), this.ttl, false).toBytes();
+		try {
+			String newEtag = this.client.replaceLease(this.etag, content);
+			if (newEtag == null) {
+				newEtag = ifOurs(content);
+			}
+			if (newEtag == null) {
+				Optional<LeaseObject> now = this.client.readLease();
+				this.holder = now.map((l) -> LeaseContent.parse(l.content())).orElse(null);
+				this.state = State.LOST;
+				this.etag = null;
+				logger.error("{}: lease lost to {}; not writing to this replica until it is free again",
+						this.location, describeHolder());
+				return;
+			}
+			this.etag = newEtag;
+			this.renewedNanos = started;
+			this.lastError = null;
+		}
+		catch (IOException | RuntimeException ex) {
+			this.lastError = ex.getMessage();
+			throw ex;
+		}
+	}
+
+	/** Marks a held lease released (a conditional overwrite), so that a waiting instance takes it at once. */
+	synchronized void release() {
+		if (this.state != State.HELD) {
+			return;
+		}
+		Instant now = Instant.now();
+		try {
+			byte[] content = LeaseContent.of(this.owner, this.acquiredAt, now, this.ttl, true).toBytes();
+			if (this.client.replaceLease(this.etag, content) != null || ifOurs(content) != null) {
+				logger.info("{}: lease released", this.location);
+			}
+		}
+		catch (IOException | RuntimeException ex) {
+			// It expires by itself after one TTL.
+			logger.warn("{}: cannot release the lease, it expires within {}: {}", this.location, this.ttl,
+					ex.getMessage());
+		}
+		this.state = State.NEW;
+		this.etag = null;
+	}
+
+	/** Whether the replica may be written now: held, and renewed recently enough. */
+	synchronized boolean mayWrite() {
+		return this.state == State.HELD && System.nanoTime() - this.renewedNanos < this.ttl.toNanos() * 3 / 4;
+	}
+
+	/** Whether it is time to renew (a third of the TTL since the last renewal started). */
+	synchronized boolean renewalDue() {
+		return this.state == State.HELD && System.nanoTime() - this.renewedNanos >= this.ttl.toNanos() / 3;
+	}
+
+	/** Why the replica may not be written now, or {@code null} if it may. */
+	synchronized String refusal() {
+		if (mayWrite()) {
+			return null;
+		}
+		String error = (this.lastError != null) ? " (last error: " + this.lastError + ")" : "";
+		return switch (this.state) {
+			case NEW -> "lease on " + this.location + " not acquired yet" + error;
+			case WAITING -> "waiting for the lease on " + this.location + ", held by " + describeHolder() + error;
+			case LOST -> "lease on " + this.location + " lost to " + describeHolder()
+					+ "; not writing until it is free again" + error;
+			case HELD -> "lease on " + this.location + " not renewed for "
+					+ Duration.ofNanos(System.nanoTime() - this.renewedNanos).withNanos(0) + error;
+		};
+	}
+
+	private String describeHolder() {
+		return (this.holder != null) ? this.holder.describe() : "an unknown writer (unreadable lease object)";
+	}
+
+	private boolean won(String newEtag, byte[] content, long started, Instant now) throws IOException {
+		if (newEtag == null) {
+			newEtag = ifOurs(content);
+		}
+		if (newEtag == null) {
+			// Another instance was faster; look again on the next attempt.
+			this.observedEtag = null;
+			return false;
+		}
+		boolean wasLost = this.state == State.LOST;
+		this.state = State.HELD;
+		this.etag = newEtag;
+		this.acquiredAt = now;
+		this.renewedNanos = started;
+		this.holder = null;
+		this.lastError = null;
+		logger.info("{}: lease acquired{} (ttl {})", this.location, wasLost ? " again" : "", this.ttl);
+		return true;
+	}
+
+	/**
+	 * After a refused conditional write: whether the object holds exactly what we wrote (a retried
+	 * request whose first attempt had succeeded), and its version tag if so.
+	 */
+	private String ifOurs(byte[] content) throws IOException {
+		Optional<LeaseObject> now = this.client.readLease();
+		return (now.isPresent() && Arrays.equals(now.get().content(), content)) ? now.get().etag() : null;
+	}
+
+	/** Whether this version of another instance's lease has been seen, unchanged, for its whole TTL. */
+	private boolean unchangedForTtl(String etag, long ttlMillis) {
+		long nanos = System.nanoTime();
+		if (!etag.equals(this.observedEtag)) {
+			this.observedEtag = etag;
+			this.observedSinceNanos = nanos;
+			return false;
+		}
+		return nanos - this.observedSinceNanos >= Duration.ofMillis(ttlMillis).toNanos();
+	}
+
+}

@@ -1,0 +1,130 @@
+package io.github.litestreamspring.autoconfigure;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+
+import javax.sql.DataSource;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.Status;
+import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+
+import io.github.litestreamspring.autoconfigure.health.LitestreamHealthContributorAutoConfiguration;
+import io.github.litestreamspring.autoconfigure.health.LitestreamHealthIndicator;
+import io.github.litestreamspring.engine.LeaseOptions;
+import io.github.litestreamspring.engine.replica.file.FileReplicaClient;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The single-writer guard through Spring: properties, defaults, health while waiting, fail-fast startup. */
+class LitestreamLeaseAutoConfigurationTests {
+
+	@TempDir
+	Path dir;
+
+	private ApplicationContextRunner runner() {
+		return new ApplicationContextRunner()
+			.withConfiguration(AutoConfigurations.of(DataSourceAutoConfiguration.class,
+					LitestreamAutoConfiguration.class, LitestreamHealthContributorAutoConfiguration.class))
+			.withPropertyValues("spring.datasource.url=jdbc:sqlite:" + this.dir.resolve("app.db"),
+					"litestream.replicas[0].url=file://" + this.dir.resolve("replica"),
+					"litestream.replicas[0].sync-interval=50ms", "litestream.monitor-interval=50ms");
+	}
+
+	@Test
+	void leaseIsOnByDefaultWithAThirtySecondTtlAndWaits() {
+		runner().run((context) -> {
+			LitestreamProperties.Lease lease = context.getBean(LitestreamProperties.class).getLease();
+			assertThat(LitestreamAutoConfiguration.leaseOptions(lease))
+				.isEqualTo(LeaseOptions.enabled(Duration.ofSeconds(30), LeaseOptions.OnConflict.WAIT));
+			assertThat(lease.getTtl()).isEqualTo(LeaseOptions.DEFAULT_TTL);
+			// Started with the context: the lease object is in the replica root, outside generations/.
+			assertThat(new FileReplicaClient(this.dir.resolve("replica")).readLease()).isPresent();
+		});
+	}
+
+	@Test
+	void bindsLeaseProperties() {
+		runner().withPropertyValues("litestream.lease.ttl=5s", "litestream.lease.on-conflict=fail").run((context) -> {
+			LitestreamProperties.Lease lease = context.getBean(LitestreamProperties.class).getLease();
+			assertThat(LitestreamAutoConfiguration.leaseOptions(lease))
+				.isEqualTo(LeaseOptions.enabled(Duration.ofSeconds(5), LeaseOptions.OnConflict.FAIL));
+		});
+	}
+
+	@Test
+	void disabledLeaseWritesNoLeaseObject() {
+		runner().withPropertyValues("litestream.lease.enabled=false").run((context) -> {
+			write(context.getBean(DataSource.class));
+			context.getBean(LitestreamReplication.class).replicator().syncNow();
+			assertThat(Files.exists(this.dir.resolve("replica/generations"))).isTrue();
+			assertThat(Files.exists(this.dir.resolve("replica/lease.json"))).isFalse();
+		});
+	}
+
+	@Test
+	void tooShortTtlFailsStartupNamingTheProperty() {
+		runner().withPropertyValues("litestream.lease.ttl=10ms").run((context) -> {
+			assertThat(context).hasFailed();
+			assertThat(context.getStartupFailure()).rootCause().hasMessageContaining("at least 300ms");
+		});
+	}
+
+	@Test
+	void healthIsDownAndSaysWhoHoldsTheReplicaWhileWaiting() throws Exception {
+		foreignLease("other0instance00", Duration.ofMinutes(5));
+		runner().run((context) -> {
+			write(context.getBean(DataSource.class));
+			LitestreamHealthIndicator indicator = context.getBean(LitestreamHealthIndicator.class);
+			long deadline = System.nanoTime() + 10_000_000_000L;
+			Health health = indicator.health(true);
+			while (health.getStatus() != Status.DOWN && System.nanoTime() < deadline) {
+				Thread.sleep(50);
+				health = indicator.health(true);
+			}
+			assertThat(health.getStatus()).isEqualTo(Status.DOWN);
+			assertThat(String.valueOf(health.getDetails().get("reason"))).contains("waiting for the lease")
+				.contains("other0instance00")
+				.contains("host other-host");
+			assertThat(Files.exists(this.dir.resolve("replica/generations"))).isFalse();
+		});
+	}
+
+	@Test
+	void failPolicyFailsStartupNamingTheHolder() throws Exception {
+		foreignLease("other0instance00", Duration.ofMinutes(5));
+		runner().withPropertyValues("litestream.lease.on-conflict=fail").run((context) -> {
+			assertThat(context).hasFailed();
+			assertThat(context.getStartupFailure()).rootCause()
+				.hasMessageContaining("is held by another instance")
+				.hasMessageContaining("other0instance00");
+		});
+	}
+
+	/** Another instance's live lease, as it would have written it. */
+	private void foreignLease(String owner, Duration ttl) throws Exception {
+		Instant now = Instant.now();
+		String json = "{\"owner\":\"" + owner + "\",\"host\":\"other-host\",\"pid\":99,\"acquiredAt\":\"" + now
+				+ "\",\"renewedAt\":\"" + now + "\",\"expiresAt\":\"" + now.plus(ttl) + "\",\"ttlMillis\":"
+				+ ttl.toMillis() + ",\"released\":false}";
+		assertThat(new FileReplicaClient(this.dir.resolve("replica")).createLease(json.getBytes(StandardCharsets.UTF_8)))
+			.isNotNull();
+	}
+
+	private static void write(DataSource dataSource) throws Exception {
+		try (Connection c = dataSource.getConnection(); Statement st = c.createStatement()) {
+			st.execute("CREATE TABLE IF NOT EXISTS notes (id INTEGER PRIMARY KEY, body TEXT)");
+			st.execute("INSERT INTO notes (body) VALUES ('x')");
+		}
+	}
+
+}
