@@ -16,6 +16,7 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
+import org.springframework.util.unit.DataSize;
 
 import io.github.litestreamspring.engine.db.DatabaseOptions;
 
@@ -36,9 +37,12 @@ public final class LitestreamAutoConfiguration {
 		Path database = (properties.getPath() != null) ? properties.getPath().toAbsolutePath()
 				: DatabasePaths.fromJdbcUrl(environment.getProperty("spring.datasource.url"));
 		DatabaseOptions options = databaseOptions(properties, database);
-		return new LitestreamReplication(options,
+		LitestreamReplication replication = new LitestreamReplication(options,
 				new ReplicaFactory(beanFactory).create(properties.getReplicas(), database), properties.getCommitWindow(),
 				Duration.ofSeconds(30));
+		DataSize shadowWalMaxSize = properties.getShadowWalMaxSize();
+		replication.replicator().setShadowWalMaxBytes((shadowWalMaxSize != null) ? shadowWalMaxSize.toBytes() : 0);
+		return replication;
 	}
 
 	@Bean
