@@ -421,10 +421,14 @@ public final class Replicator implements AutoCloseable {
 			ReplicaState s = this.replicaStates.get(replica);
 			if (needed && s.shadowWalWarning == null) {
 				s.shadowWalWarning = "replica '" + replica.name() + "' fell behind the local shadow WAL bound ("
-						+ this.shadowWalMaxBytes / (1024 * 1024) + " MB); it will resume from a new snapshot";
+						+ formatSize(this.shadowWalMaxBytes) + "); it will resume from a new snapshot";
 				logger.warn("{}: {}", this.database.path(), s.shadowWalWarning);
 			}
 		}
+	}
+
+	private static String formatSize(long bytes) {
+		return (bytes >= 1024 * 1024) ? (bytes / (1024 * 1024)) + " MB" : (bytes / 1024) + " KB";
 	}
 
 	/**
