@@ -16,6 +16,7 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
+import org.springframework.util.unit.DataSize;
 
 import io.github.litestreamspring.engine.LeaseOptions;
 import io.github.litestreamspring.engine.db.DatabaseOptions;
@@ -41,6 +42,8 @@ public final class LitestreamAutoConfiguration {
 				new ReplicaFactory(beanFactory).create(properties.getReplicas(), database), properties.getCommitWindow(),
 				Duration.ofSeconds(30));
 		replication.replicator().setLeaseOptions(leaseOptions(properties.getLease()));
+		DataSize shadowWalMaxSize = properties.getShadowWalMaxSize();
+		replication.replicator().setShadowWalMaxBytes((shadowWalMaxSize != null) ? shadowWalMaxSize.toBytes() : 0);
 		return replication;
 	}
 

@@ -64,6 +64,14 @@ public class LitestreamProperties {
 	 */
 	private Duration durableTimeout = Duration.ofSeconds(10);
 
+	/**
+	 * Bound of the local shadow WAL (the copy of the WAL kept until every replica has it) for the current
+	 * generation. When a replica lags so far behind (e.g. its store is unreachable) that the shadow WAL
+	 * exceeds this size, the oldest files are deleted anyway: the replica resumes from a new snapshot when
+	 * it is back, and health shows a warning until then. Zero or negative disables the bound.
+	 */
+	private DataSize shadowWalMaxSize = DataSize.ofBytes(Replicator.DEFAULT_SHADOW_WAL_MAX_BYTES);
+
 	private final Checkpoint checkpoint = new Checkpoint();
 
 	private final Restore restore = new Restore();
@@ -131,6 +139,14 @@ public class LitestreamProperties {
 
 	public void setCommitWindow(Duration commitWindow) {
 		this.commitWindow = commitWindow;
+	}
+
+	public DataSize getShadowWalMaxSize() {
+		return this.shadowWalMaxSize;
+	}
+
+	public void setShadowWalMaxSize(DataSize shadowWalMaxSize) {
+		this.shadowWalMaxSize = shadowWalMaxSize;
 	}
 
 	public Duration getDurableTimeout() {

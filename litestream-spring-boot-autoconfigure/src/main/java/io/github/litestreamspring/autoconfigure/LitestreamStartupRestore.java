@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import org.slf4j.Logger;
@@ -71,8 +72,8 @@ public class LitestreamStartupRestore implements InitializingBean {
 					+ " already exists and restore on startup may not overwrite it", "litestream.restore.if-db-not-exists",
 					"Set 'litestream.restore.if-db-not-exists=true' to keep an existing database, or remove the file");
 		}
-		Replica best = chooseReplica(options);
-		if (best == null) {
+		List<Replica> candidates = chooseReplicas(options);
+		if (candidates.isEmpty()) {
 			if (this.properties.isIfReplicaExists()) {
 				logger.info("{}: no backup in any replica, starting with a new database", database);
 				this.result = new RestoreResult(RestoreResult.Outcome.NO_BACKUP, database, null, 0,
@@ -83,33 +84,50 @@ public class LitestreamStartupRestore implements InitializingBean {
 					"litestream.restore.if-replica-exists",
 					"Set 'litestream.restore.if-replica-exists=true' to start with an empty database");
 		}
-		try {
-			this.result = new Restorer(best.client()).restore(options);
+		// Best first; when a restore fails midway (store gone, object missing or damaged), the next
+		// replica's backup is better than no start at all (Litestream #687). A failed restore leaves no
+		// output behind, so the next attempt starts clean.
+		List<String> restoreFailures = new ArrayList<>();
+		for (int i = 0; i < candidates.size(); i++) {
+			Replica replica = candidates.get(i);
+			try {
+				this.result = new Restorer(replica.client()).restore(options);
+				return;
+			}
+			catch (LitestreamException ex) {
+				restoreFailures.add("replica '" + replica.name() + "': " + ex.getMessage());
+				if (i + 1 < candidates.size()) {
+					logger.warn("{}: restore from replica '{}' failed, trying replica '{}': {}", database,
+							replica.name(), candidates.get(i + 1).name(), ex.getMessage());
+				}
+				else if (candidates.size() == 1) {
+					throw new LitestreamConfigurationException(ex.getMessage(), "litestream.replicas",
+							"Check the replica named in the message, or restore to another path with the CLI", ex);
+				}
+			}
 		}
-		catch (LitestreamException ex) {
-			throw new LitestreamConfigurationException(ex.getMessage(), "litestream.replicas",
-					"Check the replica named in the message, or restore to another path with the CLI", ex);
-		}
+		throw new LitestreamConfigurationException("cannot restore " + database + " from any replica: "
+				+ String.join("; ", restoreFailures), "litestream.replicas",
+				"Check the replicas named in the message, or restore to another path with the CLI");
 	}
 
-	/** The replica with the newest matching backup; replicas that cannot be listed fail startup. */
-	private Replica chooseReplica(RestoreOptions options) {
-		Replica best = null;
-		Instant bestUpdated = null;
+	/**
+	 * The replicas with a matching backup, newest first; replicas that cannot be listed are skipped
+	 * with a warning, and fail startup only if no other replica has a backup.
+	 */
+	private List<Replica> chooseReplicas(RestoreOptions options) {
+		List<Map.Entry<Replica, Instant>> found = new ArrayList<>();
 		List<String> failures = new ArrayList<>();
 		for (Replica replica : this.replication.replicas()) {
 			try {
 				Optional<RestorePlan> plan = new Restorer(replica.client()).plan(options);
-				if (plan.isPresent() && (bestUpdated == null || plan.get().updatedAt().isAfter(bestUpdated))) {
-					best = replica;
-					bestUpdated = plan.get().updatedAt();
-				}
+				plan.ifPresent((p) -> found.add(Map.entry(replica, p.updatedAt())));
 			}
 			catch (LitestreamException ex) {
 				failures.add("replica '" + replica.name() + "': " + ex.getMessage());
 			}
 		}
-		if (!failures.isEmpty() && best == null) {
+		if (!failures.isEmpty() && found.isEmpty()) {
 			throw new LitestreamConfigurationException("cannot read the replicas to restore "
 					+ this.replication.databasePath() + ": " + String.join("; ", failures), "litestream.replicas",
 					"Check the replica URL, bucket, endpoint and credentials; or set "
@@ -118,7 +136,9 @@ public class LitestreamStartupRestore implements InitializingBean {
 		for (String failure : failures) {
 			logger.warn("{}: restoring from another replica because {}", this.replication.databasePath(), failure);
 		}
-		return best;
+		// Stable sort: equally new backups keep the configured order.
+		found.sort(Map.Entry.<Replica, Instant>comparingByValue().reversed());
+		return found.stream().map(Map.Entry::getKey).toList();
 	}
 
 }

@@ -24,6 +24,9 @@ final class ReplicaState {
 
 	volatile Instant behindSince;
 
+	/** Set when the shadow WAL bound deleted what this replica needed; cleared by its next good sync. */
+	volatile String shadowWalWarning;
+
 	/** Earliest time of the next upload: the sync interval after the last one, or a backoff. */
 	volatile Instant nextAttemptAt;
 

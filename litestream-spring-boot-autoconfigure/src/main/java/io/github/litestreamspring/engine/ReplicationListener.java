@@ -27,6 +27,15 @@ public interface ReplicationListener extends DatabaseListener {
 	default void onReplicaError(Replica replica, Exception error) {
 	}
 
+	/**
+	 * A retention check of a replica finished (also when it deleted nothing).
+	 * @param snapshots snapshots deleted
+	 * @param segments WAL segments deleted
+	 * @param generations whole generations deleted
+	 */
+	default void onRetention(Replica replica, int snapshots, int segments, int generations) {
+	}
+
 	/** One storage call (LIST, GET, PUT, DELETE) made for a replica; may be called from restore threads. */
 	default void onStorageOperation(Replica replica, ObservedReplicaClient.Operation operation) {
 	}

@@ -45,6 +45,9 @@ public final class Replicator implements AutoCloseable {
 	/** Default time commits are collected before one upload ships them together. */
 	public static final Duration DEFAULT_COMMIT_WINDOW = Duration.ofMillis(2);
 
+	/** Default bound of the current generation's local shadow WAL: 1 GiB. */
+	public static final long DEFAULT_SHADOW_WAL_MAX_BYTES = 1024L * 1024 * 1024;
+
 	private final Database database;
 
 	private final List<Replica> replicas;
@@ -54,6 +57,11 @@ public final class Replicator implements AutoCloseable {
 	private final Map<Replica, ReplicaState> replicaStates = new HashMap<>();
 
 	private final DurableWaiters durableWaiters = new DurableWaiters();
+
+	/** Snapshot and retention schedules, created on the replication thread's first pass. */
+	private final Map<Replica, ReplicaMaintenance> maintenance = new HashMap<>();
+
+	private volatile long shadowWalMaxBytes = DEFAULT_SHADOW_WAL_MAX_BYTES;
 
 	private final Duration commitWindow;
 
@@ -99,6 +107,20 @@ public final class Replicator implements AutoCloseable {
 
 	public List<Replica> replicas() {
 		return this.replicas;
+	}
+
+	/**
+	 * Bounds the local shadow WAL of the current generation. While a replica lags (for example its store
+	 * is unreachable) the shadow WAL keeps what it still needs; beyond this size the oldest files are
+	 * deleted anyway, and that replica resumes from a new snapshot when it is back (reported in
+	 * {@link #status()}). Zero or negative disables the bound. Default {@link #DEFAULT_SHADOW_WAL_MAX_BYTES}.
+	 */
+	public void setShadowWalMaxBytes(long maxBytes) {
+		this.shadowWalMaxBytes = maxBytes;
+	}
+
+	public long shadowWalMaxBytes() {
+		return this.shadowWalMaxBytes;
 	}
 
 	public void setListener(ReplicationListener listener) {
@@ -287,7 +309,8 @@ public final class Replicator implements AutoCloseable {
 			ReplicaState s = this.replicaStates.get(replica);
 			Duration lag = (s.behindSince != null) ? Duration.between(s.behindSince, now) : Duration.ZERO;
 			replicaStatus.add(new ReplicationStatus.Replica(replica.name(), replica.client().type(),
-					replica.client().describe(), replica.position(), s.lastSyncAt, s.lastError, s.lastErrorAt, lag));
+					replica.client().describe(), replica.position(), s.lastSyncAt, s.lastError, s.lastErrorAt, lag,
+					s.shadowWalWarning));
 		}
 		return new ReplicationStatus(this.database.path(), this.running, local, this.lastSyncAt, this.lastError,
 				List.copyOf(replicaStatus));
@@ -400,6 +423,13 @@ public final class Replicator implements AutoCloseable {
 					(pos.isNone() || !pos.generation().equals(local.generation())) ? 0 : pos.index());
 		}
 		this.database.pruneShadowWal(lowestIndex);
+		boundShadowWal(local.generation());
+		if (!force) {
+			for (Replica replica : this.replicas) {
+				this.maintenance.computeIfAbsent(replica, (r) -> new ReplicaMaintenance(r, this.database, now))
+					.runDue(Instant.now(), this.listener);
+			}
+		}
 		if (allCurrent) {
 			waiting.forEach((w) -> w.complete(local));
 		}
@@ -412,8 +442,34 @@ public final class Replicator implements AutoCloseable {
 	}
 
 	/**
+	 * Applies the shadow WAL bound; a replica that needed a deleted index is flagged until it has
+	 * caught up again (from a new snapshot).
+	 */
+	private void boundShadowWal(String generation) {
+		long lowestKept = this.database.boundShadowWal(this.shadowWalMaxBytes);
+		if (lowestKept < 0) {
+			return;
+		}
+		for (Replica replica : this.replicas) {
+			Pos pos = replica.position();
+			boolean needed = pos.isNone() || !pos.generation().equals(generation) || pos.index() < lowestKept;
+			ReplicaState s = this.replicaStates.get(replica);
+			if (needed && s.shadowWalWarning == null) {
+				s.shadowWalWarning = "replica '" + replica.name() + "' fell behind the local shadow WAL bound ("
+						+ formatSize(this.shadowWalMaxBytes) + "); it will resume from a new snapshot";
+				logger.warn("{}: {}", this.database.path(), s.shadowWalWarning);
+			}
+		}
+	}
+
+	private static String formatSize(long bytes) {
+		return (bytes >= 1024 * 1024) ? (bytes / (1024 * 1024)) + " MB" : (bytes / 1024) + " KB";
+	}
+
+	/**
 	 * How long the replication thread may sleep: until the next replica that is behind becomes due,
-	 * at most the monitor interval (the slow poll that catches writers outside this JVM).
+	 * or a scheduled snapshot or retention check is, at most the monitor interval (the slow poll that
+	 * catches writers outside this JVM).
 	 */
 	private long sleepMillis() {
 		long millis = this.database.options().monitorInterval().toMillis();
@@ -423,6 +479,12 @@ public final class Replicator implements AutoCloseable {
 			ReplicaState s = this.replicaStates.get(replica);
 			if (!local.isNone() && !local.equals(replica.position()) && s.nextAttemptAt != null) {
 				millis = Math.min(millis, Math.max(0, Duration.between(now, s.nextAttemptAt).toMillis()));
+			}
+		}
+		for (ReplicaMaintenance m : this.maintenance.values()) {
+			Instant due = m.nextDueAt();
+			if (due != null) {
+				millis = Math.min(millis, Math.max(0, Duration.between(now, due).toMillis()));
 			}
 		}
 		if (!this.durableWaiters.isEmpty()) {
@@ -465,6 +527,11 @@ public final class Replicator implements AutoCloseable {
 			s.lastError = null;
 			s.lastErrorAt = null;
 			s.lastLoggedCause = null;
+			if (s.shadowWalWarning != null) {
+				logger.info("{}: replica '{}' resumed at {} after falling behind the shadow WAL bound",
+						this.database.path(), replica.name(), replica.position());
+				s.shadowWalWarning = null;
+			}
 			if (replica.position().equals(this.database.position())) {
 				s.behindSince = null;
 			}

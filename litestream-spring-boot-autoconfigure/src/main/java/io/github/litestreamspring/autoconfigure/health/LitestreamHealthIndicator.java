@@ -12,7 +12,9 @@ import io.github.litestreamspring.engine.ReplicationStatus;
 
 /**
  * {@code /actuator/health/litestream}: UP while every replica keeps up; DOWN with the reason when the
- * local sync or a replica's uploads fail, or a replica has been behind for longer than the allowed lag.
+ * local sync or a replica's uploads fail, a replica has been behind for longer than the allowed lag, or
+ * it fell behind the local shadow WAL bound (it then resumes from a new snapshot; the restore points in
+ * between are missing from it).
  * Reads engine status only.
  */
 public class LitestreamHealthIndicator extends AbstractHealthIndicator {
@@ -60,7 +62,13 @@ public class LitestreamHealthIndicator extends AbstractHealthIndicator {
 					reason = replica.lastError();
 				}
 			}
-			else if (replica.lag().compareTo(this.maxLag) > 0 && reason == null) {
+			if (replica.warning() != null) {
+				details.put("warning", replica.warning());
+				if (reason == null) {
+					reason = replica.warning();
+				}
+			}
+			if (replica.lastError() == null && replica.lag().compareTo(this.maxLag) > 0 && reason == null) {
 				reason = "replica '" + replica.name() + "' has been behind for " + replica.lag()
 						+ " (more than litestream.health.max-lag=" + this.maxLag + ")";
 			}

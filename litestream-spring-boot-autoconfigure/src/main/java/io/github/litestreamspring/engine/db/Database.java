@@ -18,6 +18,7 @@ import java.sql.Statement;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -241,6 +242,43 @@ public final class Database implements Closeable {
 		}
 		catch (IOException ex) {
 			logger.warn("{}: cannot prune shadow WAL: {}", path(), ex.getMessage());
+		}
+		finally {
+			this.lock.unlock();
+		}
+	}
+
+	/**
+	 * Keeps the current generation's shadow WAL within {@code maxBytes}: deletes its oldest files while
+	 * the total exceeds the bound, never the current index. A replica that still needed a deleted index
+	 * continues from a new snapshot (Litestream instead lets the directory grow without limit, #412).
+	 * @return the lowest index left on disk if anything was deleted, otherwise -1
+	 */
+	public long boundShadowWal(long maxBytes) {
+		this.lock.lock();
+		try {
+			Pos pos = this.position;
+			if (pos.isNone() || maxBytes <= 0) {
+				return -1;
+			}
+			List<Long> indexes = this.state.shadowWalIndexes(pos.generation());
+			long[] sizes = new long[indexes.size()];
+			long total = 0;
+			for (int i = 0; i < indexes.size(); i++) {
+				sizes[i] = Math.max(0, shadowWalSize(pos.generation(), indexes.get(i)));
+				total += sizes[i];
+			}
+			long lowestKept = -1;
+			for (int i = 0; i < indexes.size() && total > maxBytes && indexes.get(i) < pos.index(); i++) {
+				Files.deleteIfExists(this.state.shadowWal(pos.generation(), indexes.get(i)));
+				total -= sizes[i];
+				lowestKept = (i + 1 < indexes.size()) ? indexes.get(i + 1) : pos.index();
+			}
+			return lowestKept;
+		}
+		catch (IOException ex) {
+			logger.warn("{}: cannot bound shadow WAL: {}", path(), ex.getMessage());
+			return -1;
 		}
 		finally {
 			this.lock.unlock();
