@@ -65,6 +65,9 @@ public final class Replicator implements AutoCloseable {
 
 	private final Duration commitWindow;
 
+	/** Replication thread only: delay of the next look for a notified commit's frames; 0 when none. */
+	private long commitRecheckMillis;
+
 	private volatile ReplicationListener listener = ReplicationListener.NONE;
 
 	private volatile Thread thread;
@@ -344,12 +347,23 @@ public final class Replicator implements AutoCloseable {
 					task.run();
 					continue;
 				}
-				if (task == WAKE_UP && !this.commitWindow.isZero()) {
-					// Let the commits of a short window share one segment and one upload.
-					Thread.sleep(this.commitWindow.toMillis(), this.commitWindow.toNanosPart() % 1_000_000);
-					this.tasks.removeIf((t) -> t == WAKE_UP);
+				if (task == WAKE_UP) {
+					this.commitRecheckMillis = 1;
+					if (!this.commitWindow.isZero()) {
+						// Let the commits of a short window share one segment and one upload.
+						Thread.sleep(this.commitWindow.toMillis(), this.commitWindow.toNanosPart() % 1_000_000);
+						this.tasks.removeIf((t) -> t == WAKE_UP);
+					}
 				}
-				syncAll(false);
+				long copied = syncAll(false);
+				// A commit listener fires before the commit's frames are in the WAL: if this pass found
+				// nothing, look again shortly (1, 2, 4 ... 512 ms) rather than wait for the slow poll.
+				if (copied > 0 || this.commitRecheckMillis >= 512) {
+					this.commitRecheckMillis = 0;
+				}
+				else if (task == null && this.commitRecheckMillis > 0) {
+					this.commitRecheckMillis *= 2;
+				}
 			}
 			catch (InterruptedException ex) {
 				Thread.currentThread().interrupt();
@@ -376,7 +390,7 @@ public final class Replicator implements AutoCloseable {
 	 * One pass: shadow WAL sync, then every replica that is behind and due (all of them when forced or
 	 * when callers wait for durability). Waiters whose commit every replica now holds are released.
 	 */
-	private void syncAll(boolean force) throws LitestreamException {
+	private long syncAll(boolean force) throws LitestreamException {
 		List<CompletableFuture<Pos>> waiting = this.durableWaiters.drain();
 		SyncResult result;
 		try {
@@ -391,7 +405,7 @@ public final class Replicator implements AutoCloseable {
 			if (force) {
 				throw ex;
 			}
-			return;
+			return 0;
 		}
 		if (result.newGeneration()) {
 			for (Replica replica : this.replicas) {
@@ -439,6 +453,7 @@ public final class Replicator implements AutoCloseable {
 		if (failure != null && force) {
 			throw failure;
 		}
+		return result.bytesCopied();
 	}
 
 	/**
@@ -489,6 +504,9 @@ public final class Replicator implements AutoCloseable {
 		}
 		if (!this.durableWaiters.isEmpty()) {
 			millis = Math.min(millis, 50);
+		}
+		if (this.commitRecheckMillis > 0) {
+			millis = Math.min(millis, this.commitRecheckMillis);
 		}
 		return millis;
 	}
