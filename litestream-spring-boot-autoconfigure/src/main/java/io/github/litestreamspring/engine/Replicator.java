@@ -474,6 +474,22 @@ public final class Replicator implements AutoCloseable {
 		}
 	}
 
+	// ---- restore verification (RestoreVerifier) ----------------------------------------------------
+
+	/**
+	 * Syncs the database and ships to every replica, failing if any replica cannot be brought to the
+	 * local position. Only for work already running on the replication thread
+	 * ({@link #callOnReplicationThread}), such as pinning a verification position.
+	 * @return the local position every replica now holds
+	 */
+	Pos syncAllOnReplicationThread() {
+		if (Thread.currentThread() != this.thread) {
+			throw new IllegalStateException("not on the replication thread of " + this.database.path());
+		}
+		syncAll(true);
+		return this.database.position();
+	}
+
 	@FunctionalInterface
 	private interface Callable<T> {
 
