@@ -35,9 +35,11 @@ public record ReplicationStatus(Path database, boolean running, Pos position, In
 	 * @param lastError the last error, or {@code null} once a sync succeeded again
 	 * @param lastErrorAt when {@code lastError} happened
 	 * @param lag how long the replica has been behind the local position; zero when caught up
+	 * @param lagBytes how many WAL bytes the local shadow WAL holds beyond the replica position (a lower
+	 * bound when the replica is in another generation or local files were pruned); zero when caught up
 	 */
 	public record Replica(String name, String type, String location, Pos position, Instant lastSyncAt,
-			String lastError, Instant lastErrorAt, Duration lag) {
+			String lastError, Instant lastErrorAt, Duration lag, long lagBytes) {
 
 		public boolean isCurrent(Pos local) {
 			return this.lastError == null && this.lag.isZero() && local.equals(this.position);
