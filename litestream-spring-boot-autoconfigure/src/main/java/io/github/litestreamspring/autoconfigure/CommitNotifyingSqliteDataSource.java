@@ -25,8 +25,20 @@ class CommitNotifyingSqliteDataSource extends SQLiteDataSource {
 
 	private final SQLiteCommitListener listener;
 
+	private final Supplier<LitestreamBackpressure> backpressure;
+
 	CommitNotifyingSqliteDataSource(String url, Properties properties, Supplier<Replicator> replicator) {
+		this(url, properties, replicator, () -> null);
+	}
+
+	/**
+	 * @param backpressure the backpressure policy; connections are wrapped to enforce it only when it
+	 * throttles or fails writes
+	 */
+	CommitNotifyingSqliteDataSource(String url, Properties properties, Supplier<Replicator> replicator,
+			Supplier<LitestreamBackpressure> backpressure) {
 		super(new SQLiteConfig(properties));
+		this.backpressure = backpressure;
 		setUrl(url);
 		this.listener = new SQLiteCommitListener() {
 			@Override
@@ -52,7 +64,9 @@ class CommitNotifyingSqliteDataSource extends SQLiteDataSource {
 
 	@Override
 	public Connection getConnection() throws SQLException {
-		return getConnection(null, null);
+		SQLiteConnection connection = getConnection(null, null);
+		LitestreamBackpressure policy = this.backpressure.get();
+		return (policy != null && policy.isEnforcing()) ? BackpressureConnections.wrap(connection, policy) : connection;
 	}
 
 }

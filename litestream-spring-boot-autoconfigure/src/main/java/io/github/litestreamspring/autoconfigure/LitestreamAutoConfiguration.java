@@ -73,6 +73,19 @@ public final class LitestreamAutoConfiguration {
 		return new LitestreamDurability(replication.replicator(), properties.getDurableTimeout());
 	}
 
+	@Bean
+	@ConditionalOnMissingBean
+	LitestreamVerification litestreamVerification(LitestreamReplication replication, LitestreamProperties properties) {
+		LitestreamProperties.Verification v = properties.getVerification();
+		return new LitestreamVerification(replication, v.getInterval(), v.getScratchDir());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	LitestreamBackpressure litestreamBackpressure(LitestreamReplication replication, LitestreamProperties properties) {
+		return new LitestreamBackpressure(replication, properties.getBackpressure());
+	}
+
 	static DatabaseOptions databaseOptions(LitestreamProperties p, Path database) {
 		LitestreamProperties.Checkpoint c = p.getCheckpoint();
 		try {
@@ -103,10 +116,10 @@ public final class LitestreamAutoConfiguration {
 
 		@Bean
 		static SqliteDataSourcePostProcessor litestreamSqliteDataSourcePostProcessor(Environment environment,
-				ObjectProvider<LitestreamReplication> replication) {
+				ObjectProvider<LitestreamReplication> replication, ObjectProvider<LitestreamBackpressure> backpressure) {
 			Duration timeout = environment.getProperty("litestream.application-busy-timeout", Duration.class,
 					Duration.ofSeconds(5));
-			return new SqliteDataSourcePostProcessor(timeout, replication);
+			return new SqliteDataSourcePostProcessor(timeout, replication, backpressure);
 		}
 
 	}

@@ -616,4 +616,129 @@ public class LitestreamProperties {
 
 	}
 
+
+	// ---- restore verification and backpressure ----------------------------------------------------
+
+	private final Verification verification = new Verification();
+
+	private final Backpressure backpressure = new Backpressure();
+
+	public Verification getVerification() {
+		return this.verification;
+	}
+
+	public Backpressure getBackpressure() {
+		return this.backpressure;
+	}
+
+	/**
+	 * Automated restore tests: restore every replica as of a position into a scratch file and compare it
+	 * with the live database at that position (also on demand: POST /actuator/litestream/verify).
+	 */
+	public static class Verification {
+
+		/**
+		 * How often to verify that the replicas restore to the live database's contents. Zero (the
+		 * default) verifies only on demand. Each run downloads the whole backup from every replica.
+		 */
+		private Duration interval = Duration.ZERO;
+
+		/**
+		 * Directory for the scratch restores (a fresh subdirectory per run, removed afterwards). Defaults
+		 * to a hidden directory next to the database, whose disk has room for a copy.
+		 */
+		private Path scratchDir;
+
+		public Duration getInterval() {
+			return this.interval;
+		}
+
+		public void setInterval(Duration interval) {
+			this.interval = interval;
+		}
+
+		public Path getScratchDir() {
+			return this.scratchDir;
+		}
+
+		public void setScratchDir(Path scratchDir) {
+			this.scratchDir = scratchDir;
+		}
+
+	}
+
+	/**
+	 * What happens to application writes when replication falls behind a limit.
+	 */
+	public static class Backpressure {
+
+		/**
+		 * How long a replica may be behind the local database before the policy applies. Unset: no time
+		 * limit.
+		 */
+		private Duration maxLag;
+
+		/**
+		 * How many WAL bytes a replica may be behind before the policy applies. Unset: no size limit.
+		 */
+		private DataSize maxLagBytes;
+
+		/**
+		 * What to do above a limit: 'degrade' accepts writes and reports health DOWN with the reason;
+		 * 'throttle' delays each new write transaction (up to 'max-throttle') until replication is back
+		 * under the limit; 'fail' rejects new write transactions with an SQLException naming the lag.
+		 */
+		private Policy policy = Policy.DEGRADE;
+
+		/**
+		 * Longest delay 'throttle' puts on one write before letting it through anyway.
+		 */
+		private Duration maxThrottle = Duration.ofSeconds(5);
+
+		public Duration getMaxLag() {
+			return this.maxLag;
+		}
+
+		public void setMaxLag(Duration maxLag) {
+			this.maxLag = maxLag;
+		}
+
+		public DataSize getMaxLagBytes() {
+			return this.maxLagBytes;
+		}
+
+		public void setMaxLagBytes(DataSize maxLagBytes) {
+			this.maxLagBytes = maxLagBytes;
+		}
+
+		public Policy getPolicy() {
+			return this.policy;
+		}
+
+		public void setPolicy(Policy policy) {
+			this.policy = policy;
+		}
+
+		public Duration getMaxThrottle() {
+			return this.maxThrottle;
+		}
+
+		public void setMaxThrottle(Duration maxThrottle) {
+			this.maxThrottle = maxThrottle;
+		}
+
+		/** What happens to writes while replication is behind a limit. */
+		public enum Policy {
+
+			/** Accept writes; report health DOWN with the reason. */
+			DEGRADE,
+			/** Delay new write transactions, bounded by 'max-throttle'. */
+			THROTTLE,
+			/** Reject new write transactions with an SQLException. */
+			FAIL
+
+		}
+
+	}
+
 }

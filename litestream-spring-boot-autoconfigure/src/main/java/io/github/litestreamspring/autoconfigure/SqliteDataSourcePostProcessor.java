@@ -26,9 +26,17 @@ class SqliteDataSourcePostProcessor implements BeanPostProcessor {
 
 	private volatile Replicator replicator;
 
+	private final ObjectProvider<LitestreamBackpressure> backpressure;
+
 	SqliteDataSourcePostProcessor(Duration busyTimeout, ObjectProvider<LitestreamReplication> replication) {
+		this(busyTimeout, replication, null);
+	}
+
+	SqliteDataSourcePostProcessor(Duration busyTimeout, ObjectProvider<LitestreamReplication> replication,
+			ObjectProvider<LitestreamBackpressure> backpressure) {
 		this.busyTimeout = busyTimeout;
 		this.replication = replication;
+		this.backpressure = backpressure;
 	}
 
 	@Override
@@ -42,7 +50,7 @@ class SqliteDataSourcePostProcessor implements BeanPostProcessor {
 				// Physical connections come from sqlite-jdbc with the same URL and properties, plus a
 				// commit listener that wakes replication (the pool keeps jdbcUrl for its metadata).
 				hikari.setDataSource(new CommitNotifyingSqliteDataSource(hikari.getJdbcUrl(),
-						hikari.getDataSourceProperties(), this::replicator));
+						hikari.getDataSourceProperties(), this::replicator, this::backpressure));
 			}
 			logger.debug("DataSource '{}': SQLite connections use {}", beanName, hikari.getDataSourceProperties());
 		}
@@ -57,6 +65,10 @@ class SqliteDataSourcePostProcessor implements BeanPostProcessor {
 			this.replicator = r;
 		}
 		return r;
+	}
+
+	private LitestreamBackpressure backpressure() {
+		return (this.backpressure != null) ? this.backpressure.getIfAvailable() : null;
 	}
 
 	private static void setIfAbsent(HikariDataSource hikari, String key, String value) {

@@ -32,6 +32,12 @@ final class ReplicaState {
 
 	int consecutiveFailures;
 
+	/**
+	 * Where the replica was after its last successful sync: a failed sync forgets the replica position
+	 * (it is re-learnt from the replica), but the lag in bytes is still measured from here.
+	 */
+	volatile io.github.litestreamspring.engine.replica.Pos lastKnownPosition = io.github.litestreamspring.engine.replica.Pos.NONE;
+
 	boolean due(Instant now) {
 		return this.nextAttemptAt == null || !now.isBefore(this.nextAttemptAt);
 	}

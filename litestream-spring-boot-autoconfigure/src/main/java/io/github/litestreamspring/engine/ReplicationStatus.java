@@ -35,15 +35,17 @@ public record ReplicationStatus(Path database, boolean running, Pos position, In
 	 * @param lastError the last error, or {@code null} once a sync succeeded again
 	 * @param lastErrorAt when {@code lastError} happened
 	 * @param lag how long the replica has been behind the local position; zero when caught up
+	 * @param lagBytes how many WAL bytes the local shadow WAL holds beyond the replica position (a lower
+	 * bound when the replica is in another generation or local files were pruned); zero when caught up
 	 * @param warning a condition short of an error, or {@code null}: the replica fell behind the local
 	 * shadow WAL bound and will resume from a new snapshot (restore points in between are missing)
 	 */
 	public record Replica(String name, String type, String location, Pos position, Instant lastSyncAt,
-			String lastError, Instant lastErrorAt, Duration lag, String warning) {
+			String lastError, Instant lastErrorAt, Duration lag, long lagBytes, String warning) {
 
 		public Replica(String name, String type, String location, Pos position, Instant lastSyncAt, String lastError,
 				Instant lastErrorAt, Duration lag) {
-			this(name, type, location, position, lastSyncAt, lastError, lastErrorAt, lag, null);
+			this(name, type, location, position, lastSyncAt, lastError, lastErrorAt, lag, 0, null);
 		}
 
 		public boolean isCurrent(Pos local) {

@@ -313,6 +313,7 @@ public final class Replicator implements AutoCloseable {
 			Duration lag = (s.behindSince != null) ? Duration.between(s.behindSince, now) : Duration.ZERO;
 			replicaStatus.add(new ReplicationStatus.Replica(replica.name(), replica.client().type(),
 					replica.client().describe(), replica.position(), s.lastSyncAt, s.lastError, s.lastErrorAt, lag,
+					lagBytes(local, replica.position().isNone() ? s.lastKnownPosition : replica.position()),
 					s.shadowWalWarning));
 		}
 		return new ReplicationStatus(this.database.path(), this.running, local, this.lastSyncAt, this.lastError,
@@ -550,6 +551,7 @@ public final class Replicator implements AutoCloseable {
 						this.database.path(), replica.name(), replica.position());
 				s.shadowWalWarning = null;
 			}
+			s.lastKnownPosition = replica.position();
 			if (replica.position().equals(this.database.position())) {
 				s.behindSince = null;
 			}
@@ -610,6 +612,54 @@ public final class Replicator implements AutoCloseable {
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
 			throw new LitestreamException("interrupted while waiting for replication of " + this.database.path(), ex);
+		}
+	}
+
+	// ---- restore verification (RestoreVerifier) ----------------------------------------------------
+
+	/**
+	 * Syncs the database and ships to every replica, failing if any replica cannot be brought to the
+	 * local position. Only for work already running on the replication thread
+	 * ({@link #callOnReplicationThread}), such as pinning a verification position.
+	 * @return the local position every replica now holds
+	 */
+	Pos syncAllOnReplicationThread() {
+		if (Thread.currentThread() != this.thread) {
+			throw new IllegalStateException("not on the replication thread of " + this.database.path());
+		}
+		syncAll(true);
+		return this.database.position();
+	}
+
+	private static final long LAG_BYTES_MAX_INDEXES = 1000;
+
+	// ---- backpressure -------------------------------------------------------------------------------
+
+	/**
+	 * WAL bytes between a replica position and the local one: the rest of the replica's index, every
+	 * index in between, and the local index up to its offset. In another generation (or none), the whole
+	 * local generation still on disk. Shadow files already pruned count as zero, and at most the last
+	 * {@value #LAG_BYTES_MAX_INDEXES} indexes are summed (status is read often), so it is a lower bound.
+	 */
+	long lagBytes(Pos local, Pos replica) {
+		if (local.isNone() || replica == null || local.equals(replica)) {
+			return 0;
+		}
+		try {
+			boolean sameGeneration = !replica.isNone() && local.generation().equals(replica.generation());
+			if (sameGeneration && replica.index() == local.index()) {
+				return Math.max(0, local.offset() - replica.offset());
+			}
+			long from = Math.max(sameGeneration ? replica.index() : 0, local.index() - LAG_BYTES_MAX_INDEXES);
+			long bytes = 0;
+			for (long index = from; index < local.index(); index++) {
+				long size = this.database.shadowWalSize(local.generation(), index);
+				bytes += Math.max(0, size - ((sameGeneration && index == replica.index()) ? replica.offset() : 0));
+			}
+			return bytes + local.offset();
+		}
+		catch (IOException ex) {
+			return local.offset();
 		}
 	}
 

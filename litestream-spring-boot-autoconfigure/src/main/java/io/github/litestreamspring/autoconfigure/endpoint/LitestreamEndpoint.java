@@ -12,9 +12,12 @@ import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 import org.springframework.boot.actuate.endpoint.annotation.Selector;
 import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
 
+import io.github.litestreamspring.autoconfigure.LitestreamBackpressure;
 import io.github.litestreamspring.autoconfigure.LitestreamReplication;
+import io.github.litestreamspring.autoconfigure.LitestreamVerification;
 import io.github.litestreamspring.engine.Replica;
 import io.github.litestreamspring.engine.ReplicationStatus;
+import io.github.litestreamspring.engine.VerificationResult;
 import io.github.litestreamspring.engine.replica.Pos;
 import io.github.litestreamspring.engine.replica.ReplicaClient;
 import io.github.litestreamspring.engine.replica.ReplicaPaths;
@@ -23,7 +26,8 @@ import io.github.litestreamspring.engine.replica.WalSegmentInfo;
 
 /**
  * {@code /actuator/litestream}: what is replicated where ({@code GET}), and on-demand operations
- * ({@code POST /actuator/litestream/snapshot}, {@code POST /actuator/litestream/sync}). Never shows a
+ * ({@code POST /actuator/litestream/snapshot}, {@code POST /actuator/litestream/sync},
+ * {@code POST /actuator/litestream/verify}: a restore verification, returned when done). Never shows a
  * credential: replica locations come from {@link ReplicaClient#describe()}.
  */
 @Endpoint(id = "litestream")
@@ -50,6 +54,7 @@ public class LitestreamEndpoint {
 			replicas.add(replica(replica, status));
 		}
 		db.put("replicas", replicas);
+		addVerificationAndBackpressure(db, status);
 		return Map.of("databases", List.of(db));
 	}
 
@@ -72,9 +77,16 @@ public class LitestreamEndpoint {
 				Pos pos = this.replication.replicator().syncNow();
 				return Map.of("position", position(pos));
 			}
+			case "verify": {
+				if (this.verification == null) {
+					throw new InvalidEndpointRequestException("Restore verification is not configured",
+							"Restore verification is not configured");
+				}
+				return verification(this.verification.verify());
+			}
 			default:
 				throw new InvalidEndpointRequestException("Unknown operation '" + operation + "'",
-						"Unknown operation '" + operation + "': use 'snapshot' or 'sync'");
+						"Unknown operation '" + operation + "': use 'snapshot', 'sync' or 'verify'");
 		}
 	}
 
@@ -126,6 +138,63 @@ public class LitestreamEndpoint {
 		m.put("generation", pos.generation());
 		m.put("index", pos.isNone() ? null : ReplicaPaths.formatIndex(pos.index()));
 		m.put("offset", pos.offset());
+		return m;
+	}
+
+	// ---- restore verification and backpressure ----------------------------------------------------
+
+	private LitestreamVerification verification;
+
+	private LitestreamBackpressure backpressure;
+
+	/** Enables the {@code verify} operation and shows the last verification. */
+	public LitestreamEndpoint withVerification(LitestreamVerification verification) {
+		this.verification = verification;
+		return this;
+	}
+
+	/** Shows the backpressure policy and whether it is active. */
+	public LitestreamEndpoint withBackpressure(LitestreamBackpressure backpressure) {
+		this.backpressure = backpressure;
+		return this;
+	}
+
+	private void addVerificationAndBackpressure(Map<String, Object> db, ReplicationStatus status) {
+		VerificationResult last = (this.verification != null) ? this.verification.last() : null;
+		if (last != null) {
+			db.put("verification", verification(last));
+		}
+		if (this.backpressure != null && this.backpressure.isEnabled()) {
+			Map<String, Object> b = new LinkedHashMap<>();
+			b.put("policy", this.backpressure.policy().name().toLowerCase(java.util.Locale.ROOT));
+			b.put("maxLag", (this.backpressure.maxLag() != null) ? this.backpressure.maxLag().toString() : null);
+			b.put("maxLagBytes",
+					(this.backpressure.maxLagBytes() != null) ? this.backpressure.maxLagBytes().toBytes() : null);
+			String violation = this.backpressure.violation(status);
+			b.put("active", violation != null);
+			b.put("reason", violation);
+			db.put("backpressure", b);
+		}
+	}
+
+	private static Map<String, Object> verification(VerificationResult result) {
+		Map<String, Object> m = new LinkedHashMap<>();
+		m.put("ok", result.ok());
+		m.put("at", result.at());
+		m.put("position", position(result.position()));
+		m.put("restoreDurationMillis", result.restoreDuration().toMillis());
+		m.put("checkDurationMillis", result.checkDuration().toMillis());
+		m.put("message", result.message());
+		List<Map<String, Object>> replicas = new ArrayList<>();
+		for (VerificationResult.ReplicaResult r : result.replicas()) {
+			Map<String, Object> rm = new LinkedHashMap<>();
+			rm.put("replica", r.replica());
+			rm.put("ok", r.ok());
+			rm.put("restoreDurationMillis", r.restoreDuration().toMillis());
+			rm.put("message", r.message());
+			replicas.add(rm);
+		}
+		m.put("replicas", replicas);
 		return m;
 	}
 

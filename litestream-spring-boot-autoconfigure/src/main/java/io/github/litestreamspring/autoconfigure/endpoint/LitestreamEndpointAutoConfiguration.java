@@ -1,6 +1,7 @@
 package io.github.litestreamspring.autoconfigure.endpoint;
 
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -9,7 +10,9 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 import io.github.litestreamspring.autoconfigure.LitestreamAutoConfiguration;
+import io.github.litestreamspring.autoconfigure.LitestreamBackpressure;
 import io.github.litestreamspring.autoconfigure.LitestreamReplication;
+import io.github.litestreamspring.autoconfigure.LitestreamVerification;
 
 /**
  * The {@code litestream} actuator endpoint, when the actuator is present and the endpoint is exposed.
@@ -26,8 +29,10 @@ public final class LitestreamEndpointAutoConfiguration {
 
 		@Bean
 		@ConditionalOnMissingBean
-		LitestreamEndpoint litestreamEndpoint(LitestreamReplication replication) {
-			return new LitestreamEndpoint(replication);
+		LitestreamEndpoint litestreamEndpoint(LitestreamReplication replication,
+				ObjectProvider<LitestreamVerification> verification, ObjectProvider<LitestreamBackpressure> backpressure) {
+			return new LitestreamEndpoint(replication).withVerification(verification.getIfAvailable())
+				.withBackpressure(backpressure.getIfAvailable());
 		}
 
 	}

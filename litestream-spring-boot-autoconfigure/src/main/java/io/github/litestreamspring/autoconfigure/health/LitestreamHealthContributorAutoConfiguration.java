@@ -1,5 +1,6 @@
 package io.github.litestreamspring.autoconfigure.health;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -9,8 +10,10 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 import io.github.litestreamspring.autoconfigure.LitestreamAutoConfiguration;
+import io.github.litestreamspring.autoconfigure.LitestreamBackpressure;
 import io.github.litestreamspring.autoconfigure.LitestreamProperties;
 import io.github.litestreamspring.autoconfigure.LitestreamReplication;
+import io.github.litestreamspring.autoconfigure.LitestreamVerification;
 
 /**
  * The {@code litestream} health indicator, when Spring Boot's health support is present.
@@ -29,8 +32,11 @@ public final class LitestreamHealthContributorAutoConfiguration {
 		@Bean(name = "litestreamHealthIndicator")
 		@ConditionalOnMissingBean(name = "litestreamHealthIndicator")
 		LitestreamHealthIndicator litestreamHealthIndicator(LitestreamReplication replication,
-				LitestreamProperties properties) {
-			return new LitestreamHealthIndicator(replication, properties.getHealth().getMaxLag());
+				LitestreamProperties properties, ObjectProvider<LitestreamVerification> verification,
+				ObjectProvider<LitestreamBackpressure> backpressure) {
+			return new LitestreamHealthIndicator(replication, properties.getHealth().getMaxLag())
+				.withVerification(verification.getIfAvailable())
+				.withBackpressure(backpressure.getIfAvailable());
 		}
 
 	}

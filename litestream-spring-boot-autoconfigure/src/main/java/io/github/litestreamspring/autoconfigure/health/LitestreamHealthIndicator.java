@@ -7,8 +7,11 @@ import java.util.Map;
 import org.springframework.boot.health.contributor.AbstractHealthIndicator;
 import org.springframework.boot.health.contributor.Health;
 
+import io.github.litestreamspring.autoconfigure.LitestreamBackpressure;
 import io.github.litestreamspring.autoconfigure.LitestreamReplication;
+import io.github.litestreamspring.autoconfigure.LitestreamVerification;
 import io.github.litestreamspring.engine.ReplicationStatus;
+import io.github.litestreamspring.engine.VerificationResult;
 
 /**
  * {@code /actuator/health/litestream}: UP while every replica keeps up; DOWN with the reason when the
@@ -75,12 +78,64 @@ public class LitestreamHealthIndicator extends AbstractHealthIndicator {
 			replicas.put(replica.name(), details);
 		}
 		builder.withDetail("replicas", replicas);
+		reason = verificationAndBackpressure(builder, status, reason);
 		if (reason != null) {
 			builder.down().withDetail("reason", reason);
 		}
 		else {
 			builder.up();
 		}
+	}
+
+	// ---- restore verification and backpressure ----------------------------------------------------
+
+	private LitestreamVerification verification;
+
+	private LitestreamBackpressure backpressure;
+
+	/** Also reports the last restore verification: DOWN while the last one failed. */
+	public LitestreamHealthIndicator withVerification(LitestreamVerification verification) {
+		this.verification = verification;
+		return this;
+	}
+
+	/** Also reports the backpressure policy: DOWN while replication is over a configured limit. */
+	public LitestreamHealthIndicator withBackpressure(LitestreamBackpressure backpressure) {
+		this.backpressure = backpressure;
+		return this;
+	}
+
+	private String verificationAndBackpressure(Health.Builder builder, ReplicationStatus status, String reason) {
+		VerificationResult last = (this.verification != null) ? this.verification.last() : null;
+		if (last != null) {
+			Map<String, Object> details = new LinkedHashMap<>();
+			details.put("ok", last.ok());
+			details.put("at", last.at().toString());
+			details.put("position", last.position().toString());
+			details.put("restoreDuration", last.restoreDuration().toString());
+			details.put("message", last.message());
+			builder.withDetail("verification", details);
+			if (!last.ok() && reason == null) {
+				reason = "last restore verification failed: " + last.message();
+			}
+		}
+		if (this.backpressure != null && this.backpressure.isEnabled()) {
+			String violation = this.backpressure.violation(status);
+			Map<String, Object> details = new LinkedHashMap<>();
+			details.put("policy", this.backpressure.policy().name().toLowerCase(java.util.Locale.ROOT));
+			if (this.backpressure.maxLag() != null) {
+				details.put("maxLag", this.backpressure.maxLag().toString());
+			}
+			if (this.backpressure.maxLagBytes() != null) {
+				details.put("maxLagBytes", this.backpressure.maxLagBytes().toBytes());
+			}
+			details.put("active", violation != null);
+			builder.withDetail("backpressure", details);
+			if (violation != null && reason == null) {
+				reason = violation;
+			}
+		}
+		return reason;
 	}
 
 }

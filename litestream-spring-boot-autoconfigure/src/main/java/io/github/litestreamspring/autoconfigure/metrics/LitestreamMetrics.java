@@ -12,6 +12,7 @@ import io.micrometer.core.instrument.Timer;
 
 import io.github.litestreamspring.autoconfigure.LitestreamReplication;
 import io.github.litestreamspring.autoconfigure.LitestreamStartupRestore;
+import io.github.litestreamspring.autoconfigure.LitestreamVerification;
 import io.github.litestreamspring.engine.Replica;
 import io.github.litestreamspring.engine.ReplicationListener;
 import io.github.litestreamspring.engine.ReplicationStatus;
@@ -202,6 +203,48 @@ public class LitestreamMetrics implements ReplicationListener {
 			.tags(replicaTags(replica).and("operation", operation.name()))
 			.register(this.registry)
 			.increment();
+	}
+
+	// ---- restore verification and backpressure ----------------------------------------------------
+
+	/**
+	 * Meters of restore verification: {@code litestream.verification} (counter, tag {@code result=ok|failed})
+	 * and {@code litestream.verification.rto} (the last verification's restore time).
+	 */
+	public void bindVerification(LitestreamVerification verification) {
+		for (String result : new String[] { "ok", "failed" }) {
+			verificationCounter(result);
+		}
+		TimeGauge.builder(PREFIX + "verification.rto", verification, TimeUnit.MILLISECONDS,
+				(v) -> (v.last() != null) ? v.last().restoreDuration().toMillis() : 0)
+			.description("Restore time measured by the last restore verification (0 before the first)")
+			.tags(this.databaseTags)
+			.register(this.registry);
+		verification.verifier().addListener((r) -> verificationCounter(r.ok() ? "ok" : "failed").increment());
+	}
+
+	private Counter verificationCounter(String result) {
+		return Counter.builder(PREFIX + "verification")
+			.description("Restore verifications")
+			.tags(this.databaseTags.and("result", result))
+			.register(this.registry);
+	}
+
+	/** {@code litestream.replica.lag.bytes}: WAL bytes each replica is behind (what max-lag-bytes limits). */
+	public void bindLagBytes() {
+		for (Replica replica : this.replication.replicas()) {
+			Gauge.builder(PREFIX + "replica.lag.bytes", this.replication, (r) -> r.status()
+				.replicas()
+				.stream()
+				.filter((s) -> s.name().equals(replica.name()))
+				.mapToDouble(ReplicationStatus.Replica::lagBytes)
+				.findFirst()
+				.orElse(0))
+				.description("WAL bytes the replica is behind the local database")
+				.baseUnit("bytes")
+				.tags(replicaTags(replica))
+				.register(this.registry);
+		}
 	}
 
 }

@@ -11,6 +11,7 @@ import org.springframework.context.annotation.Bean;
 import io.github.litestreamspring.autoconfigure.LitestreamAutoConfiguration;
 import io.github.litestreamspring.autoconfigure.LitestreamReplication;
 import io.github.litestreamspring.autoconfigure.LitestreamStartupRestore;
+import io.github.litestreamspring.autoconfigure.LitestreamVerification;
 
 /**
  * Micrometer meters for replication, when Micrometer and a {@link MeterRegistry} are present.
@@ -25,9 +26,11 @@ public final class LitestreamMetricsAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	LitestreamMetrics litestreamMetrics(MeterRegistry registry, LitestreamReplication replication,
-			ObjectProvider<LitestreamStartupRestore> restore) {
+			ObjectProvider<LitestreamStartupRestore> restore, ObjectProvider<LitestreamVerification> verification) {
 		LitestreamMetrics metrics = new LitestreamMetrics(registry, replication, restore.getIfAvailable());
 		replication.addListener(metrics);
+		verification.ifAvailable(metrics::bindVerification);
+		metrics.bindLagBytes();
 		return metrics;
 	}
 

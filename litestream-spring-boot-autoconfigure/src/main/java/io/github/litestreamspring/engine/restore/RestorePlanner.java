@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 
 import io.github.litestreamspring.engine.LitestreamException;
+import io.github.litestreamspring.engine.replica.Pos;
 import io.github.litestreamspring.engine.replica.ReplicaClient;
 import io.github.litestreamspring.engine.replica.ReplicaPaths;
 import io.github.litestreamspring.engine.replica.SnapshotInfo;
@@ -113,7 +114,7 @@ final class RestorePlanner {
 		return chosen;
 	}
 
-	/** Segments from the snapshot's index on, up to the first one after the timestamp or index. */
+	/** Segments from the snapshot's index on, up to the first one after the timestamp, index or position. */
 	private static List<WalSegmentInfo> chooseSegments(List<WalSegmentInfo> segments, SnapshotInfo snapshot,
 			RestoreOptions options) {
 		List<WalSegmentInfo> chosen = new ArrayList<>();
@@ -125,6 +126,11 @@ final class RestorePlanner {
 				break;
 			}
 			if (options.index() >= 0 && s.index() > options.index()) {
+				break;
+			}
+			Pos upTo = options.upToPosition();
+			if (upTo != null && s.index() == upTo.index() && s.offset() >= upTo.offset()) {
+				// Segments end at commit boundaries: those starting at or after the position hold later commits.
 				break;
 			}
 			chosen.add(s);
