@@ -147,6 +147,10 @@ class FileReplicaInteropTests {
 				.syncInterval(Duration.ofMillis(100))
 				.monitorInterval(Duration.ofMillis(100))
 				.start(work)) {
+				// Hand over between writes: when the application writes while the sidecar starts, the sidecar
+				// can find the WAL restarted before its first check and (safely) begins a new generation.
+				assertThat(litestream.awaitLog((log) -> log.contains("initialized db"), Duration.ofSeconds(20))).isTrue();
+				Thread.sleep(500);
 				for (int batch = 10; batch < 20; batch++) {
 					app.insertBatch(batch, 10, 200);
 				}
