@@ -68,6 +68,15 @@ public final class Replicator implements AutoCloseable {
 	/** Replication thread only: delay of the next look for a notified commit's frames; 0 when none. */
 	private long commitRecheckMillis;
 
+	/** {@link System#nanoTime()} until which the replication thread sleeps, unless woken. */
+	private volatile long sleepingUntilNanos;
+
+	/** A commit was notified since the last pass began. */
+	private volatile boolean changed;
+
+	/** {@link System#nanoTime()} from which some replica may upload again (its sync interval has passed). */
+	private volatile long nextUploadDueNanos = System.nanoTime();
+
 	private volatile ReplicationListener listener = ReplicationListener.NONE;
 
 	private volatile Thread thread;
@@ -234,7 +243,13 @@ public final class Replicator implements AutoCloseable {
 	 * a commit listener on every pooled connection.
 	 */
 	public void notifyChange() {
-		if (this.tasks.isEmpty()) {
+		// Before the next upload is due there is nothing to do but remember: the thread sleeps until
+		// then anyway, and waking it for every commit would copy the WAL a thousand times a second.
+		this.changed = true;
+		long now = System.nanoTime();
+		boolean due = now - this.nextUploadDueNanos >= 0;
+		boolean oversleeping = this.sleepingUntilNanos - this.nextUploadDueNanos > 0;
+		if ((due || oversleeping) && this.tasks.isEmpty()) {
 			this.tasks.offer(WAKE_UP);
 		}
 	}
@@ -336,7 +351,9 @@ public final class Replicator implements AutoCloseable {
 		}
 		while (isCurrentThread()) {
 			try {
-				Runnable task = this.tasks.poll(sleepMillis(), TimeUnit.MILLISECONDS);
+				long sleep = sleepMillis();
+				this.sleepingUntilNanos = System.nanoTime() + sleep * 1_000_000;
+				Runnable task = this.tasks.poll(sleep, TimeUnit.MILLISECONDS);
 				if (!isCurrentThread()) {
 					// Superseded by a restart meanwhile: what was taken belongs to the new thread.
 					if (task != null && task != WAKE_UP) {
@@ -346,6 +363,10 @@ public final class Replicator implements AutoCloseable {
 				}
 				if (task != null && task != WAKE_UP) {
 					task.run();
+					continue;
+				}
+				if (task == WAKE_UP && System.nanoTime() - this.nextUploadDueNanos < 0 && this.durableWaiters.isEmpty()) {
+					// Woken only so as not to oversleep: plan the sleep again, now up to the due time.
 					continue;
 				}
 				if (task == WAKE_UP) {
@@ -392,6 +413,7 @@ public final class Replicator implements AutoCloseable {
 	 * when callers wait for durability). Waiters whose commit every replica now holds are released.
 	 */
 	private long syncAll(boolean force) throws LitestreamException {
+		this.changed = false;
 		List<CompletableFuture<Pos>> waiting = this.durableWaiters.drain();
 		SyncResult result;
 		try {
@@ -509,7 +531,23 @@ public final class Replicator implements AutoCloseable {
 		if (this.commitRecheckMillis > 0) {
 			millis = Math.min(millis, this.commitRecheckMillis);
 		}
+		long untilDue = nextUploadDue(now);
+		this.nextUploadDueNanos = System.nanoTime() + untilDue * 1_000_000;
+		if (this.changed) {
+			// Commits are waiting: pass when the first replica may upload again.
+			millis = Math.min(millis, untilDue);
+		}
 		return millis;
+	}
+
+	/** Milliseconds until the first replica may upload again; 0 if one may now. */
+	private long nextUploadDue(Instant now) {
+		long millis = Long.MAX_VALUE;
+		for (Replica replica : this.replicas) {
+			Instant next = this.replicaStates.get(replica).nextAttemptAt;
+			millis = Math.min(millis, (next == null) ? 0 : Math.max(0, Duration.between(now, next).toMillis()));
+		}
+		return (millis == Long.MAX_VALUE) ? 0 : millis;
 	}
 
 	/** Another instance holds (or took) this replica path: upload nothing, say why in the status. */
