@@ -47,6 +47,8 @@ final class LagObserver implements AutoCloseable {
 
 	private String lastKey;
 
+	private String diagnostics = "";
+
 	private long polls;
 
 	LagObserver(S3Client s3, String bucket, String root, long pollMillis) {
@@ -91,6 +93,11 @@ final class LagObserver implements AutoCloseable {
 			this.polls++;
 			long seen = epochNanos();
 			for (S3Object object : response.contents()) {
+				// S3Proxy's filesystem backend lists an object being written as "<key>-<uuid>", which sorts
+				// after "<key>": skip it and do not list after it, or the finished object would be missed.
+				if (!object.key().endsWith(".lz4")) {
+					continue;
+				}
 				if (object.key().contains("/wal/")) {
 					synchronized (this.firstSeenNanos) {
 						this.firstSeenNanos.putIfAbsent(object.key(), seen);
@@ -135,6 +142,11 @@ final class LagObserver implements AutoCloseable {
 			}
 			coverage.computeIfAbsent(pos[0], (i) -> new TreeMap<>()).merge(pos[1] + data.length, e.getValue(), Math::min);
 		}
+		this.diagnostics = "objects seen: " + seen.size() + "\nindex by salt: " + hex(indexBySalt) + "\ncoverage: "
+				+ coverage.entrySet().stream().map((e) -> e.getKey() + "->" + e.getValue().lastKey()).toList()
+				+ "\nfirst commits: " + commits.stream().limit(3).map((c) -> Long.toHexString(c.salt()) + "@" + c.end()).toList()
+				+ "\nlast commits: " + commits.stream().skip(Math.max(0, commits.size() - 3)).map((c) -> Long.toHexString(c.salt()) + "@" + c.end()).toList()
+				+ "\nkeys: " + String.join("\n  ", seen.keySet()) + "\n";
 		double[] lags = new double[commits.size()];
 		for (int i = 0; i < lags.length; i++) {
 			CommitLog.Commit c = commits.get(i);
@@ -177,11 +189,15 @@ final class LagObserver implements AutoCloseable {
 		}
 	}
 
-	/** Keys seen, for diagnostics. */
-	List<String> keys() {
-		synchronized (this.firstSeenNanos) {
-			return new ArrayList<>(this.firstSeenNanos.keySet());
-		}
+	/** What {@link #lags} found, for a run's directory: objects, salts, coverage, first and last commits. */
+	String diagnostics() {
+		return this.diagnostics;
+	}
+
+	private static List<String> hex(Map<Long, Long> indexBySalt) {
+		List<String> out = new ArrayList<>();
+		indexBySalt.forEach((salt, index) -> out.add(Long.toHexString(salt) + "=" + index));
+		return out;
 	}
 
 }

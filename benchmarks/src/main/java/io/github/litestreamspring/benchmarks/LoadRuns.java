@@ -133,6 +133,7 @@ final class LoadRuns {
 				observer.close();
 				polls = observer.polls();
 				lags = observer.lags(CommitLog.read(commits));
+				Files.writeString(dir.resolve("observer.txt"), observer.diagnostics());
 			}
 			Map<String, Long> phases = new HashMap<>();
 			Map<String, Long> writerCpu = new HashMap<>();
