@@ -101,6 +101,9 @@ public final class Benchmark {
 			report.note("replica (i): " + snapshot.title() + ", " + snapshot.walSegments() + " WAL segment(s); replica (ii): "
 					+ RestoreRuns.mib(segments.dbBytes()) + " MiB database, " + segments.walSegments()
 					+ " WAL segments; both written by our engine, each restored by both tools");
+			report.note("JVM columns (off, ours): CPU is the writer JVM's minus the writer thread's (so it includes the"
+					+ " JVM's JIT and GC; 'off' shows that baseline), RSS and heap are the whole writer JVM's;"
+					+ " Litestream's are its own process's");
 			report.note("lag observer: LIST every 5 ms straight at S3Proxy (" + observerPolls
 					+ " LISTs in total, not counted against any tool); lag resolution ≈ 5 ms + one LIST");
 		}
@@ -116,6 +119,9 @@ public final class Benchmark {
 	private static void recordLag(Report.Table t, Side side, int rate, LoadRuns.Outcome o, BenchmarkConfig config) {
 		String col = column(side);
 		String at = " @ " + rate + " tx/s";
+		for (String row : List.of("lag p50", "lag p99", "lag max", "commits never seen durable")) {
+			t.declare(row + at);
+		}
 		if (o.lags() != null) {
 			double[] lags = o.lags();
 			long missing = java.util.Arrays.stream(lags).filter(Double::isNaN).count();
@@ -130,8 +136,8 @@ public final class Benchmark {
 		t.add("replicator CPU s/min, idle" + at, col, o.replicatorCpu(side, "idle-start", "idle-end") * 60
 				/ o.seconds("idle-start", "idle-end"));
 		double peak = (side == Side.LITESTREAM) ? o.litestreamPeakRss() : o.jvmPeakRss();
-		t.add("replicator peak RSS MiB" + at + (side == Side.LITESTREAM ? "" : " (JVM incl. writer)"), col,
-				peak / 1048576.0);
+		// For the JVM sides this is the whole writer JVM (writer + engine); "off" is that JVM without the engine.
+		t.add("replicator peak RSS MiB" + at, col, peak / 1048576.0);
 		if (side != Side.LITESTREAM) {
 			t.add("JVM heap peak MiB (incl. writer)" + at, col, Long.parseLong(o.result().get("heapPeakBytes")) / 1048576.0);
 		}

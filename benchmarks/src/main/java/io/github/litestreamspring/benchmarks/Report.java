@@ -32,6 +32,11 @@ final class Report {
 			this.ratios = ratios;
 		}
 
+		/** Fixes a row's position before any value arrives (the first side to run may have none for it). */
+		void declare(String row) {
+			this.rows.computeIfAbsent(row, (r) -> new LinkedHashMap<>());
+		}
+
 		void add(String row, String column, double value) {
 			this.rows.computeIfAbsent(row, (r) -> new LinkedHashMap<>())
 				.computeIfAbsent(column, (c) -> new ArrayList<>())
