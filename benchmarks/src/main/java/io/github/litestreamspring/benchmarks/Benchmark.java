@@ -72,7 +72,7 @@ public final class Benchmark {
 		try (S3Client direct = S3Clients.client(s3proxy.endpoint())) {
 			LoadRuns load = new LoadRuns(config, s3proxy, direct);
 			long observerPolls = 0;
-			for (int rep = 1; rep <= config.reps(); rep++) {
+			for (int rep = 1; rep <= config.reps() && config.runs("load"); rep++) {
 				for (int rate : config.rates()) {
 					for (Side side : SIDES) {
 						progress("rep " + rep + ": lag at " + rate + " tx/s, " + side.label());
@@ -86,21 +86,9 @@ public final class Benchmark {
 					recordThroughput(write, side, load.throughput(side));
 				}
 			}
-			RestoreRuns restores = new RestoreRuns(config, s3proxy, direct);
-			progress("building replica (i): " + config.dbMb() + " MiB database, snapshot only");
-			RestoreRuns.Replica snapshot = restores.snapshotOnly();
-			progress("building replica (ii): " + config.tx() + " small tx, one segment every " + config.txPerSegment());
-			RestoreRuns.Replica segments = restores.manySegments();
-			for (int rep = 1; rep <= config.reps(); rep++) {
-				for (RestoreRuns.Replica replica : List.of(snapshot, segments)) {
-					progress("rep " + rep + ": restore " + replica.title());
-					recordRestore(restore, replica, OURS, restores.ours(replica));
-					recordRestore(restore, replica, LITESTREAM, restores.litestream(replica));
-				}
+			if (config.runs("restore")) {
+				restoreAll(config, s3proxy, direct, restore, report);
 			}
-			report.note("replica (i): " + snapshot.title() + ", " + snapshot.walSegments() + " WAL segment(s); replica (ii): "
-					+ RestoreRuns.mib(segments.dbBytes()) + " MiB database, " + segments.walSegments()
-					+ " WAL segments; both written by our engine, each restored by both tools");
 			report.note("JVM columns (off, ours): CPU is the writer JVM's minus the writer thread's (so it includes the"
 					+ " JVM's JIT and GC; 'off' shows that baseline), RSS and heap are the whole writer JVM's;"
 					+ " Litestream's are its own process's");
@@ -114,6 +102,25 @@ public final class Benchmark {
 				+ " " + System.getProperty("os.arch") + ", Java " + System.getProperty("java.version")
 				+ "; total benchmark time " + Duration.between(started, Instant.now()).toSeconds() + " s");
 		return report.render();
+	}
+
+	private static void restoreAll(BenchmarkConfig config, S3ProxyServer s3proxy, S3Client direct, Report.Table restore,
+			Report report) throws Exception {
+		RestoreRuns restores = new RestoreRuns(config, s3proxy, direct);
+		progress("building replica (i): " + config.dbMb() + " MiB database, snapshot only");
+		RestoreRuns.Replica snapshot = restores.snapshotOnly();
+		progress("building replica (ii): " + config.tx() + " small tx, one segment every " + config.txPerSegment());
+		RestoreRuns.Replica segments = restores.manySegments();
+		for (int rep = 1; rep <= config.reps(); rep++) {
+			for (RestoreRuns.Replica replica : List.of(snapshot, segments)) {
+				progress("rep " + rep + ": restore " + replica.title());
+				recordRestore(restore, replica, OURS, restores.ours(replica));
+				recordRestore(restore, replica, LITESTREAM, restores.litestream(replica));
+			}
+		}
+		report.note("replica (i): " + snapshot.title() + ", " + snapshot.walSegments() + " WAL segment(s); replica (ii): "
+				+ RestoreRuns.mib(segments.dbBytes()) + " MiB database, " + segments.walSegments()
+				+ " WAL segments; both written by our engine, each restored by both tools");
 	}
 
 	private static void recordLag(Report.Table t, Side side, int rate, LoadRuns.Outcome o, BenchmarkConfig config) {

@@ -18,13 +18,15 @@ import java.util.List;
  * @param txPerSegment transactions per shipped WAL segment in that replica
  * @param workDir where databases and logs go
  * @param out file to write the report to, or {@code null}
+ * @param scenarios which parts to run: {@code load} (lag, cost, throughput) and/or {@code restore}
  */
 public record BenchmarkConfig(double seconds, double warmupSeconds, double idleSeconds, int reps, List<Integer> rates,
-		int dbMb, int tx, int txPerSegment, Path workDir, Path out) {
+		int dbMb, int tx, int txPerSegment, Path workDir, Path out, List<String> scenarios) {
 
 	public static final String USAGE = """
 			Usage: benchmarks/run.sh [--seconds 10] [--warmup 2] [--idle 10] [--reps 3] [--rates 100,1000]
-			                         [--db-mb 512] [--tx 10000] [--tx-per-segment 2] [--work DIR] [--out FILE]""";
+			                         [--db-mb 512] [--tx 10000] [--tx-per-segment 2] [--work DIR] [--out FILE]
+			                         [--scenarios load,restore]""";
 
 	public static BenchmarkConfig parse(String... args) {
 		double seconds = 10;
@@ -37,6 +39,7 @@ public record BenchmarkConfig(double seconds, double warmupSeconds, double idleS
 		int txPerSegment = 2;
 		Path work = Path.of("benchmarks", "target", "bench-work");
 		Path out = null;
+		List<String> scenarios = List.of("load", "restore");
 		for (int i = 0; i < args.length; i++) {
 			String flag = args[i];
 			if (flag.equals("-h") || flag.equals("--help")) {
@@ -57,14 +60,22 @@ public record BenchmarkConfig(double seconds, double warmupSeconds, double idleS
 				case "--tx-per-segment" -> txPerSegment = Integer.parseInt(value);
 				case "--work" -> work = Path.of(value);
 				case "--out" -> out = Path.of(value);
+				case "--scenarios" -> scenarios = Arrays.stream(value.split(",")).map(String::trim).toList();
 				default -> throw new IllegalArgumentException("unknown flag " + flag + "\n" + USAGE);
 			}
 		}
 		if (seconds <= 0 || reps <= 0 || rates.isEmpty() || dbMb <= 0 || tx <= 0 || txPerSegment <= 0) {
 			throw new IllegalArgumentException("every count and duration must be positive\n" + USAGE);
 		}
+		if (scenarios.isEmpty() || !List.of("load", "restore").containsAll(scenarios)) {
+			throw new IllegalArgumentException("--scenarios takes load and/or restore\n" + USAGE);
+		}
 		return new BenchmarkConfig(seconds, warmup, idle, reps, rates, dbMb, tx, txPerSegment,
-				work.toAbsolutePath(), out);
+				work.toAbsolutePath(), out, scenarios);
+	}
+
+	boolean runs(String scenario) {
+		return this.scenarios.contains(scenario);
 	}
 
 	long millis() {

@@ -56,7 +56,8 @@ final class RestoreRuns {
 		Path dir = Files.createDirectories(this.config.workDir().resolve("restore-snapshot"));
 		Path db = dir.resolve("big.db");
 		Files.deleteIfExists(db);
-		long rows = (long) this.config.dbMb() * 1024 * 1024 / 3000;
+		// One 4000-byte blob fills one 4 KiB page (no overflow pages, no slack), so the file is --db-mb MiB.
+		long rows = (long) this.config.dbMb() * 1024 * 1024 / 4096;
 		try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
 			st.execute("PRAGMA page_size = 4096");
 			// Built without a journal (nothing to recover if this fails), then switched to WAL for replication.
@@ -64,7 +65,7 @@ final class RestoreRuns {
 			st.execute("PRAGMA synchronous = OFF");
 			st.execute("CREATE TABLE b (id INTEGER PRIMARY KEY, data BLOB NOT NULL)");
 			st.execute("WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < " + rows
-					+ ") INSERT INTO b (data) SELECT randomblob(2900) FROM n");
+					+ ") INSERT INTO b (data) SELECT randomblob(4000) FROM n");
 			st.execute("PRAGMA journal_mode = WAL");
 		}
 		String root = "restore-snapshot";
