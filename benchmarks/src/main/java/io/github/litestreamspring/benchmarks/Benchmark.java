@@ -89,11 +89,13 @@ public final class Benchmark {
 			if (config.runs("restore")) {
 				restoreAll(config, s3proxy, direct, restore, report);
 			}
-			report.note("JVM columns (off, ours): CPU is the writer JVM's minus the writer thread's (so it includes the"
-					+ " JVM's JIT and GC; 'off' shows that baseline), RSS and heap are the whole writer JVM's;"
-					+ " Litestream's are its own process's");
-			report.note("lag observer: LIST every 5 ms straight at S3Proxy (" + observerPolls
-					+ " LISTs in total, not counted against any tool); lag resolution ≈ 5 ms + one LIST");
+			if (config.runs("load")) {
+				report.note("JVM columns (off, ours): CPU is the writer JVM's minus the writer thread's (so it includes the"
+						+ " JVM's JIT and GC; 'off' shows that baseline), RSS and heap are the whole writer JVM's;"
+						+ " Litestream's are its own process's");
+				report.note("lag observer: LIST every 5 ms straight at S3Proxy (" + observerPolls
+						+ " LISTs in total, not counted against any tool); lag resolution ≈ 5 ms + one LIST");
+			}
 		}
 		report.note("cells: median (min–max) over " + config.reps() + " repetition(s); " + config.seconds()
 				+ " s measured per load run after " + config.warmupSeconds() + " s warm-up; idle measured for "
