@@ -1,0 +1,93 @@
+package io.github.litestreamspring.benchmarks;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The benchmark's knobs; every one has a command-line flag so a short smoke run and the full run
+ * share the code.
+ *
+ * @param seconds measured seconds of each load run (lag and throughput)
+ * @param warmupSeconds seconds of load before measuring, excluded from every figure
+ * @param idleSeconds seconds of idle measured after each lag run's load
+ * @param reps repetitions of every scenario
+ * @param rates the open-loop rates (tx/s) for lag
+ * @param dbMb size of the snapshot-only restore database
+ * @param tx transactions in the many-segment restore replica
+ * @param txPerSegment transactions per shipped WAL segment in that replica
+ * @param workDir where databases and logs go
+ * @param out file to write the report to, or {@code null}
+ * @param scenarios which parts to run: {@code load} (lag, cost, throughput) and/or {@code restore}
+ */
+public record BenchmarkConfig(double seconds, double warmupSeconds, double idleSeconds, int reps, List<Integer> rates,
+		int dbMb, int tx, int txPerSegment, Path workDir, Path out, List<String> scenarios) {
+
+	public static final String USAGE = """
+			Usage: benchmarks/run.sh [--seconds 10] [--warmup 2] [--idle 10] [--reps 3] [--rates 100,1000]
+			                         [--db-mb 512] [--tx 10000] [--tx-per-segment 2] [--work DIR] [--out FILE]
+			                         [--scenarios load,restore]""";
+
+	public static BenchmarkConfig parse(String... args) {
+		double seconds = 10;
+		double warmup = 2;
+		double idle = 10;
+		int reps = 3;
+		List<Integer> rates = List.of(100, 1000);
+		int dbMb = 512;
+		int tx = 10_000;
+		int txPerSegment = 2;
+		Path work = Path.of("benchmarks", "target", "bench-work");
+		Path out = null;
+		List<String> scenarios = List.of("load", "restore");
+		for (int i = 0; i < args.length; i++) {
+			String flag = args[i];
+			if (flag.equals("-h") || flag.equals("--help")) {
+				throw new IllegalArgumentException(USAGE);
+			}
+			if (i + 1 >= args.length) {
+				throw new IllegalArgumentException("missing value for " + flag + "\n" + USAGE);
+			}
+			String value = args[++i];
+			switch (flag) {
+				case "--seconds" -> seconds = Double.parseDouble(value);
+				case "--warmup" -> warmup = Double.parseDouble(value);
+				case "--idle" -> idle = Double.parseDouble(value);
+				case "--reps" -> reps = Integer.parseInt(value);
+				case "--rates" -> rates = Arrays.stream(value.split(",")).map(String::trim).map(Integer::valueOf).toList();
+				case "--db-mb" -> dbMb = Integer.parseInt(value);
+				case "--tx" -> tx = Integer.parseInt(value);
+				case "--tx-per-segment" -> txPerSegment = Integer.parseInt(value);
+				case "--work" -> work = Path.of(value);
+				case "--out" -> out = Path.of(value);
+				case "--scenarios" -> scenarios = Arrays.stream(value.split(",")).map(String::trim).toList();
+				default -> throw new IllegalArgumentException("unknown flag " + flag + "\n" + USAGE);
+			}
+		}
+		if (seconds <= 0 || reps <= 0 || rates.isEmpty() || dbMb <= 0 || tx <= 0 || txPerSegment <= 0) {
+			throw new IllegalArgumentException("every count and duration must be positive\n" + USAGE);
+		}
+		if (scenarios.isEmpty() || !List.of("load", "restore").containsAll(scenarios)) {
+			throw new IllegalArgumentException("--scenarios takes load and/or restore\n" + USAGE);
+		}
+		return new BenchmarkConfig(seconds, warmup, idle, reps, rates, dbMb, tx, txPerSegment,
+				work.toAbsolutePath(), out, scenarios);
+	}
+
+	boolean runs(String scenario) {
+		return this.scenarios.contains(scenario);
+	}
+
+	long millis() {
+		return Math.round(this.seconds * 1000);
+	}
+
+	long warmupMillis() {
+		return Math.round(this.warmupSeconds * 1000);
+	}
+
+	long idleMillis() {
+		return Math.round(this.idleSeconds * 1000);
+	}
+
+}

@@ -1,0 +1,235 @@
+package io.github.litestreamspring.benchmarks;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+/**
+ * A loopback HTTP/1.1 proxy in front of S3Proxy that counts the requests of one replicator, so each
+ * tool's PUT/GET/LIST rates are measured at the wire and attributed without guessing. It parses only
+ * the request side (request line, headers, a {@code Content-Length} or chunked body) and pipes
+ * responses through untouched.
+ */
+final class CountingProxy implements AutoCloseable {
+
+	/** Request kinds as reported; multipart POSTs count as PUT (they are uploads). */
+	enum Kind {
+		PUT, GET, LIST, OTHER
+	}
+
+	/** One request: when its headers arrived (epoch millis), and what it was. */
+	record Request(long epochMillis, Kind kind) {
+	}
+
+	private static final int MAX_HEADER_LINE = 64 * 1024;
+
+	private final ServerSocket server;
+
+	private final InetSocketAddress upstream;
+
+	private final ConcurrentLinkedQueue<Request> requests = new ConcurrentLinkedQueue<>();
+
+	private volatile boolean closed;
+
+	CountingProxy(URI upstream) throws IOException {
+		this.upstream = new InetSocketAddress(upstream.getHost(), upstream.getPort());
+		this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+		Thread acceptor = new Thread(this::accept, "counting-proxy-" + this.server.getLocalPort());
+		acceptor.setDaemon(true);
+		acceptor.start();
+	}
+
+	URI endpoint() {
+		return URI.create("http://127.0.0.1:" + this.server.getLocalPort());
+	}
+
+	/** Requests of {@code kind} whose headers arrived in {@code [fromMillis, toMillis)}. */
+	long count(Kind kind, long fromMillis, long toMillis) {
+		return this.requests.stream()
+			.filter((r) -> r.kind() == kind && r.epochMillis() >= fromMillis && r.epochMillis() < toMillis)
+			.count();
+	}
+
+	private void accept() {
+		while (!this.closed) {
+			try {
+				Socket client = this.server.accept();
+				Socket server = new Socket();
+				server.connect(this.upstream, 5000);
+				client.setTcpNoDelay(true);
+				server.setTcpNoDelay(true);
+				InputStream fromServer = server.getInputStream();
+				OutputStream toClient = client.getOutputStream();
+				start("down", () -> pipe(fromServer, toClient, client, server));
+				start("up", () -> forwardRequests(client, server));
+			}
+			catch (IOException ex) {
+				// closed, or S3Proxy refused: the client sees its connection drop and retries
+			}
+		}
+	}
+
+	private static void start(String name, Runnable work) {
+		Thread t = new Thread(work, "counting-proxy-" + name);
+		t.setDaemon(true);
+		t.start();
+	}
+
+	private void forwardRequests(Socket client, Socket server) {
+		try (InputStream in = new BufferedInputStream(client.getInputStream(), 1 << 16)) {
+			// Buffered: headers are forwarded byte by byte as they are parsed.
+			OutputStream out = new BufferedOutputStream(server.getOutputStream(), 1 << 16);
+			String requestLine;
+			while ((requestLine = line(in, out)) != null) {
+				if (requestLine.isEmpty()) {
+					continue;
+				}
+				long contentLength = 0;
+				boolean chunked = false;
+				String header;
+				while ((header = line(in, out)) != null && !header.isEmpty()) {
+					String lower = header.toLowerCase(Locale.ROOT);
+					if (lower.startsWith("content-length:")) {
+						contentLength = Long.parseLong(lower.substring(15).trim());
+					}
+					else if (lower.startsWith("transfer-encoding:") && lower.contains("chunked")) {
+						chunked = true;
+					}
+				}
+				this.requests.add(new Request(System.currentTimeMillis(), classify(requestLine)));
+				// Flush the headers: an "Expect: 100-continue" client waits for the server's answer.
+				out.flush();
+				if (chunked) {
+					copyChunked(in, out);
+				}
+				else {
+					copy(in, out, contentLength);
+				}
+				out.flush();
+			}
+		}
+		catch (IOException ex) {
+			// connection closed by either side
+		}
+		finally {
+			closeQuietly(client, server);
+		}
+	}
+
+	/** PUT/GET/LIST from the request line, e.g. {@code GET /bucket?list-type=2&prefix=x HTTP/1.1}. */
+	static Kind classify(String requestLine) {
+		String[] parts = requestLine.split(" ");
+		String method = parts[0];
+		String target = (parts.length > 1) ? parts[1] : "/";
+		int q = target.indexOf('?');
+		String path = (q < 0) ? target : target.substring(0, q);
+		String query = (q < 0) ? "" : target.substring(q + 1);
+		switch (method) {
+			case "PUT", "POST":
+				return Kind.PUT;
+			case "GET":
+				// Path style: "/bucket" or "/bucket/" is the bucket itself, which only lists.
+				boolean bucketOnly = path.replaceAll("^/+|/+$", "").indexOf('/') < 0;
+				return (bucketOnly || query.contains("list-type")) ? Kind.LIST : Kind.GET;
+			default:
+				return Kind.OTHER;
+		}
+	}
+
+	private static void copyChunked(InputStream in, OutputStream out) throws IOException {
+		// Bounded by the stream: every chunk consumes input, and EOF ends it.
+		while (true) {
+			String sizeLine = line(in, out);
+			if (sizeLine == null) {
+				return;
+			}
+			int semicolon = sizeLine.indexOf(';');
+			long size = Long.parseLong((semicolon < 0 ? sizeLine : sizeLine.substring(0, semicolon)).trim(), 16);
+			if (size == 0) {
+				String trailer;
+				while ((trailer = line(in, out)) != null && !trailer.isEmpty()) {
+					// trailers are forwarded as read
+				}
+				return;
+			}
+			copy(in, out, size + 2); // data and its CRLF
+		}
+	}
+
+	private static void copy(InputStream in, OutputStream out, long count) throws IOException {
+		byte[] buffer = new byte[1 << 16];
+		long left = count;
+		while (left > 0) {
+			int n = in.read(buffer, 0, (int) Math.min(buffer.length, left));
+			if (n < 0) {
+				throw new IOException("client closed mid-body");
+			}
+			out.write(buffer, 0, n);
+			left -= n;
+		}
+	}
+
+	/** Reads one CRLF-terminated line, forwarding its bytes; {@code null} at end of stream. */
+	private static String line(InputStream in, OutputStream out) throws IOException {
+		ByteArrayOutputStream bytes = new ByteArrayOutputStream(128);
+		int b;
+		while ((b = in.read()) >= 0) {
+			out.write(b);
+			if (b == '\n') {
+				String s = bytes.toString(StandardCharsets.ISO_8859_1);
+				return s.endsWith("\r") ? s.substring(0, s.length() - 1) : s;
+			}
+			bytes.write(b);
+			if (bytes.size() > MAX_HEADER_LINE) {
+				throw new IOException("header line too long");
+			}
+		}
+		return null;
+	}
+
+	private static void pipe(InputStream in, OutputStream out, Socket a, Socket b) {
+		byte[] buffer = new byte[1 << 16];
+		try {
+			int n;
+			while ((n = in.read(buffer)) >= 0) {
+				out.write(buffer, 0, n);
+				out.flush();
+			}
+		}
+		catch (IOException ex) {
+			// connection closed by either side
+		}
+		finally {
+			closeQuietly(a, b);
+		}
+	}
+
+	private static void closeQuietly(Socket... sockets) {
+		for (Socket s : sockets) {
+			try {
+				s.close();
+			}
+			catch (IOException ex) {
+				// nothing to do
+			}
+		}
+	}
+
+	@Override
+	public void close() throws IOException {
+		this.closed = true;
+		this.server.close();
+	}
+
+}

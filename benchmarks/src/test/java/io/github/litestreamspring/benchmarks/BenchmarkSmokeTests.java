@@ -1,0 +1,45 @@
+package io.github.litestreamspring.benchmarks;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Proves the benchmark still runs end to end (S3Proxy, both replicators, every scenario) in a
+ * minute-long miniature: one repetition, one rate, a 2 MiB database, 40 transactions. It asserts
+ * that the report has every table, column and row, never a timing: those belong in
+ * docs/benchmarks.md, measured on a quiet machine.
+ */
+class BenchmarkSmokeTests {
+
+	@Test
+	void producesEveryTableRowAndColumn(@TempDir Path work) throws Exception {
+		BenchmarkConfig config = BenchmarkConfig.parse("--seconds", "1", "--warmup", "0.5", "--idle", "1", "--reps",
+				"1", "--rates", "50", "--db-mb", "2", "--tx", "40", "--work", work.toString());
+
+		String report = Benchmark.run(config);
+
+		assertThat(report).contains("| metric | off | ours default | ours low-latency | Litestream |"
+				+ " default / Litestream | low-latency / Litestream |");
+		assertThat(report).contains("| metric | ours | Litestream | ours / Litestream |");
+		for (String row : List.of("lag p50 @ 50 tx/s", "lag p99 @ 50 tx/s", "lag max @ 50 tx/s",
+				"commits never seen durable @ 50 tx/s", "replicator CPU s/min, load @ 50 tx/s",
+				"replicator CPU s/min, idle @ 50 tx/s", "replicator peak RSS MiB @ 50 tx/s",
+				"JVM heap peak MiB (incl. writer) @ 50 tx/s", "PUT/min, load @ 50 tx/s", "GET/min, load @ 50 tx/s",
+				"LIST/min, load @ 50 tx/s", "PUT/min, idle @ 50 tx/s", "GET/min, idle @ 50 tx/s",
+				"LIST/min, idle @ 50 tx/s", "| tx/s |", "WAL max MiB", "tx/s vs replication off",
+				"(i) snapshot only", "(ii) snapshot + 40 small tx", "wall s (process start to exit)",
+				"MB/s (database size / wall)", "peak RSS MiB", "s inside Restorer.restore()")) {
+			assertThat(report).as(row).contains(row);
+		}
+		// Every replicating side measured lag: the observer saw each one's objects.
+		String p50 = report.lines().filter((l) -> l.startsWith("| lag p50 @ 50 tx/s")).findFirst().orElseThrow();
+		assertThat(p50.split("\\|")).hasSize(8);
+		assertThat(p50).doesNotContain("n/a");
+	}
+
+}
