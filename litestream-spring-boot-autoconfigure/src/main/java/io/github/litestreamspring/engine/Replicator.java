@@ -13,6 +13,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 import org.slf4j.Logger;
@@ -42,6 +43,16 @@ public final class Replicator implements AutoCloseable {
 	private static final Runnable WAKE_UP = () -> {
 	};
 
+	/** Wakes the thread for a local pass (shadow WAL copy and checkpoint) even before an upload is due. */
+	private static final Runnable LOCAL_PASS = () -> {
+	};
+
+	/**
+	 * Commits after which a pass runs even when no upload is due, so that a fast writer's WAL is copied
+	 * and checkpointed in small steps rather than once per sync interval.
+	 */
+	static final int COMMITS_PER_LOCAL_PASS = 1024;
+
 	/** Default time commits are collected before one upload ships them together. */
 	public static final Duration DEFAULT_COMMIT_WINDOW = Duration.ofMillis(2);
 
@@ -70,6 +81,9 @@ public final class Replicator implements AutoCloseable {
 
 	/** {@link System#nanoTime()} until which the replication thread sleeps, unless woken. */
 	private volatile long sleepingUntilNanos;
+
+	/** Commits notified since the last pass began. */
+	private final AtomicInteger commitsSincePass = new AtomicInteger();
 
 	/** A commit was notified since the last pass began. */
 	private volatile boolean changed;
@@ -246,6 +260,10 @@ public final class Replicator implements AutoCloseable {
 		// Before the next upload is due there is nothing to do but remember: the thread sleeps until
 		// then anyway, and waking it for every commit would copy the WAL a thousand times a second.
 		this.changed = true;
+		if (this.commitsSincePass.incrementAndGet() == COMMITS_PER_LOCAL_PASS) {
+			this.tasks.offer(LOCAL_PASS);
+			return;
+		}
 		long now = System.nanoTime();
 		boolean due = now - this.nextUploadDueNanos >= 0;
 		boolean oversleeping = this.sleepingUntilNanos - this.nextUploadDueNanos > 0;
@@ -356,12 +374,12 @@ public final class Replicator implements AutoCloseable {
 				Runnable task = this.tasks.poll(sleep, TimeUnit.MILLISECONDS);
 				if (!isCurrentThread()) {
 					// Superseded by a restart meanwhile: what was taken belongs to the new thread.
-					if (task != null && task != WAKE_UP) {
+					if (task != null && task != WAKE_UP && task != LOCAL_PASS) {
 						this.tasks.offer(task);
 					}
 					break;
 				}
-				if (task != null && task != WAKE_UP) {
+				if (task != null && task != WAKE_UP && task != LOCAL_PASS) {
 					task.run();
 					continue;
 				}
@@ -414,6 +432,7 @@ public final class Replicator implements AutoCloseable {
 	 */
 	private long syncAll(boolean force) throws LitestreamException {
 		this.changed = false;
+		this.commitsSincePass.set(0);
 		List<CompletableFuture<Pos>> waiting = this.durableWaiters.drain();
 		SyncResult result;
 		try {
