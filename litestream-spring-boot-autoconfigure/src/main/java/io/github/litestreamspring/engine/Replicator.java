@@ -13,7 +13,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 import org.slf4j.Logger;
@@ -47,12 +46,6 @@ public final class Replicator implements AutoCloseable {
 	private static final Runnable LOCAL_PASS = () -> {
 	};
 
-	/**
-	 * Commits after which a pass runs even when no upload is due, so that a fast writer's WAL is copied
-	 * and checkpointed in small steps rather than once per sync interval.
-	 */
-	static final int COMMITS_PER_LOCAL_PASS = 1024;
-
 	/** Default time commits are collected before one upload ships them together. */
 	public static final Duration DEFAULT_COMMIT_WINDOW = Duration.ofMillis(2);
 
@@ -76,20 +69,7 @@ public final class Replicator implements AutoCloseable {
 
 	private final Duration commitWindow;
 
-	/** Replication thread only: delay of the next look for a notified commit's frames; 0 when none. */
-	private long commitRecheckMillis;
-
-	/** {@link System#nanoTime()} until which the replication thread sleeps, unless woken. */
-	private volatile long sleepingUntilNanos;
-
-	/** Commits notified since the last pass began. */
-	private final AtomicInteger commitsSincePass = new AtomicInteger();
-
-	/** A commit was notified since the last pass began. */
-	private volatile boolean changed;
-
-	/** {@link System#nanoTime()} from which some replica may upload again (its sync interval has passed). */
-	private volatile long nextUploadDueNanos = System.nanoTime();
+	private final CommitSignals commits = new CommitSignals();
 
 	private volatile ReplicationListener listener = ReplicationListener.NONE;
 
@@ -257,20 +237,18 @@ public final class Replicator implements AutoCloseable {
 	 * a commit listener on every pooled connection.
 	 */
 	public void notifyChange() {
-		// Before the next upload is due there is nothing to do but remember: the thread sleeps until
-		// then anyway, and waking it for every commit would copy the WAL a thousand times a second.
-		this.changed = true;
-		if (this.commitsSincePass.incrementAndGet() == COMMITS_PER_LOCAL_PASS) {
-			this.tasks.offer(LOCAL_PASS);
-			return;
-		}
-		long now = System.nanoTime();
-		boolean due = now - this.nextUploadDueNanos >= 0;
-		boolean oversleeping = this.sleepingUntilNanos - this.nextUploadDueNanos > 0;
-		if ((due || oversleeping) && this.tasks.isEmpty()) {
-			this.tasks.offer(WAKE_UP);
+		switch (this.commits.onCommit()) {
+			case LOCAL_PASS -> this.tasks.offer(LOCAL_PASS);
+			case PASS -> {
+				if (this.tasks.isEmpty()) {
+					this.tasks.offer(WAKE_UP);
+				}
+			}
+			case NONE -> {
+			}
 		}
 	}
+
 
 	/**
 	 * Waits until everything committed before this call is in every replica. Callers that wait at the
@@ -369,9 +347,7 @@ public final class Replicator implements AutoCloseable {
 		}
 		while (isCurrentThread()) {
 			try {
-				long sleep = sleepMillis();
-				this.sleepingUntilNanos = System.nanoTime() + sleep * 1_000_000;
-				Runnable task = this.tasks.poll(sleep, TimeUnit.MILLISECONDS);
+				Runnable task = this.tasks.poll(sleepMillis(), TimeUnit.MILLISECONDS);
 				if (!isCurrentThread()) {
 					// Superseded by a restart meanwhile: what was taken belongs to the new thread.
 					if (task != null && task != WAKE_UP && task != LOCAL_PASS) {
@@ -383,27 +359,19 @@ public final class Replicator implements AutoCloseable {
 					task.run();
 					continue;
 				}
-				if (task == WAKE_UP && System.nanoTime() - this.nextUploadDueNanos < 0 && this.durableWaiters.isEmpty()) {
+				if (task == WAKE_UP && this.commits.beforeUploadDue() && this.durableWaiters.isEmpty()) {
 					// Woken only so as not to oversleep: plan the sleep again, now up to the due time.
 					continue;
 				}
 				if (task == WAKE_UP) {
-					this.commitRecheckMillis = 1;
+					this.commits.wokenByCommit();
 					if (!this.commitWindow.isZero()) {
 						// Let the commits of a short window share one segment and one upload.
 						Thread.sleep(this.commitWindow.toMillis(), this.commitWindow.toNanosPart() % 1_000_000);
 						this.tasks.removeIf((t) -> t == WAKE_UP);
 					}
 				}
-				long copied = syncAll(false);
-				// A commit listener fires before the commit's frames are in the WAL: if this pass found
-				// nothing, look again shortly (1, 2, 4 ... 512 ms) rather than wait for the slow poll.
-				if (copied > 0 || this.commitRecheckMillis >= 512) {
-					this.commitRecheckMillis = 0;
-				}
-				else if (task == null && this.commitRecheckMillis > 0) {
-					this.commitRecheckMillis *= 2;
-				}
+				this.commits.passEnded(syncAll(false), task == null);
 			}
 			catch (InterruptedException ex) {
 				Thread.currentThread().interrupt();
@@ -431,8 +399,7 @@ public final class Replicator implements AutoCloseable {
 	 * when callers wait for durability). Waiters whose commit every replica now holds are released.
 	 */
 	private long syncAll(boolean force) throws LitestreamException {
-		this.changed = false;
-		this.commitsSincePass.set(0);
+		this.commits.passStarted();
 		List<CompletableFuture<Pos>> waiting = this.durableWaiters.drain();
 		SyncResult result;
 		try {
@@ -547,16 +514,7 @@ public final class Replicator implements AutoCloseable {
 		if (!this.durableWaiters.isEmpty()) {
 			millis = Math.min(millis, 50);
 		}
-		if (this.commitRecheckMillis > 0) {
-			millis = Math.min(millis, this.commitRecheckMillis);
-		}
-		long untilDue = nextUploadDue(now);
-		this.nextUploadDueNanos = System.nanoTime() + untilDue * 1_000_000;
-		if (this.changed) {
-			// Commits are waiting: pass when the first replica may upload again.
-			millis = Math.min(millis, untilDue);
-		}
-		return millis;
+		return this.commits.sleepMillis(millis, nextUploadDue(now));
 	}
 
 	/** Milliseconds until the first replica may upload again; 0 if one may now. */
@@ -688,37 +646,11 @@ public final class Replicator implements AutoCloseable {
 		return this.database.position();
 	}
 
-	private static final long LAG_BYTES_MAX_INDEXES = 1000;
-
-	// ---- backpressure -------------------------------------------------------------------------------
-
-	/**
-	 * WAL bytes between a replica position and the local one: the rest of the replica's index, every
-	 * index in between, and the local index up to its offset. In another generation (or none), the whole
-	 * local generation still on disk. Shadow files already pruned count as zero, and at most the last
-	 * {@value #LAG_BYTES_MAX_INDEXES} indexes are summed (status is read often), so it is a lower bound.
-	 */
+	/** WAL bytes between a replica position and the local one (see {@link ShadowWalLag}). */
 	long lagBytes(Pos local, Pos replica) {
-		if (local.isNone() || replica == null || local.equals(replica)) {
-			return 0;
-		}
-		try {
-			boolean sameGeneration = !replica.isNone() && local.generation().equals(replica.generation());
-			if (sameGeneration && replica.index() == local.index()) {
-				return Math.max(0, local.offset() - replica.offset());
-			}
-			long from = Math.max(sameGeneration ? replica.index() : 0, local.index() - LAG_BYTES_MAX_INDEXES);
-			long bytes = 0;
-			for (long index = from; index < local.index(); index++) {
-				long size = this.database.shadowWalSize(local.generation(), index);
-				bytes += Math.max(0, size - ((sameGeneration && index == replica.index()) ? replica.offset() : 0));
-			}
-			return bytes + local.offset();
-		}
-		catch (IOException ex) {
-			return local.offset();
-		}
+		return ShadowWalLag.bytes(this.database, local, replica);
 	}
+
 
 	@FunctionalInterface
 	private interface Callable<T> {
