@@ -317,6 +317,8 @@ public final class Database implements Closeable {
 		WalVerifier.Verdict verdict = new WalVerifier(this.state, this.options.walPath(), this.pageSize).verify();
 		boolean newGeneration = false;
 		if (verdict.reason() != null) {
+			// Another process may just have truncated the WAL to nothing: a new generation needs a header.
+			ensureWalExists();
 			startGeneration(verdict.reason());
 			newGeneration = true;
 			verdict = WalVerifier.Verdict.continuing();
@@ -469,7 +471,18 @@ public final class Database implements Closeable {
 	private boolean checkpointLocked(CheckpointMode mode) throws SQLException, IOException {
 		long started = System.nanoTime();
 		boolean complete;
-		beginImmediate();
+		try {
+			beginImmediate();
+		}
+		catch (SQLException ex) {
+			if (!isBusy(ex)) {
+				throw ex;
+			}
+			// Writers (or another process's checkpoint) kept the lock for our whole busy timeout: the WAL
+			// stays as it is and the next sync tries again. Not an error: nothing was lost or skipped.
+			logger.debug("{}: {} checkpoint skipped, the database stayed locked", path(), mode);
+			return false;
+		}
 		try {
 			syncShadow();
 			releaseReadLock();
@@ -600,6 +613,11 @@ public final class Database implements Closeable {
 		try (Statement st = this.writeConnection.createStatement()) {
 			st.execute("BEGIN IMMEDIATE");
 		}
+	}
+
+	private static boolean isBusy(SQLException ex) {
+		String message = String.valueOf(ex.getMessage());
+		return message.contains("SQLITE_BUSY") || message.contains("database is locked");
 	}
 
 	private void rollback() throws SQLException {
