@@ -182,6 +182,7 @@ public final class Replicator implements AutoCloseable {
 		if (!this.running) {
 			return;
 		}
+		long deadline = System.nanoTime() + timeout.toNanos();
 		CompletableFuture<Void> done = submit(() -> {
 			syncAll(true);
 			return null;
@@ -202,7 +203,8 @@ public final class Replicator implements AutoCloseable {
 		this.running = false;
 		this.tasks.offer(WAKE_UP);
 		try {
-			this.thread.join(timeout.toMillis());
+			// One budget for the final sync and the thread's end, not one each.
+			this.thread.join(Math.max(100, (deadline - System.nanoTime()) / 1_000_000));
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
