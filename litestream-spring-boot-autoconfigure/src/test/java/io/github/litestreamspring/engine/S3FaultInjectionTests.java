@@ -110,22 +110,38 @@ class S3FaultInjectionTests {
 	void connectionResetsAreReportedThenReplicationCatchesUpWithoutLoss() throws Exception {
 		long resetsBefore = proxy.resets();
 		Scenario scenario = new Scenario("resets");
+		// One reset period per 3 s of load (one in CI, several in a soak run), each followed by a healthy
+		// second in which replication must recover.
+		int periods = (int) Math.max(1, this.load.toSeconds() / 3);
+		AtomicInteger reported = new AtomicInteger();
+		AtomicInteger recovered = new AtomicInteger();
 		scenario.duringLoad = (replicator) -> {
 			Thread.sleep(500);
-			// Every connection is cut a few bytes into its response: no call can succeed.
-			proxy.resetAfter(64);
-			try {
-				assertThat(await(Duration.ofSeconds(10), () -> replicaStatus(replicator).lastError() != null))
-					.as("an error is reported while connections are reset").isTrue();
-				scenario.reportedError.set(replicaStatus(replicator).lastError());
+			for (int period = 0; period < periods; period++) {
+				// Every connection is cut a few bytes into its response: no call can succeed.
+				proxy.resetAfter(64);
+				try {
+					assertThat(await(Duration.ofSeconds(10), () -> replicaStatus(replicator).lastError() != null))
+						.as("period %d: an error is reported while connections are reset", period).isTrue();
+					reported.incrementAndGet();
+					scenario.reportedError.set(replicaStatus(replicator).lastError());
+					Thread.sleep(1000);
+				}
+				finally {
+					proxy.heal();
+				}
+				if (await(Duration.ofSeconds(10), () -> replicaStatus(replicator).lastError() == null)) {
+					recovered.incrementAndGet();
+				}
 				Thread.sleep(1000);
-			}
-			finally {
-				proxy.heal();
 			}
 		};
 		scenario.run(scenario::awaitCaughtUp);
 		assertThat(proxy.resets() - resetsBefore).as("connections reset mid-response").isPositive();
+		assertThat(reported.get()).as("reset periods reported").isEqualTo(periods);
+		assertThat(recovered.get()).as("reset periods recovered from").isEqualTo(periods);
+		System.out.printf("S3FaultInjectionTests resets: %d periods, %d connections reset%n", periods,
+				proxy.resets() - resetsBefore);
 		assertThat(scenario.reportedError.get()).contains("s3://" + BUCKET + "/");
 		scenario.assertNothingLost();
 	}
