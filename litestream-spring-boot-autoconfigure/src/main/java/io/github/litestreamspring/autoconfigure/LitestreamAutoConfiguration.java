@@ -13,6 +13,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProp
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
@@ -35,6 +36,7 @@ public final class LitestreamAutoConfiguration {
 	@ConditionalOnMissingBean
 	LitestreamReplication litestreamReplication(LitestreamProperties properties, Environment environment,
 			BeanFactory beanFactory) {
+		PropertyValidation.validate(properties);
 		Path database = (properties.getPath() != null) ? properties.getPath().toAbsolutePath()
 				: DatabasePaths.fromJdbcUrl(environment.getProperty("spring.datasource.url"));
 		DatabaseOptions options = databaseOptions(properties, database);
@@ -117,8 +119,12 @@ public final class LitestreamAutoConfiguration {
 		@Bean
 		static SqliteDataSourcePostProcessor litestreamSqliteDataSourcePostProcessor(Environment environment,
 				ObjectProvider<LitestreamReplication> replication, ObjectProvider<LitestreamBackpressure> backpressure) {
-			Duration timeout = environment.getProperty("litestream.application-busy-timeout", Duration.class,
-					Duration.ofSeconds(5));
+			// The Binder, not Environment.getProperty(): it converts "5s" whatever the environment's
+			// conversion service, and a value that does not parse fails naming the property.
+			Duration timeout = Binder.get(environment)
+				.bind("litestream.application-busy-timeout", Duration.class)
+				.orElse(Duration.ofSeconds(5));
+			PropertyValidation.notNegative("litestream.application-busy-timeout", timeout);
 			return new SqliteDataSourcePostProcessor(timeout, replication, backpressure);
 		}
 

@@ -111,6 +111,7 @@ public final class ReplicaFactory {
 	}
 
 	private static ReplicaOptions options(String prefix, String name, LitestreamProperties.Replica p) {
+		PropertyValidation.validateReplica(prefix, p);
 		try {
 			return new ReplicaOptions(name, p.getSyncInterval(), p.getSnapshotInterval(), p.getRetention(),
 					p.getRetentionCheckInterval(), 0);

@@ -22,6 +22,7 @@ import io.github.litestreamspring.engine.restore.RestoreResult;
 import io.github.litestreamspring.engine.restore.Restorer;
 import io.github.litestreamspring.engine.testsupport.ChildJvm;
 import io.github.litestreamspring.engine.testsupport.CrashingWriter;
+import io.github.litestreamspring.engine.testsupport.Soak;
 import io.github.litestreamspring.engine.testsupport.TestDatabase;
 import io.github.litestreamspring.interop.CommandResult;
 import io.github.litestreamspring.interop.LitestreamCli;
@@ -38,7 +39,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class CrashSafetyTests {
 
-	private static final int ROUNDS = 6;
+	/** Kill rounds: 6, or {@code -Dsoak.rounds=N} for a soak run. */
+	private static final int ROUNDS = Soak.rounds(6);
 
 	private static final Duration STARTUP_LIMIT = Duration.ofSeconds(20);
 
@@ -121,6 +123,9 @@ class CrashSafetyTests {
 		assertThat(finalRestore.max()).as("restored after a clean stop").isEqualTo(localMax);
 		Prefix finalLitestream = restoreWithLitestream(replicaDir, this.dir.resolve("by-litestream-final.db"));
 		assertThat(finalLitestream.max()).as("restored by Litestream after a clean stop").isEqualTo(localMax);
+		Soak.report("CrashSafetyTests", "rounds=" + ROUNDS + " rowsWritten=" + localMax + " rowsShippedBeforeKills="
+				+ maxShipped + " restores=" + (4 + generations.size()) + " generations=" + generations.size()
+				+ " lost=0");
 	}
 
 	private Prefix restoreWithOurRestorer(Path replicaDir, Path out) throws Exception {

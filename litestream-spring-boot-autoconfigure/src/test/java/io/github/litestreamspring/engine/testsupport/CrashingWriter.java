@@ -28,7 +28,9 @@ import io.github.litestreamspring.engine.replica.file.FileReplicaClient;
  * <li>{@code ERROR <exception>} when the application or the engine failed (then exit code 2);</li>
  * <li>{@code DONE <last n>} after a clean stop (mode {@code clean} only).</li>
  * </ul>
- * Arguments: {@code db replicaDir maxMillis [clean]}.
+ * Arguments: {@code db replicaDir maxMillis [clean] [retention=MS check=MS snapshot=MS]}: {@code clean}
+ * stops cleanly when the time is up; the others run retention (how long to keep, how often to
+ * enforce it, how often to snapshot) alongside the writes.
  */
 public final class CrashingWriter {
 
@@ -46,12 +48,14 @@ public final class CrashingWriter {
 		Path db = Path.of(args[0]);
 		Path replicaDir = Path.of(args[1]);
 		long maxNanos = Duration.ofMillis(Long.parseLong(args[2])).toNanos();
-		boolean clean = args.length > 3 && "clean".equals(args[3]);
+		List<String> flags = List.of(args).subList(3, args.length);
+		boolean clean = flags.contains("clean");
+		ReplicaOptions replicaOptions = replicaOptions(flags);
 		try (Connection c = TestDatabase.open(db)) {
 			try (Statement st = c.createStatement()) {
 				st.execute("CREATE TABLE IF NOT EXISTS seq (n INTEGER PRIMARY KEY)");
 			}
-			Replicator replicator = replicator(db, replicaDir);
+			Replicator replicator = replicator(db, replicaDir, replicaOptions);
 			replicator.start();
 			long next = max(c) + 1;
 			out.println("STARTED " + next);
@@ -89,13 +93,28 @@ public final class CrashingWriter {
 	}
 
 	/** Small intervals and thresholds, so that checkpoints and WAL restarts happen every second. */
-	static Replicator replicator(Path db, Path replicaDir) {
+	static Replicator replicator(Path db, Path replicaDir, ReplicaOptions replicaOptions) {
 		DatabaseOptions options = DatabaseOptions.defaults(db)
 			.withIntervals(Duration.ofMillis(25), Duration.ofMinutes(1))
 			.withCheckpointPageCounts(50, 200, 0);
-		Replica replica = new Replica(ReplicaOptions.defaults("file").withSyncInterval(Duration.ofMillis(25)),
-				new FileReplicaClient(replicaDir));
+		Replica replica = new Replica(replicaOptions, new FileReplicaClient(replicaDir));
 		return new Replicator(options, List.of(replica));
+	}
+
+	/** A 25 ms sync interval; retention as given by {@code retention=}, {@code check=}, {@code snapshot=}. */
+	static ReplicaOptions replicaOptions(List<String> flags) {
+		ReplicaOptions defaults = ReplicaOptions.defaults("file").withSyncInterval(Duration.ofMillis(25));
+		return new ReplicaOptions(defaults.name(), defaults.syncInterval(),
+				millis(flags, "snapshot=", defaults.snapshotInterval()), millis(flags, "retention=", defaults.retention()),
+				millis(flags, "check=", defaults.retentionCheckInterval()), defaults.maxSegmentBytes());
+	}
+
+	private static Duration millis(List<String> flags, String prefix, Duration otherwise) {
+		return flags.stream()
+			.filter((f) -> f.startsWith(prefix))
+			.map((f) -> Duration.ofMillis(Long.parseLong(f.substring(prefix.length()))))
+			.findFirst()
+			.orElse(otherwise);
 	}
 
 	private static long max(Connection c) throws Exception {

@@ -1,0 +1,382 @@
+package io.github.litestreamspring.engine.testsupport;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A fault-injecting HTTP/1.1 proxy on 127.0.0.1 in front of an S3 endpoint (S3Proxy in the tests).
+ * Faults are switched at run time and apply to requests that arrive afterwards:
+ * <ul>
+ * <li>{@link #latency(Duration) latency}: each request waits before it is forwarded (a slow
+ * endpoint);</li>
+ * <li>{@link #slowDown(double) slow down}: a fraction of requests is answered {@code 503 SlowDown}
+ * with S3's XML error body, without reaching the endpoint (throttling);</li>
+ * <li>{@link #resetAfter(int) resets}: a connection is reset (RST, {@code SO_LINGER 0}) once that
+ * many response bytes went through it, i.e. mid-response.</li>
+ * </ul>
+ * It parses requests only as far as needed to answer one itself (request line, headers, a
+ * {@code Content-Length} or chunked body); responses are piped through untouched. Threads are
+ * daemons from a bounded pool: a connection beyond the bound is closed, and the client retries.
+ */
+public final class FaultProxy implements AutoCloseable {
+
+	/** Two threads per connection; the SDK's pool holds 50 connections at most. */
+	private static final int MAX_THREADS = 160;
+
+	private static final int MAX_HEADER_BYTES = 64 * 1024;
+
+	private final ServerSocket server;
+
+	private final InetSocketAddress upstream;
+
+	private final ThreadPoolExecutor threads;
+
+	private final Thread acceptor;
+
+	private volatile long latencyMillis;
+
+	private volatile double slowDownFraction;
+
+	/** Response bytes after which a connection is reset; negative when off. */
+	private volatile int resetAfterBytes = -1;
+
+	private final AtomicLong requests = new AtomicLong();
+
+	private final AtomicLong slowDowns = new AtomicLong();
+
+	private final AtomicLong resets = new AtomicLong();
+
+	private volatile boolean closed;
+
+	public FaultProxy(URI upstream) throws IOException {
+		this.upstream = new InetSocketAddress(upstream.getHost(), upstream.getPort());
+		this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+		AtomicInteger n = new AtomicInteger();
+		this.threads = new ThreadPoolExecutor(0, MAX_THREADS, 10, TimeUnit.SECONDS, new SynchronousQueue<>(), (r) -> {
+			Thread t = new Thread(r, "fault-proxy-" + n.incrementAndGet());
+			t.setDaemon(true);
+			return t;
+		});
+		this.acceptor = new Thread(this::accept, "fault-proxy-accept-" + this.server.getLocalPort());
+		this.acceptor.setDaemon(true);
+		this.acceptor.start();
+	}
+
+	public URI endpoint() {
+		return URI.create("http://127.0.0.1:" + this.server.getLocalPort());
+	}
+
+	/** Delays every request by {@code latency} before forwarding it; zero for none. */
+	public FaultProxy latency(Duration latency) {
+		this.latencyMillis = latency.toMillis();
+		return this;
+	}
+
+	/** Answers {@code fraction} (0 to 1) of the requests with {@code 503 SlowDown}. */
+	public FaultProxy slowDown(double fraction) {
+		this.slowDownFraction = fraction;
+		return this;
+	}
+
+	/** Resets each connection after {@code bytes} response bytes; negative turns it off. */
+	public FaultProxy resetAfter(int bytes) {
+		this.resetAfterBytes = bytes;
+		return this;
+	}
+
+	/** Turns every fault off. */
+	public FaultProxy heal() {
+		return latency(Duration.ZERO).slowDown(0).resetAfter(-1);
+	}
+
+	/** Requests seen, including those answered by the proxy itself. */
+	public long requests() {
+		return this.requests.get();
+	}
+
+	/** Requests answered {@code 503 SlowDown}. */
+	public long slowDowns() {
+		return this.slowDowns.get();
+	}
+
+	/** Connections reset mid-response. */
+	public long resets() {
+		return this.resets.get();
+	}
+
+	@Override
+	public void close() {
+		this.closed = true;
+		closeQuietly(this.server);
+		this.threads.shutdownNow();
+		try {
+			this.acceptor.join(5000);
+			this.threads.awaitTermination(5, TimeUnit.SECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
+	private void accept() {
+		while (!this.closed) {
+			Socket client;
+			try {
+				client = this.server.accept();
+			}
+			catch (IOException ex) {
+				return; // closed
+			}
+			try {
+				this.threads.execute(() -> connect(client));
+			}
+			catch (RejectedExecutionException ex) {
+				closeQuietly(client); // over the bound: the client sees a dropped connection and retries
+			}
+		}
+	}
+
+	private void connect(Socket client) {
+		Socket server = new Socket();
+		try {
+			server.connect(this.upstream, 5000);
+			client.setTcpNoDelay(true);
+			server.setTcpNoDelay(true);
+			Connection connection = new Connection(client, server);
+			this.threads.execute(connection::pipeResponses);
+			connection.forwardRequests();
+		}
+		catch (IOException | RejectedExecutionException ex) {
+			// the endpoint refused, or a side closed: the client sees its connection drop
+		}
+		finally {
+			closeQuietly(client);
+			closeQuietly(server);
+		}
+	}
+
+	/** One client connection and its upstream connection. */
+	private final class Connection {
+
+		private final Socket client;
+
+		private final Socket server;
+
+		/** Serializes writes to the client: responses piped through, and the proxy's own answers. */
+		private final Object clientLock = new Object();
+
+		Connection(Socket client, Socket server) {
+			this.client = client;
+			this.server = server;
+		}
+
+		void forwardRequests() throws IOException {
+			InputStream in = new BufferedInputStream(this.client.getInputStream(), 1 << 16);
+			OutputStream out = new BufferedOutputStream(this.server.getOutputStream(), 1 << 16);
+			// Bounded by the stream: every request consumes input, and end of stream ends the loop.
+			while (!FaultProxy.this.closed) {
+				ByteArrayOutputStream head = new ByteArrayOutputStream(1024);
+				String requestLine = line(in, head);
+				if (requestLine == null) {
+					return;
+				}
+				if (requestLine.isEmpty()) {
+					continue;
+				}
+				long contentLength = 0;
+				boolean chunked = false;
+				String header;
+				while ((header = line(in, head)) != null && !header.isEmpty()) {
+					String lower = header.toLowerCase(Locale.ROOT);
+					if (lower.startsWith("content-length:")) {
+						contentLength = Long.parseLong(lower.substring(15).trim());
+					}
+					else if (lower.startsWith("transfer-encoding:") && lower.contains("chunked")) {
+						chunked = true;
+					}
+				}
+				if (header == null) {
+					return;
+				}
+				FaultProxy.this.requests.incrementAndGet();
+				double fraction = FaultProxy.this.slowDownFraction;
+				if (fraction > 0 && ThreadLocalRandom.current().nextDouble() < fraction) {
+					// Closing after the answer spares reading a body the client may never send (it may
+					// wait for "100 Continue").
+					FaultProxy.this.slowDowns.incrementAndGet();
+					answerSlowDown(requestLine);
+					return;
+				}
+				long latency = FaultProxy.this.latencyMillis;
+				if (latency > 0) {
+					sleep(latency);
+				}
+				// The headers first: an "Expect: 100-continue" client waits for the endpoint's answer.
+				head.writeTo(out);
+				out.flush();
+				if (chunked) {
+					copyChunked(in, out);
+				}
+				else {
+					copy(in, out, contentLength);
+				}
+				out.flush();
+			}
+		}
+
+		void pipeResponses() {
+			byte[] buffer = new byte[1 << 14];
+			long forwarded = 0;
+			try {
+				InputStream in = this.server.getInputStream();
+				OutputStream out = this.client.getOutputStream();
+				int n;
+				while ((n = in.read(buffer)) >= 0) {
+					int limit = FaultProxy.this.resetAfterBytes;
+					if (limit >= 0 && forwarded + n > limit) {
+						int part = (int) Math.max(0, limit - forwarded);
+						synchronized (this.clientLock) {
+							out.write(buffer, 0, part);
+							out.flush();
+						}
+						FaultProxy.this.resets.incrementAndGet();
+						reset();
+						return;
+					}
+					synchronized (this.clientLock) {
+						out.write(buffer, 0, n);
+						out.flush();
+					}
+					forwarded += n;
+				}
+			}
+			catch (IOException ex) {
+				// a side closed
+			}
+			finally {
+				closeQuietly(this.client);
+				closeQuietly(this.server);
+			}
+		}
+
+		private void answerSlowDown(String requestLine) throws IOException {
+			String[] parts = requestLine.split(" ");
+			String resource = (parts.length > 1) ? parts[1].replace("&", "&amp;").replace("<", "&lt;") : "/";
+			String body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>SlowDown</Code>"
+					+ "<Message>Please reduce your request rate.</Message><Resource>" + resource
+					+ "</Resource><RequestId>fault-proxy</RequestId></Error>";
+			byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+			String head = "HTTP/1.1 503 Slow Down\r\nContent-Type: application/xml\r\nContent-Length: " + bytes.length
+					+ "\r\nx-amz-request-id: fault-proxy\r\nConnection: close\r\n\r\n";
+			synchronized (this.clientLock) {
+				OutputStream out = this.client.getOutputStream();
+				out.write(head.getBytes(StandardCharsets.ISO_8859_1));
+				out.write(bytes);
+				out.flush();
+			}
+		}
+
+		/** Closes the client side with an RST rather than a FIN, like a dropped connection. */
+		private void reset() {
+			try {
+				this.client.setSoLinger(true, 0);
+			}
+			catch (IOException ex) {
+				// already closed
+			}
+			closeQuietly(this.client);
+			closeQuietly(this.server);
+		}
+
+	}
+
+	private static void sleep(long millis) throws IOException {
+		try {
+			Thread.sleep(millis);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IOException("interrupted", ex);
+		}
+	}
+
+	private static void copyChunked(InputStream in, OutputStream out) throws IOException {
+		// Bounded by the stream: every chunk consumes input, and end of stream ends it.
+		while (true) {
+			String sizeLine = line(in, out);
+			if (sizeLine == null) {
+				return;
+			}
+			int semicolon = sizeLine.indexOf(';');
+			long size = Long.parseLong((semicolon < 0 ? sizeLine : sizeLine.substring(0, semicolon)).trim(), 16);
+			if (size == 0) {
+				String trailer;
+				while ((trailer = line(in, out)) != null && !trailer.isEmpty()) {
+					// trailers are forwarded as read
+				}
+				return;
+			}
+			copy(in, out, size + 2); // data and its CRLF
+		}
+	}
+
+	private static void copy(InputStream in, OutputStream out, long count) throws IOException {
+		byte[] buffer = new byte[1 << 16];
+		long left = count;
+		while (left > 0) {
+			int n = in.read(buffer, 0, (int) Math.min(buffer.length, left));
+			if (n < 0) {
+				throw new IOException("client closed mid-body");
+			}
+			out.write(buffer, 0, n);
+			left -= n;
+		}
+	}
+
+	/** Reads one CRLF-terminated line into {@code out} too; {@code null} at end of stream. */
+	private static String line(InputStream in, OutputStream out) throws IOException {
+		ByteArrayOutputStream bytes = new ByteArrayOutputStream(128);
+		int b;
+		while ((b = in.read()) >= 0) {
+			out.write(b);
+			if (b == '\n') {
+				String s = bytes.toString(StandardCharsets.ISO_8859_1);
+				return s.endsWith("\r") ? s.substring(0, s.length() - 1) : s;
+			}
+			bytes.write(b);
+			if (bytes.size() > MAX_HEADER_BYTES) {
+				throw new IOException("header line too long");
+			}
+		}
+		return null;
+	}
+
+	private static void closeQuietly(AutoCloseable closeable) {
+		try {
+			closeable.close();
+		}
+		catch (Exception ex) {
+			// closing anyway
+		}
+	}
+
+}
