@@ -407,11 +407,20 @@ public final class Replicator implements AutoCloseable {
 		try {
 			result = this.database.sync();
 			this.lastSyncAt = Instant.now();
+			if (this.lastError != null) {
+				logger.info("{}: local sync recovered at {}", this.database.path(), result.position());
+			}
 			this.lastError = null;
 		}
 		catch (LitestreamException ex) {
+			// A persistent local failure (a full disk, say) is logged once, then at DEBUG while it lasts.
+			if (!ex.getMessage().equals(this.lastError)) {
+				logger.error("{}: {}", this.database.path(), ex.getMessage());
+			}
+			else {
+				logger.debug("{}: {}", this.database.path(), ex.getMessage());
+			}
 			this.lastError = ex.getMessage();
-			logger.error("{}: {}", this.database.path(), ex.getMessage());
 			this.durableWaiters.requeue(waiting);
 			if (force) {
 				throw ex;
