@@ -2,6 +2,10 @@ package io.github.litestreamspring.autoconfigure;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 
 import javax.sql.DataSource;
 
@@ -39,9 +43,51 @@ public final class LitestreamAutoConfiguration {
 		PropertyValidation.validate(properties);
 		Path database = (properties.getPath() != null) ? properties.getPath().toAbsolutePath()
 				: DatabasePaths.fromJdbcUrl(environment.getProperty("spring.datasource.url"));
-		DatabaseOptions options = databaseOptions(properties, database);
+		return replication(properties, database, properties.getMetaPath(), properties.getReplicas(),
+				"litestream.replicas", beanFactory);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	LitestreamAdditionalDatabases litestreamAdditionalDatabases(LitestreamProperties properties,
+			LitestreamReplication main, BeanFactory beanFactory) {
+		List<LitestreamReplication> replications = new ArrayList<>();
+		Set<Path> paths = new HashSet<>(List.of(main.databasePath()));
+		Set<String> replicaUrls = new HashSet<>(urls(properties.getReplicas()));
+		for (int i = 0; i < properties.getDatabases().size(); i++) {
+			LitestreamProperties.Database database = properties.getDatabases().get(i);
+			String prefix = "litestream.databases[" + i + "]";
+			if (database.getPath() == null) {
+				throw new LitestreamConfigurationException("a further database has no path", prefix + ".path",
+						"Set '" + prefix + ".path' to the SQLite database file");
+			}
+			Path path = database.getPath().toAbsolutePath();
+			if (!paths.add(path)) {
+				throw new LitestreamConfigurationException("the database " + path + " is configured twice",
+						prefix + ".path", "Configure each database once");
+			}
+			for (String url : urls(database.getReplicas())) {
+				if (!replicaUrls.add(url)) {
+					throw new LitestreamConfigurationException("the replica " + url + " is used by two databases",
+							prefix + ".replicas", "Give every database a replica path of its own");
+				}
+			}
+			replications.add(replication(properties, path, database.getMetaPath(), database.getReplicas(),
+					prefix + ".replicas", beanFactory));
+		}
+		return new LitestreamAdditionalDatabases(replications);
+	}
+
+	private static List<String> urls(List<LitestreamProperties.Replica> replicas) {
+		return replicas.stream().map(LitestreamProperties.Replica::getUrl).filter((u) -> u != null).toList();
+	}
+
+	/** One database's engine, configured from the shared settings and its own replicas. */
+	private static LitestreamReplication replication(LitestreamProperties properties, Path database, Path metaPath,
+			List<LitestreamProperties.Replica> replicas, String property, BeanFactory beanFactory) {
+		DatabaseOptions options = databaseOptions(properties, database, metaPath);
 		LitestreamReplication replication = new LitestreamReplication(options,
-				new ReplicaFactory(beanFactory).create(properties.getReplicas(), database), properties.getCommitWindow(),
+				new ReplicaFactory(beanFactory).create(replicas, database, property), properties.getCommitWindow(),
 				Duration.ofSeconds(30));
 		replication.replicator().setLeaseOptions(leaseOptions(properties.getLease()));
 		DataSize shadowWalMaxSize = properties.getShadowWalMaxSize();
@@ -65,8 +111,8 @@ public final class LitestreamAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	LitestreamStartupRestore litestreamStartupRestore(LitestreamReplication replication,
-			LitestreamProperties properties) {
-		return new LitestreamStartupRestore(replication, properties.getRestore());
+			LitestreamAdditionalDatabases additional, LitestreamProperties properties) {
+		return new LitestreamStartupRestore(replication, properties.getRestore(), additional.replications());
 	}
 
 	@Bean
@@ -88,10 +134,10 @@ public final class LitestreamAutoConfiguration {
 		return new LitestreamBackpressure(replication, properties.getBackpressure());
 	}
 
-	static DatabaseOptions databaseOptions(LitestreamProperties p, Path database) {
+	static DatabaseOptions databaseOptions(LitestreamProperties p, Path database, Path metaPath) {
 		LitestreamProperties.Checkpoint c = p.getCheckpoint();
 		try {
-			return new DatabaseOptions(database, p.getMetaPath(), p.getMonitorInterval(), c.getInterval(),
+			return new DatabaseOptions(database, metaPath, p.getMonitorInterval(), c.getInterval(),
 					c.getMinPageCount(), c.getMaxPageCount(), c.getTruncatePageCount(), p.getBusyTimeout());
 		}
 		catch (IllegalArgumentException ex) {

@@ -85,6 +85,12 @@ public class LitestreamProperties {
 	 */
 	private List<Replica> replicas = new ArrayList<>();
 
+	/**
+	 * Further SQLite databases to replicate besides the application's DataSource, each with its own
+	 * engine, local state and replicas. They are restored on startup and replicated like the main one.
+	 */
+	private List<Database> databases = new ArrayList<>();
+
 	public boolean isEnabled() {
 		return this.enabled;
 	}
@@ -175,6 +181,14 @@ public class LitestreamProperties {
 
 	public List<Replica> getReplicas() {
 		return this.replicas;
+	}
+
+	public List<Database> getDatabases() {
+		return this.databases;
+	}
+
+	public void setDatabases(List<Database> databases) {
+		this.databases = databases;
 	}
 
 	public void setReplicas(List<Replica> replicas) {
@@ -381,6 +395,53 @@ public class LitestreamProperties {
 
 		public void setOnConflict(LeaseOptions.OnConflict onConflict) {
 			this.onConflict = onConflict;
+		}
+
+	}
+
+	/**
+	 * A further database replicated beside the application's DataSource.
+	 */
+	public static class Database {
+
+		/**
+		 * Path of the SQLite database file.
+		 */
+		private Path path;
+
+		/**
+		 * Directory for the engine's local state. Defaults to '.<database file name>-litestream' next to
+		 * the database.
+		 */
+		private Path metaPath;
+
+		/**
+		 * Replicas of this database; each replica path must differ from every other database's.
+		 */
+		private List<Replica> replicas = new ArrayList<>();
+
+		public Path getPath() {
+			return this.path;
+		}
+
+		public void setPath(Path path) {
+			this.path = path;
+		}
+
+		public Path getMetaPath() {
+			return this.metaPath;
+		}
+
+		public void setMetaPath(Path metaPath) {
+			this.metaPath = metaPath;
+		}
+
+		public List<Replica> getReplicas() {
+			return this.replicas;
+		}
+
+		public void setReplicas(List<Replica> replicas) {
+			this.replicas = replicas;
 		}
 
 	}

@@ -35,7 +35,16 @@ public class LitestreamStartupRestore implements InitializingBean {
 
 	private volatile RestoreResult result;
 
+	private final List<LitestreamStartupRestore> additional;
+
 	LitestreamStartupRestore(LitestreamReplication replication, LitestreamProperties.Restore properties) {
+		this(replication, properties, List.of());
+	}
+
+	/** Restores {@code replication}'s database, then each of {@code additional}'s, before any DataSource. */
+	LitestreamStartupRestore(LitestreamReplication replication, LitestreamProperties.Restore properties,
+			List<LitestreamReplication> additional) {
+		this.additional = additional.stream().map((r) -> new LitestreamStartupRestore(r, properties)).toList();
 		this.replication = replication;
 		this.properties = properties;
 	}
@@ -47,6 +56,18 @@ public class LitestreamStartupRestore implements InitializingBean {
 
 	@Override
 	public void afterPropertiesSet() {
+		restore();
+		for (LitestreamStartupRestore restore : this.additional) {
+			restore.restore();
+		}
+	}
+
+	/** What happened at startup to each further database ({@code litestream.databases[]}), in order. */
+	public List<RestoreResult> additionalResults() {
+		return this.additional.stream().map(LitestreamStartupRestore::result).toList();
+	}
+
+	private void restore() {
 		Path database = this.replication.databasePath();
 		try {
 			// SQLite creates the file but not its directory; a fresh instance may have neither.

@@ -40,15 +40,24 @@ public final class ReplicaFactory {
 	 * @throws LitestreamConfigurationException naming the property at fault
 	 */
 	public List<Replica> create(List<LitestreamProperties.Replica> replicas, Path database) {
+		return create(replicas, database, "litestream.replicas");
+	}
+
+	/**
+	 * Engine replicas for {@code replicas} configured under {@code property} (e.g.
+	 * {@code litestream.databases[0].replicas}), named as configured (or by type).
+	 * @throws LitestreamConfigurationException naming the property at fault
+	 */
+	public List<Replica> create(List<LitestreamProperties.Replica> replicas, Path database, String property) {
 		if (replicas.isEmpty()) {
-			throw new LitestreamConfigurationException("no replica is configured", "litestream.replicas[0].url",
-					"Set 'litestream.replicas[0].url' to s3://bucket/path or file:///path, or disable replication "
+			throw new LitestreamConfigurationException("no replica is configured for " + database, property + "[0].url",
+					"Set '" + property + "[0].url' to s3://bucket/path or file:///path, or disable replication "
 							+ "with 'litestream.enabled=false'");
 		}
 		Set<String> names = new HashSet<>();
 		return java.util.stream.IntStream.range(0, replicas.size()).mapToObj(i -> {
 			LitestreamProperties.Replica properties = replicas.get(i);
-			String prefix = "litestream.replicas[" + i + "]";
+			String prefix = property + "[" + i + "]";
 			ReplicaClient client = createClient(prefix, properties, database);
 			String name = (properties.getName() != null) ? properties.getName() : client.type();
 			if (!names.add(name)) {

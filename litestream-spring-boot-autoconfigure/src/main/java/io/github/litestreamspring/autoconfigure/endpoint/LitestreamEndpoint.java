@@ -35,13 +35,26 @@ public class LitestreamEndpoint {
 
 	private final LitestreamReplication replication;
 
+	private List<LitestreamReplication> additional = List.of();
+
 	public LitestreamEndpoint(LitestreamReplication replication) {
 		this.replication = replication;
 	}
 
 	@ReadOperation
 	public Map<String, Object> databases() {
-		ReplicationStatus status = this.replication.status();
+		List<Map<String, Object>> databases = new ArrayList<>();
+		Map<String, Object> main = database(this.replication);
+		addVerificationAndBackpressure(main, this.replication.status());
+		databases.add(main);
+		for (LitestreamReplication other : this.additional) {
+			databases.add(database(other));
+		}
+		return Map.of("databases", databases);
+	}
+
+	private Map<String, Object> database(LitestreamReplication replication) {
+		ReplicationStatus status = replication.status();
 		Map<String, Object> db = new LinkedHashMap<>();
 		db.put("path", status.database().toString());
 		db.put("running", status.running());
@@ -50,12 +63,17 @@ public class LitestreamEndpoint {
 		db.put("lastSyncAt", status.lastSyncAt());
 		db.put("lastError", status.lastError());
 		List<Map<String, Object>> replicas = new ArrayList<>();
-		for (Replica replica : this.replication.replicas()) {
+		for (Replica replica : replication.replicas()) {
 			replicas.add(replica(replica, status));
 		}
 		db.put("replicas", replicas);
-		addVerificationAndBackpressure(db, status);
-		return Map.of("databases", List.of(db));
+		return db;
+	}
+
+	/** Also lists and operates on the further databases ({@code litestream.databases[]}). */
+	public LitestreamEndpoint withAdditional(List<LitestreamReplication> additional) {
+		this.additional = List.copyOf(additional);
+		return this;
 	}
 
 	@WriteOperation
@@ -63,19 +81,33 @@ public class LitestreamEndpoint {
 		switch (operation) {
 			case "snapshot": {
 				List<Map<String, Object>> written = new ArrayList<>();
-				List<SnapshotInfo> snapshots = this.replication.replicator().snapshotNow();
-				List<Replica> replicas = this.replication.replicas();
-				for (int i = 0; i < snapshots.size(); i++) {
-					Map<String, Object> s = snapshot(snapshots.get(i));
-					s.put("replica", replicas.get(i).name());
-					s.put("key", ReplicaPaths.snapshotPath("", snapshots.get(i).generation(), snapshots.get(i).index()));
-					written.add(s);
+				for (LitestreamReplication replication : all()) {
+					List<SnapshotInfo> snapshots = replication.replicator().snapshotNow();
+					List<Replica> replicas = replication.replicas();
+					for (int i = 0; i < snapshots.size(); i++) {
+						Map<String, Object> s = snapshot(snapshots.get(i));
+						s.put("database", replication.databasePath().toString());
+						s.put("replica", replicas.get(i).name());
+						s.put("key", ReplicaPaths.snapshotPath("", snapshots.get(i).generation(), snapshots.get(i).index()));
+						written.add(s);
+					}
 				}
 				return Map.of("snapshots", written);
 			}
 			case "sync": {
-				Pos pos = this.replication.replicator().syncNow();
-				return Map.of("position", position(pos));
+				Map<String, Object> result = new LinkedHashMap<>();
+				result.put("position", position(this.replication.replicator().syncNow()));
+				if (!this.additional.isEmpty()) {
+					List<Map<String, Object>> others = new ArrayList<>();
+					for (LitestreamReplication other : this.additional) {
+						Map<String, Object> db = new LinkedHashMap<>();
+						db.put("path", other.databasePath().toString());
+						db.put("position", position(other.replicator().syncNow()));
+						others.add(db);
+					}
+					result.put("databases", others);
+				}
+				return result;
 			}
 			case "verify": {
 				if (this.verification == null) {
@@ -88,6 +120,13 @@ public class LitestreamEndpoint {
 				throw new InvalidEndpointRequestException("Unknown operation '" + operation + "'",
 						"Unknown operation '" + operation + "': use 'snapshot', 'sync' or 'verify'");
 		}
+	}
+
+	private List<LitestreamReplication> all() {
+		List<LitestreamReplication> all = new ArrayList<>();
+		all.add(this.replication);
+		all.addAll(this.additional);
+		return all;
 	}
 
 	private Map<String, Object> replica(Replica replica, ReplicationStatus status) {

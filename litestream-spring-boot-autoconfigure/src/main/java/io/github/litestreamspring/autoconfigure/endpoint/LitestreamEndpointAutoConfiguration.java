@@ -9,6 +9,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
+import io.github.litestreamspring.autoconfigure.LitestreamAdditionalDatabases;
 import io.github.litestreamspring.autoconfigure.LitestreamAutoConfiguration;
 import io.github.litestreamspring.autoconfigure.LitestreamBackpressure;
 import io.github.litestreamspring.autoconfigure.LitestreamReplication;
@@ -30,9 +31,12 @@ public final class LitestreamEndpointAutoConfiguration {
 		@Bean
 		@ConditionalOnMissingBean
 		LitestreamEndpoint litestreamEndpoint(LitestreamReplication replication,
-				ObjectProvider<LitestreamVerification> verification, ObjectProvider<LitestreamBackpressure> backpressure) {
+				ObjectProvider<LitestreamVerification> verification, ObjectProvider<LitestreamBackpressure> backpressure,
+				ObjectProvider<LitestreamAdditionalDatabases> additional) {
+			LitestreamAdditionalDatabases databases = additional.getIfAvailable();
 			return new LitestreamEndpoint(replication).withVerification(verification.getIfAvailable())
-				.withBackpressure(backpressure.getIfAvailable());
+				.withBackpressure(backpressure.getIfAvailable())
+				.withAdditional((databases != null) ? databases.replications() : java.util.List.of());
 		}
 
 	}

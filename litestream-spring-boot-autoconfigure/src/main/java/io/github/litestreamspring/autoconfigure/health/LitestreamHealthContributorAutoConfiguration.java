@@ -1,5 +1,7 @@
 package io.github.litestreamspring.autoconfigure.health;
 
+import java.util.List;
+
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -9,6 +11,7 @@ import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEn
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
+import io.github.litestreamspring.autoconfigure.LitestreamAdditionalDatabases;
 import io.github.litestreamspring.autoconfigure.LitestreamAutoConfiguration;
 import io.github.litestreamspring.autoconfigure.LitestreamBackpressure;
 import io.github.litestreamspring.autoconfigure.LitestreamProperties;
@@ -33,10 +36,17 @@ public final class LitestreamHealthContributorAutoConfiguration {
 		@ConditionalOnMissingBean(name = "litestreamHealthIndicator")
 		LitestreamHealthIndicator litestreamHealthIndicator(LitestreamReplication replication,
 				LitestreamProperties properties, ObjectProvider<LitestreamVerification> verification,
-				ObjectProvider<LitestreamBackpressure> backpressure) {
+				ObjectProvider<LitestreamBackpressure> backpressure,
+				ObjectProvider<LitestreamAdditionalDatabases> additional) {
+			LitestreamAdditionalDatabases databases = additional.getIfAvailable();
+			List<LitestreamHealthIndicator> others = (databases != null) ? databases.replications()
+				.stream()
+				.map((r) -> new LitestreamHealthIndicator(r, properties.getHealth().getMaxLag()))
+				.toList() : List.of();
 			return new LitestreamHealthIndicator(replication, properties.getHealth().getMaxLag())
 				.withVerification(verification.getIfAvailable())
-				.withBackpressure(backpressure.getIfAvailable());
+				.withBackpressure(backpressure.getIfAvailable())
+				.withAdditional(others);
 		}
 
 	}

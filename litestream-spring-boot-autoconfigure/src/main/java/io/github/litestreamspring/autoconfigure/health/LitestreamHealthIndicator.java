@@ -2,10 +2,12 @@ package io.github.litestreamspring.autoconfigure.health;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import org.springframework.boot.health.contributor.AbstractHealthIndicator;
 import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.Status;
 
 import io.github.litestreamspring.autoconfigure.LitestreamBackpressure;
 import io.github.litestreamspring.autoconfigure.LitestreamReplication;
@@ -79,12 +81,42 @@ public class LitestreamHealthIndicator extends AbstractHealthIndicator {
 		}
 		builder.withDetail("replicas", replicas);
 		reason = verificationAndBackpressure(builder, status, reason);
+		reason = additionalDatabases(builder, reason);
 		if (reason != null) {
 			builder.down().withDetail("reason", reason);
 		}
 		else {
 			builder.up();
 		}
+	}
+
+	// ---- further databases (litestream.databases[]) ---------------------------------------------------
+
+	private List<LitestreamHealthIndicator> additional = List.of();
+
+	/** Also reports the further databases: DOWN while any of them is. */
+	public LitestreamHealthIndicator withAdditional(List<LitestreamHealthIndicator> additional) {
+		this.additional = List.copyOf(additional);
+		return this;
+	}
+
+	private String additionalDatabases(Health.Builder builder, String reason) {
+		if (this.additional.isEmpty()) {
+			return reason;
+		}
+		Map<String, Object> databases = new LinkedHashMap<>();
+		for (LitestreamHealthIndicator indicator : this.additional) {
+			Health health = indicator.health(true);
+			Map<String, Object> details = new LinkedHashMap<>(health.getDetails());
+			details.put("status", health.getStatus().getCode());
+			String name = indicator.replication.databasePath().toString();
+			databases.put(name, details);
+			if (reason == null && Status.DOWN.equals(health.getStatus())) {
+				reason = "database " + name + ": " + health.getDetails().get("reason");
+			}
+		}
+		builder.withDetail("databases", databases);
+		return reason;
 	}
 
 	// ---- restore verification and backpressure ----------------------------------------------------

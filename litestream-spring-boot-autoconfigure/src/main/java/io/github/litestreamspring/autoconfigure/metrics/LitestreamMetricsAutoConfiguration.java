@@ -8,6 +8,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.context.annotation.Bean;
 
+import io.github.litestreamspring.autoconfigure.LitestreamAdditionalDatabases;
 import io.github.litestreamspring.autoconfigure.LitestreamAutoConfiguration;
 import io.github.litestreamspring.autoconfigure.LitestreamReplication;
 import io.github.litestreamspring.autoconfigure.LitestreamStartupRestore;
@@ -26,11 +27,18 @@ public final class LitestreamMetricsAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	LitestreamMetrics litestreamMetrics(MeterRegistry registry, LitestreamReplication replication,
-			ObjectProvider<LitestreamStartupRestore> restore, ObjectProvider<LitestreamVerification> verification) {
+			ObjectProvider<LitestreamStartupRestore> restore, ObjectProvider<LitestreamVerification> verification,
+			ObjectProvider<LitestreamAdditionalDatabases> additional) {
 		LitestreamMetrics metrics = new LitestreamMetrics(registry, replication, restore.getIfAvailable());
 		replication.addListener(metrics);
 		verification.ifAvailable(metrics::bindVerification);
 		metrics.bindLagBytes();
+		// Further databases get their own meters, told apart by the 'database' tag.
+		additional.ifAvailable((databases) -> databases.replications().forEach((other) -> {
+			LitestreamMetrics otherMetrics = new LitestreamMetrics(registry, other, null);
+			other.addListener(otherMetrics);
+			otherMetrics.bindLagBytes();
+		}));
 		return metrics;
 	}
 
