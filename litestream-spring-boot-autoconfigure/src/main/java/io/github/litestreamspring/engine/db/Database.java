@@ -23,6 +23,7 @@ import java.util.Properties;
 import java.util.concurrent.locks.ReentrantLock;
 
 import org.slf4j.Logger;
+import org.sqlite.BusyHandler;
 import org.slf4j.LoggerFactory;
 
 import io.github.litestreamspring.engine.LitestreamException;
@@ -111,6 +112,8 @@ public final class Database implements Closeable {
 		this.lock.lock();
 		try {
 			this.writeConnection = connect();
+			// The write lock is what checkpoints need; do not let a tight writer loop starve us of it.
+			BusyHandler.setHandler(this.writeConnection, new EagerBusyHandler(this.options.busyTimeout()));
 			this.readConnection = connect();
 			try (Statement st = this.writeConnection.createStatement()) {
 				String mode = queryString(st, "PRAGMA journal_mode = wal");
