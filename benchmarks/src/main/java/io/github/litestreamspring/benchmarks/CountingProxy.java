@@ -2,7 +2,6 @@ package io.github.litestreamspring.benchmarks;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -11,9 +10,10 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.concurrent.ConcurrentLinkedQueue;
+
+import io.github.litestreamspring.engine.testsupport.HttpFraming;
 
 /**
  * A loopback HTTP/1.1 proxy in front of S3Proxy that counts the requests of one replicator, so each
@@ -32,7 +32,6 @@ final class CountingProxy implements AutoCloseable {
 	record Request(long epochMillis, Kind kind) {
 	}
 
-	private static final int MAX_HEADER_LINE = 64 * 1024;
 
 	private final ServerSocket server;
 
@@ -91,14 +90,14 @@ final class CountingProxy implements AutoCloseable {
 			// Buffered: headers are forwarded byte by byte as they are parsed.
 			OutputStream out = new BufferedOutputStream(server.getOutputStream(), 1 << 16);
 			String requestLine;
-			while ((requestLine = line(in, out)) != null) {
+			while ((requestLine = HttpFraming.line(in, out)) != null) {
 				if (requestLine.isEmpty()) {
 					continue;
 				}
 				long contentLength = 0;
 				boolean chunked = false;
 				String header;
-				while ((header = line(in, out)) != null && !header.isEmpty()) {
+				while ((header = HttpFraming.line(in, out)) != null && !header.isEmpty()) {
 					String lower = header.toLowerCase(Locale.ROOT);
 					if (lower.startsWith("content-length:")) {
 						contentLength = Long.parseLong(lower.substring(15).trim());
@@ -111,10 +110,10 @@ final class CountingProxy implements AutoCloseable {
 				// Flush the headers: an "Expect: 100-continue" client waits for the server's answer.
 				out.flush();
 				if (chunked) {
-					copyChunked(in, out);
+					HttpFraming.copyChunked(in, out);
 				}
 				else {
-					copy(in, out, contentLength);
+					HttpFraming.copy(in, out, contentLength);
 				}
 				out.flush();
 			}
@@ -145,57 +144,6 @@ final class CountingProxy implements AutoCloseable {
 			default:
 				return Kind.OTHER;
 		}
-	}
-
-	private static void copyChunked(InputStream in, OutputStream out) throws IOException {
-		// Bounded by the stream: every chunk consumes input, and EOF ends it.
-		while (true) {
-			String sizeLine = line(in, out);
-			if (sizeLine == null) {
-				return;
-			}
-			int semicolon = sizeLine.indexOf(';');
-			long size = Long.parseLong((semicolon < 0 ? sizeLine : sizeLine.substring(0, semicolon)).trim(), 16);
-			if (size == 0) {
-				String trailer;
-				while ((trailer = line(in, out)) != null && !trailer.isEmpty()) {
-					// trailers are forwarded as read
-				}
-				return;
-			}
-			copy(in, out, size + 2); // data and its CRLF
-		}
-	}
-
-	private static void copy(InputStream in, OutputStream out, long count) throws IOException {
-		byte[] buffer = new byte[1 << 16];
-		long left = count;
-		while (left > 0) {
-			int n = in.read(buffer, 0, (int) Math.min(buffer.length, left));
-			if (n < 0) {
-				throw new IOException("client closed mid-body");
-			}
-			out.write(buffer, 0, n);
-			left -= n;
-		}
-	}
-
-	/** Reads one CRLF-terminated line, forwarding its bytes; {@code null} at end of stream. */
-	private static String line(InputStream in, OutputStream out) throws IOException {
-		ByteArrayOutputStream bytes = new ByteArrayOutputStream(128);
-		int b;
-		while ((b = in.read()) >= 0) {
-			out.write(b);
-			if (b == '\n') {
-				String s = bytes.toString(StandardCharsets.ISO_8859_1);
-				return s.endsWith("\r") ? s.substring(0, s.length() - 1) : s;
-			}
-			bytes.write(b);
-			if (bytes.size() > MAX_HEADER_LINE) {
-				throw new IOException("header line too long");
-			}
-		}
-		return null;
 	}
 
 	private static void pipe(InputStream in, OutputStream out, Socket a, Socket b) {

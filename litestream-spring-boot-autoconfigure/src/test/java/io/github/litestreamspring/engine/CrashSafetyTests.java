@@ -2,10 +2,6 @@ package io.github.litestreamspring.engine;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,8 +18,8 @@ import io.github.litestreamspring.engine.restore.RestoreResult;
 import io.github.litestreamspring.engine.restore.Restorer;
 import io.github.litestreamspring.engine.testsupport.ChildJvm;
 import io.github.litestreamspring.engine.testsupport.CrashingWriter;
+import io.github.litestreamspring.engine.testsupport.SeqPrefix;
 import io.github.litestreamspring.engine.testsupport.Soak;
-import io.github.litestreamspring.engine.testsupport.TestDatabase;
 import io.github.litestreamspring.interop.CommandResult;
 import io.github.litestreamspring.interop.LitestreamCli;
 
@@ -91,10 +87,10 @@ class CrashSafetyTests {
 		assertThat(maxShipped).as("rows reported shipped before the kills").isGreaterThan(0);
 
 		// What the replica holds right after the last kill, by both restorers.
-		Prefix ours = restoreWithOurRestorer(replicaDir, this.dir.resolve("restored.db"));
+		SeqPrefix ours = restoreWithOurRestorer(replicaDir, this.dir.resolve("restored.db"));
 		assertThat(ours.max()).as("rows restored vs. shipped per round %s", shippedPerRound)
 			.isGreaterThanOrEqualTo(maxShipped);
-		Prefix theirs = restoreWithLitestream(replicaDir, this.dir.resolve("by-litestream.db"));
+		SeqPrefix theirs = restoreWithLitestream(replicaDir, this.dir.resolve("by-litestream.db"));
 		assertThat(theirs.max()).as("rows restored by Litestream vs. shipped per round %s", shippedPerRound)
 			.isGreaterThanOrEqualTo(maxShipped);
 
@@ -108,7 +104,7 @@ class CrashSafetyTests {
 			Path out = this.dir.resolve("gen-" + generation + ".db");
 			new Restorer(new FileReplicaClient(replicaDir))
 				.restore(new RestoreOptions(out, generation, -1, null, 0, false, false, false));
-			assertPrefix(out, "generation " + generation);
+			SeqPrefix.assertGapFree(out, "generation " + generation);
 		}
 
 		// A clean run after the crashes resumes and ships everything, up to the last local row.
@@ -118,52 +114,26 @@ class CrashSafetyTests {
 				"300", "clean");
 		assertThat(child.waitFor(30, TimeUnit.SECONDS)).as("clean run finished").isTrue();
 		assertThat(child.exitValue()).as("clean run\n%s\n%s", ChildJvm.describe(out), ChildJvm.describe(err)).isZero();
-		long localMax = localMax(db);
-		Prefix finalRestore = restoreWithOurRestorer(replicaDir, this.dir.resolve("restored-final.db"));
+		long localMax = SeqPrefix.localMax(db);
+		SeqPrefix finalRestore = restoreWithOurRestorer(replicaDir, this.dir.resolve("restored-final.db"));
 		assertThat(finalRestore.max()).as("restored after a clean stop").isEqualTo(localMax);
-		Prefix finalLitestream = restoreWithLitestream(replicaDir, this.dir.resolve("by-litestream-final.db"));
+		SeqPrefix finalLitestream = restoreWithLitestream(replicaDir, this.dir.resolve("by-litestream-final.db"));
 		assertThat(finalLitestream.max()).as("restored by Litestream after a clean stop").isEqualTo(localMax);
 		Soak.report("CrashSafetyTests", "rounds=" + ROUNDS + " rowsWritten=" + localMax + " rowsShippedBeforeKills="
 				+ maxShipped + " restores=" + (4 + generations.size()) + " generations=" + generations.size()
 				+ " lost=0");
 	}
 
-	private Prefix restoreWithOurRestorer(Path replicaDir, Path out) throws Exception {
+	private SeqPrefix restoreWithOurRestorer(Path replicaDir, Path out) throws Exception {
 		RestoreResult result = new Restorer(new FileReplicaClient(replicaDir)).restore(RestoreOptions.latest(out));
 		assertThat(result.outcome()).isEqualTo(RestoreResult.Outcome.RESTORED);
-		return assertPrefix(out, "our restore");
+		return SeqPrefix.assertGapFree(out, "our restore");
 	}
 
-	private Prefix restoreWithLitestream(Path replicaDir, Path out) throws Exception {
+	private SeqPrefix restoreWithLitestream(Path replicaDir, Path out) throws Exception {
 		CommandResult result = LitestreamCli.restore(out, "file://" + replicaDir, null);
 		assertThat(result.exitCode()).as(result.describe()).isZero();
-		return assertPrefix(out, "Litestream's restore");
-	}
-
-	/** Asserts integrity and that {@code seq} holds exactly 1..M; returns M. */
-	private static Prefix assertPrefix(Path database, String what) throws Exception {
-		assertThat(TestDatabase.integrityCheck(database)).as("integrity of %s", what).isEqualTo("ok");
-		try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + database);
-				Statement st = c.createStatement();
-				ResultSet rs = st.executeQuery("SELECT COUNT(*), COALESCE(MIN(n), 0), COALESCE(MAX(n), 0) FROM seq")) {
-			rs.next();
-			Prefix prefix = new Prefix(rs.getLong(1), rs.getLong(2), rs.getLong(3));
-			assertThat(prefix.count()).as("%s: rows vs. highest row %s (a hole)", what, prefix).isEqualTo(prefix.max());
-			if (prefix.count() > 0) {
-				assertThat(prefix.min()).as("%s: lowest row", what).isEqualTo(1);
-			}
-			return prefix;
-		}
-	}
-
-	private static long localMax(Path db) throws Exception {
-		try (Connection c = TestDatabase.open(db);
-				Statement st = c.createStatement();
-				ResultSet rs = st.executeQuery("SELECT COUNT(*), MAX(n) FROM seq")) {
-			rs.next();
-			assertThat(rs.getLong(1)).as("local rows are gap-free").isEqualTo(rs.getLong(2));
-			return rs.getLong(2);
-		}
+		return SeqPrefix.assertGapFree(out, "Litestream's restore");
 	}
 
 	private static List<String> generations(Path replicaDir) throws Exception {
@@ -180,9 +150,6 @@ class CrashSafetyTests {
 				.distinct()
 				.count();
 		}
-	}
-
-	private record Prefix(long count, long min, long max) {
 	}
 
 }

@@ -2,10 +2,6 @@ package io.github.litestreamspring.engine;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,8 +18,8 @@ import io.github.litestreamspring.engine.restore.RestoreResult;
 import io.github.litestreamspring.engine.restore.Restorer;
 import io.github.litestreamspring.engine.testsupport.ChildJvm;
 import io.github.litestreamspring.engine.testsupport.CrashingWriter;
+import io.github.litestreamspring.engine.testsupport.SeqPrefix;
 import io.github.litestreamspring.engine.testsupport.Soak;
-import io.github.litestreamspring.engine.testsupport.TestDatabase;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -98,7 +94,7 @@ class CrashWithRetentionTests {
 			snapshotsWritten += Files.readAllLines(err).stream().filter((l) -> l.contains("snapshot written")).count();
 
 			// Whatever retention deleted, the replica restores right after the kill.
-			Prefix prefix = restore(replicaDir, this.dir.resolve("restored-" + round + ".db"));
+			SeqPrefix prefix = restore(replicaDir, this.dir.resolve("restored-" + round + ".db"));
 			restores++;
 			assertThat(prefix.max()).as("round %d: rows restored vs. shipped %s", round, shippedPerRound)
 				.isGreaterThanOrEqualTo(maxShipped);
@@ -108,37 +104,16 @@ class CrashWithRetentionTests {
 				+ snapshotsWritten + ", kept: " + snapshotsKept);
 		// Otherwise retention never ran and the test proves nothing more than CrashSafetyTests.
 		assertThat(snapshotsKept).as("snapshots kept of %d written", snapshotsWritten).isLessThan(snapshotsWritten);
-		long localMax = localMax(db);
+		long localMax = SeqPrefix.localMax(db);
 		Soak.report("CrashWithRetentionTests", "rounds=" + rounds + " rowsWritten=" + localMax + " rowsShipped="
 				+ maxShipped + " restores=" + restores + " snapshotsWritten=" + snapshotsWritten + " snapshotsKept="
 				+ snapshotsKept + " lost=0");
 	}
 
-	private static Prefix restore(Path replicaDir, Path out) throws Exception {
+	private static SeqPrefix restore(Path replicaDir, Path out) throws Exception {
 		RestoreResult result = new Restorer(new FileReplicaClient(replicaDir)).restore(RestoreOptions.latest(out));
 		assertThat(result.outcome()).isEqualTo(RestoreResult.Outcome.RESTORED);
-		assertThat(TestDatabase.integrityCheck(out)).as("integrity of %s", out).isEqualTo("ok");
-		try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + out);
-				Statement st = c.createStatement();
-				ResultSet rs = st.executeQuery("SELECT COUNT(*), COALESCE(MIN(n), 0), COALESCE(MAX(n), 0) FROM seq")) {
-			rs.next();
-			Prefix prefix = new Prefix(rs.getLong(1), rs.getLong(2), rs.getLong(3));
-			assertThat(prefix.count()).as("%s: rows vs. highest row %s (a hole)", out, prefix).isEqualTo(prefix.max());
-			if (prefix.count() > 0) {
-				assertThat(prefix.min()).as("%s: lowest row", out).isEqualTo(1);
-			}
-			return prefix;
-		}
-	}
-
-	private static long localMax(Path db) throws Exception {
-		try (Connection c = TestDatabase.open(db);
-				Statement st = c.createStatement();
-				ResultSet rs = st.executeQuery("SELECT COUNT(*), MAX(n) FROM seq")) {
-			rs.next();
-			assertThat(rs.getLong(1)).as("local rows are gap-free").isEqualTo(rs.getLong(2));
-			return rs.getLong(2);
-		}
+		return SeqPrefix.assertGapFree(out, out.toString());
 	}
 
 	/** Snapshot objects left in the replica, across generations. */
@@ -146,9 +121,6 @@ class CrashWithRetentionTests {
 		try (Stream<Path> files = Files.walk(replicaDir.resolve("generations"))) {
 			return files.filter((p) -> p.getFileName().toString().endsWith(".snapshot.lz4")).count();
 		}
-	}
-
-	private record Prefix(long count, long min, long max) {
 	}
 
 }

@@ -42,7 +42,6 @@ public final class FaultProxy implements AutoCloseable {
 	/** Two threads per connection; the SDK's pool holds 50 connections at most. */
 	private static final int MAX_THREADS = 160;
 
-	private static final int MAX_HEADER_BYTES = 64 * 1024;
 
 	private final ServerSocket server;
 
@@ -195,7 +194,7 @@ public final class FaultProxy implements AutoCloseable {
 			// Bounded by the stream: every request consumes input, and end of stream ends the loop.
 			while (!FaultProxy.this.closed) {
 				ByteArrayOutputStream head = new ByteArrayOutputStream(1024);
-				String requestLine = line(in, head);
+				String requestLine = HttpFraming.line(in, head);
 				if (requestLine == null) {
 					return;
 				}
@@ -205,7 +204,7 @@ public final class FaultProxy implements AutoCloseable {
 				long contentLength = 0;
 				boolean chunked = false;
 				String header;
-				while ((header = line(in, head)) != null && !header.isEmpty()) {
+				while ((header = HttpFraming.line(in, head)) != null && !header.isEmpty()) {
 					String lower = header.toLowerCase(Locale.ROOT);
 					if (lower.startsWith("content-length:")) {
 						contentLength = Long.parseLong(lower.substring(15).trim());
@@ -234,10 +233,10 @@ public final class FaultProxy implements AutoCloseable {
 				head.writeTo(out);
 				out.flush();
 				if (chunked) {
-					copyChunked(in, out);
+					HttpFraming.copyChunked(in, out);
 				}
 				else {
-					copy(in, out, contentLength);
+					HttpFraming.copy(in, out, contentLength);
 				}
 				out.flush();
 			}
@@ -317,57 +316,6 @@ public final class FaultProxy implements AutoCloseable {
 			Thread.currentThread().interrupt();
 			throw new IOException("interrupted", ex);
 		}
-	}
-
-	private static void copyChunked(InputStream in, OutputStream out) throws IOException {
-		// Bounded by the stream: every chunk consumes input, and end of stream ends it.
-		while (true) {
-			String sizeLine = line(in, out);
-			if (sizeLine == null) {
-				return;
-			}
-			int semicolon = sizeLine.indexOf(';');
-			long size = Long.parseLong((semicolon < 0 ? sizeLine : sizeLine.substring(0, semicolon)).trim(), 16);
-			if (size == 0) {
-				String trailer;
-				while ((trailer = line(in, out)) != null && !trailer.isEmpty()) {
-					// trailers are forwarded as read
-				}
-				return;
-			}
-			copy(in, out, size + 2); // data and its CRLF
-		}
-	}
-
-	private static void copy(InputStream in, OutputStream out, long count) throws IOException {
-		byte[] buffer = new byte[1 << 16];
-		long left = count;
-		while (left > 0) {
-			int n = in.read(buffer, 0, (int) Math.min(buffer.length, left));
-			if (n < 0) {
-				throw new IOException("client closed mid-body");
-			}
-			out.write(buffer, 0, n);
-			left -= n;
-		}
-	}
-
-	/** Reads one CRLF-terminated line into {@code out} too; {@code null} at end of stream. */
-	private static String line(InputStream in, OutputStream out) throws IOException {
-		ByteArrayOutputStream bytes = new ByteArrayOutputStream(128);
-		int b;
-		while ((b = in.read()) >= 0) {
-			out.write(b);
-			if (b == '\n') {
-				String s = bytes.toString(StandardCharsets.ISO_8859_1);
-				return s.endsWith("\r") ? s.substring(0, s.length() - 1) : s;
-			}
-			bytes.write(b);
-			if (bytes.size() > MAX_HEADER_BYTES) {
-				throw new IOException("header line too long");
-			}
-		}
-		return null;
 	}
 
 	private static void closeQuietly(AutoCloseable closeable) {
