@@ -72,8 +72,8 @@ public final class Benchmark {
 		try (S3Client direct = S3Clients.client(s3proxy.endpoint())) {
 			LoadRuns load = new LoadRuns(config, s3proxy, direct);
 			long observerPolls = 0;
-			for (int rep = 1; rep <= config.reps() && config.runs("load"); rep++) {
-				for (int rate : config.rates()) {
+			for (int rep = 1; rep <= config.reps() && (config.runs("lag") || config.runs("throughput")); rep++) {
+				for (int rate : config.runs("lag") ? config.rates() : List.<Integer>of()) {
 					for (Side side : SIDES) {
 						progress("rep " + rep + ": lag at " + rate + " tx/s, " + side.label());
 						LoadRuns.Outcome o = load.lag(side, rate);
@@ -81,7 +81,7 @@ public final class Benchmark {
 						recordLag(lag, side, rate, o, config);
 					}
 				}
-				for (Side side : SIDES) {
+				for (Side side : config.runs("throughput") ? SIDES : List.<Side>of()) {
 					progress("rep " + rep + ": throughput, " + side.label());
 					recordThroughput(write, side, load.throughput(side));
 				}
@@ -89,7 +89,7 @@ public final class Benchmark {
 			if (config.runs("restore")) {
 				restoreAll(config, s3proxy, direct, restore, report);
 			}
-			if (config.runs("load")) {
+			if (config.runs("lag")) {
 				report.note("JVM columns (off, ours): CPU is the writer JVM's minus the writer thread's (so it includes the"
 						+ " JVM's JIT and GC; 'off' shows that baseline), RSS and heap are the whole writer JVM's;"
 						+ " Litestream's are its own process's");

@@ -21,6 +21,11 @@ final class Jvm {
 		List<String> command = new ArrayList<>();
 		command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
 		command.addAll(FLAGS);
+		// Diagnostics only (e.g. -Dlogback.configurationFile=... for DEBUG logs); never set for published runs.
+		String extra = System.getenv("BENCH_CHILD_OPTS");
+		if (extra != null && !extra.isBlank()) {
+			command.addAll(List.of(extra.trim().split("\\s+")));
+		}
 		command.add("-cp");
 		command.add(System.getProperty("java.class.path"));
 		command.add(main.getName());

@@ -86,7 +86,8 @@ final class Report {
 
 	String render() {
 		StringBuilder sb = new StringBuilder();
-		this.tables.forEach((t) -> sb.append(t.render()).append('\n'));
+		// Tables of scenarios that were not run (--scenarios) stay out of the report.
+		this.tables.stream().filter((t) -> !t.rows.isEmpty()).forEach((t) -> sb.append(t.render()).append('\n'));
 		if (!this.notes.isEmpty()) {
 			sb.append("Notes:\n\n");
 			this.notes.forEach((n) -> sb.append("- ").append(n).append('\n'));
