@@ -24,6 +24,7 @@ import java.util.concurrent.locks.LockSupport;
 import io.github.litestreamspring.engine.Replica;
 import io.github.litestreamspring.engine.Replicator;
 import io.github.litestreamspring.engine.db.DatabaseOptions;
+import io.github.litestreamspring.engine.db.EagerBusyHandler;
 import io.github.litestreamspring.engine.replica.s3.S3ReplicaClient;
 import io.github.litestreamspring.engine.replica.s3.S3ReplicaOptions;
 
@@ -125,6 +126,7 @@ public final class WriterMain {
 			st.execute("PRAGMA synchronous = NORMAL");
 			st.execute("PRAGMA wal_autocheckpoint = 0");
 		}
+		EagerBusyHandler.installForApplication(c, Duration.ofSeconds(5));
 		return c;
 	}
 
