@@ -8,8 +8,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <ul>
  * <li>before the next upload is due, a commit only marks the database changed; the thread sleeps
  * until the due time anyway (it is woken only if it would otherwise oversleep it);</li>
- * <li>every {@value #COMMITS_PER_LOCAL_PASS} commits it is woken for a local pass (shadow WAL copy and
- * checkpoint), so that a fast writer's WAL is handled in small steps;</li>
+ * <li>every {@value #COMMITS_PER_LOCAL_PASS} commits a local pass (shadow WAL copy and checkpoint) is
+ * asked of the {@link DatabaseMonitor}, so that a fast writer's WAL is handled in small steps, also
+ * while the replication thread uploads;</li>
  * <li>sqlite-jdbc's commit listener fires before the commit's frames are in the WAL, so a pass woken by
  * a commit that finds nothing looks again after 1, 2, 4 ... 512 ms.</li>
  * </ul>
@@ -24,7 +25,7 @@ final class CommitSignals {
 		NONE,
 		/** A pass now: an upload is due. */
 		PASS,
-		/** A local pass now, although no upload is due. */
+		/** A local pass now (by the database monitor), although no upload is due. */
 		LOCAL_PASS
 
 	}
@@ -49,7 +50,7 @@ final class CommitSignals {
 	/** A commit happened (application thread). */
 	Wake onCommit() {
 		this.changed = true;
-		if (this.commitsSincePass.incrementAndGet() == COMMITS_PER_LOCAL_PASS) {
+		if (this.commitsSincePass.incrementAndGet() % COMMITS_PER_LOCAL_PASS == 0) {
 			return Wake.LOCAL_PASS;
 		}
 		long now = System.nanoTime();

@@ -32,7 +32,8 @@ import io.github.litestreamspring.engine.wal.WalHeader;
  * whenever the generation changes (at start-up, after an error, on a new generation): the highest
  * snapshot, then the end of the highest WAL segment. It then only advances by what was uploaded, so
  * segments are contiguous; after any error it is forgotten and recomputed. Not thread-safe: the
- * {@link Replicator} calls it from its database thread.
+ * {@link Replicator} calls it from its replication thread (the local pass may run beside it; the
+ * replica reads the shadow WAL only up to the database's position).
  */
 public final class Replica {
 
@@ -122,6 +123,10 @@ public final class Replica {
 				this.position = new Pos(pos.generation(), pos.index(), 0);
 			}
 			ship(db);
+			if (!pos.generation().equals(this.position.generation()) || this.position.compareTo(pos) < 0) {
+				// The generation moved on while the snapshot was staged: its WAL can no longer be shipped.
+				throw new IOException("snapshot at " + pos + " abandoned: the replica reached only " + this.position);
+			}
 			long started = System.nanoTime();
 			try (Lz4CompressingInputStream compressed = new Lz4CompressingInputStream(file)) {
 				SnapshotInfo written = this.client.writeSnapshot(pos.generation(), pos.index(), compressed);
@@ -136,25 +141,34 @@ public final class Replica {
 		});
 	}
 
-	/** Ships shadow WAL from the replica position to the local end, index after index. */
+	/**
+	 * Ships shadow WAL from the replica position to the database's position, index after index. Never
+	 * beyond that position: the local pass may be appending to the current index meanwhile, and what
+	 * lies past the position can be a partly written frame.
+	 */
 	private long ship(Database db) throws IOException {
+		Pos local = db.position();
 		long shipped = 0;
 		while (true) {
 			Pos pos = this.position;
+			if (local.isNone() || !local.generation().equals(pos.generation()) || pos.index() > local.index()) {
+				return shipped;
+			}
 			long size = db.shadowWalSize(pos.generation(), pos.index());
 			if (size < 0) {
 				throw new MissingShadowWalException(pos);
-			}
-			if (pos.offset() < size) {
-				shipped += uploadSegment(db, pos, size);
-				continue;
 			}
 			if (pos.offset() > size) {
 				db.resetGeneration("replica '" + name() + "' is at " + pos + " but the local shadow WAL ends at "
 						+ size);
 				throw new IOException("replica position " + pos + " is ahead of the local shadow WAL (" + size + ")");
 			}
-			if (db.shadowWalSize(pos.generation(), pos.index() + 1) >= 0) {
+			long end = (pos.index() == local.index()) ? Math.min(size, local.offset()) : size;
+			if (pos.offset() < end) {
+				shipped += uploadSegment(db, pos, end);
+				continue;
+			}
+			if (pos.index() < local.index() && db.shadowWalSize(pos.generation(), pos.index() + 1) >= 0) {
 				this.position = new Pos(pos.generation(), pos.index() + 1, 0);
 				continue;
 			}

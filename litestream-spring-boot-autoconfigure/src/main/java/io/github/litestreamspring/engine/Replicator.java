@@ -43,8 +43,6 @@ public final class Replicator implements AutoCloseable {
 	};
 
 	/** Wakes the thread for a local pass (shadow WAL copy and checkpoint) even before an upload is due. */
-	private static final Runnable LOCAL_PASS = () -> {
-	};
 
 	/** Default time commits are collected before one upload ships them together. */
 	public static final Duration DEFAULT_COMMIT_WINDOW = Duration.ofMillis(2);
@@ -74,6 +72,9 @@ public final class Replicator implements AutoCloseable {
 	private volatile ReplicationListener listener = ReplicationListener.NONE;
 
 	private volatile Thread thread;
+
+	/** Runs local passes for a busy writer beside the replication thread; {@code null} while stopped. */
+	private volatile DatabaseMonitor monitor;
 
 	private volatile boolean running;
 
@@ -170,6 +171,9 @@ public final class Replicator implements AutoCloseable {
 		t.setDaemon(true);
 		this.thread = t;
 		t.start();
+		DatabaseMonitor m = new DatabaseMonitor(this.database);
+		m.start();
+		this.monitor = m;
 		logger.info("{}: replication started to {}", this.database.path(),
 				this.replicas.stream().map(r -> r.name() + "=" + r.client().describe()).toList());
 	}
@@ -183,6 +187,11 @@ public final class Replicator implements AutoCloseable {
 			return;
 		}
 		long deadline = System.nanoTime() + timeout.toNanos();
+		DatabaseMonitor m = this.monitor;
+		this.monitor = null;
+		if (m != null) {
+			m.stop();
+		}
 		CompletableFuture<Void> done = submit(() -> {
 			syncAll(true);
 			return null;
@@ -240,7 +249,12 @@ public final class Replicator implements AutoCloseable {
 	 */
 	public void notifyChange() {
 		switch (this.commits.onCommit()) {
-			case LOCAL_PASS -> this.tasks.offer(LOCAL_PASS);
+			case LOCAL_PASS -> {
+				DatabaseMonitor m = this.monitor;
+				if (m != null) {
+					m.request();
+				}
+			}
 			case PASS -> {
 				if (this.tasks.isEmpty()) {
 					this.tasks.offer(WAKE_UP);
@@ -352,12 +366,12 @@ public final class Replicator implements AutoCloseable {
 				Runnable task = this.tasks.poll(sleepMillis(), TimeUnit.MILLISECONDS);
 				if (!isCurrentThread()) {
 					// Superseded by a restart meanwhile: what was taken belongs to the new thread.
-					if (task != null && task != WAKE_UP && task != LOCAL_PASS) {
+					if (task != null && task != WAKE_UP) {
 						this.tasks.offer(task);
 					}
 					break;
 				}
-				if (task != null && task != WAKE_UP && task != LOCAL_PASS) {
+				if (task != null && task != WAKE_UP) {
 					task.run();
 					continue;
 				}

@@ -56,11 +56,21 @@ public final class Database implements Closeable {
 
 	private static final SecureRandom RANDOM = new SecureRandom();
 
+	/** The local copy a snapshot is read from ({@code .tmp}: removed at start-up if a crash left it). */
+	static final String SNAPSHOT_STAGING_FILE = "snapshot.db.tmp";
+
+	/** Rounds of copy and back-fill a checkpoint does before taking the write lock, at most. */
+	private static final int MAX_UNLOCKED_BACKFILLS = 3;
+
+	/** A copy smaller than this ends those rounds: what is left for the write lock is small. */
+	private static final long SMALL_TAIL_BYTES = 2L * 1024 * 1024;
+
 	private final DatabaseOptions options;
 
 	private final LocalState state;
 
-	private final ReentrantLock lock = new ReentrantLock();
+	/** Fair, so that the replication thread's uploads are not starved by back-to-back local passes. */
+	private final ReentrantLock lock = new ReentrantLock(true);
 
 	private Connection readConnection;
 
@@ -187,13 +197,19 @@ public final class Database implements Closeable {
 
 	/**
 	 * Streams the main database file for a snapshot at the current shadow index. A PASSIVE checkpoint
-	 * first moves what it can into the file; the read lock held throughout keeps anyone from restarting
+	 * first moves what it can into the file; the read lock held meanwhile keeps anyone from restarting
 	 * the WAL, so snapshot(N) + every frame of index N from its start reproduces the database. The file
 	 * holds no frame beyond the position passed to {@code body}.
 	 * <p>
-	 * The database lock is held until {@code body} returns: no sync or checkpoint runs meanwhile.
+	 * The file is first copied to {@value #SNAPSHOT_STAGING_FILE} in the metadata directory under the
+	 * database lock (a local copy at disk speed), and {@code body} then reads that copy with the lock
+	 * released: shadow WAL syncs and checkpoints go on while a snapshot is compressed and uploaded, so
+	 * the WAL stays small under a busy writer. Only when the metadata directory's file system lacks the
+	 * room for the copy does {@code body} read the database file itself, with the lock held throughout.
 	 */
 	public <T> T withSnapshot(SnapshotBody<T> body) throws IOException {
+		Pos pos;
+		Path staged = this.state.metaDir().resolve(SNAPSHOT_STAGING_FILE);
 		this.lock.lock();
 		try {
 			ensureWalExists();
@@ -201,13 +217,17 @@ public final class Database implements Closeable {
 			// the back-fill below can put into the database file.
 			releaseReadLock();
 			acquireReadLock();
-			Pos pos = syncShadow().position();
+			pos = syncShadow().position();
 			try (Statement st = this.writeConnection.createStatement()) {
 				// Back-fills only up to our read mark, and nobody can restart the WAL meanwhile.
 				st.execute("PRAGMA wal_checkpoint(PASSIVE)");
 			}
-			try (InputStream in = DatabaseFiles.newInputStream(path())) {
-				return body.write(pos, in);
+			if (!DatabaseFiles.copyIfRoom(path(), staged)) {
+				logger.info("{}: not enough free space beside the shadow WAL to stage a snapshot; the database "
+						+ "stays locked for replication while the snapshot uploads", path());
+				try (InputStream in = DatabaseFiles.newInputStream(path())) {
+					return body.write(pos, in);
+				}
 			}
 		}
 		catch (SQLException ex) {
@@ -215,6 +235,12 @@ public final class Database implements Closeable {
 		}
 		finally {
 			this.lock.unlock();
+		}
+		try (InputStream in = Files.newInputStream(staged)) {
+			return body.write(pos, in);
+		}
+		finally {
+			Files.deleteIfExists(staged);
 		}
 	}
 
@@ -335,7 +361,9 @@ public final class Database implements Closeable {
 		boolean restarted = false;
 		if (verdict.restart()) {
 			// Step 3: the real WAL was restarted by someone else; every old frame is now copied (the
-			// verifier proved none was overwritten), so seal this index and follow the new header.
+			// verifier proved none was overwritten), so seal this index (durably: the shadow is now the
+			// only copy of its frames) and follow the new header.
+			FileSync.fsync(this.state.shadowWal(generation, index));
 			index = startIndex(generation, index + 1);
 			copied += copier.copy(this.state.shadowWal(generation, index));
 			restarted = true;
@@ -466,14 +494,32 @@ public final class Database implements Closeable {
 	 * committed frame, release the read lock and back-fill with a PASSIVE checkpoint, then roll back;</li>
 	 * <li>if everything was back-filled, take the write lock again, copy anything committed in between,
 	 * and commit a write to {@code _litestream_seq}: SQLite restarts the WAL for it;</li>
-	 * <li>take the write lock a third time and, if the header changed, seal the index and start the next
-	 * one from the new header. Nothing else can have written to the old WAL since step 2's copy.</li>
+	 * <li>if the header changed, seal the index and start the next one from the new header. Nothing else
+	 * can have written to the old WAL since step 2's copy.</li>
 	 * </ol>
-	 * The write lock is held only for a copy and a back-fill of the frames written since the last sync.
+	 * Before step 1, without the write lock, the frames copied so far are back-filled: the read lock,
+	 * refreshed to the WAL's end before the copy, stops that back-fill at a copied frame and keeps anyone
+	 * from restarting the WAL meanwhile. So the write lock is held only for the copy and back-fill of what
+	 * the application committed during that first back-fill, and writers are blocked briefly.
 	 */
 	private boolean checkpointLocked(CheckpointMode mode) throws SQLException, IOException {
 		long started = System.nanoTime();
 		boolean complete;
+		for (int round = 0; round < MAX_UNLOCKED_BACKFILLS; round++) {
+			releaseReadLock();
+			acquireReadLock();
+			SyncResult copied = syncShadow();
+			// Made durable here, outside the write lock, so that step 2's fsync has only a small tail to write.
+			FileSync.fsync(this.state.shadowWal(copied.position().generation(), copied.position().index()));
+			try (Statement st = this.writeConnection.createStatement()) {
+				st.execute("PRAGMA wal_checkpoint(PASSIVE)");
+			}
+			if (copied.bytesCopied() < SMALL_TAIL_BYTES) {
+				break;
+			}
+			// A busy writer appended much while we copied and back-filled: another round without the lock
+			// keeps what step 1 must do under it small.
+		}
 		try {
 			beginImmediate();
 		}
@@ -505,7 +551,10 @@ public final class Database implements Closeable {
 				byte[] headerBefore;
 				try (Statement st = this.writeConnection.createStatement()) {
 					Pos pos = syncShadow().position();
-					headerBefore = readPrefix(this.state.shadowWal(pos.generation(), pos.index()), WalHeader.SIZE);
+					Path shadow = this.state.shadowWal(pos.generation(), pos.index());
+					// The commit below restarts the WAL: from then on the shadow is the only copy of its frames.
+					FileSync.fsync(shadow);
+					headerBefore = readPrefix(shadow, WalHeader.SIZE);
 					st.execute("PRAGMA journal_size_limit = " + ((mode == CheckpointMode.TRUNCATE) ? 0 : -1));
 					st.execute("INSERT INTO _litestream_seq (id, seq) VALUES (1, 1) "
 							+ "ON CONFLICT (id) DO UPDATE SET seq = seq + 1");
@@ -515,26 +564,21 @@ public final class Database implements Closeable {
 					rollback();
 					throw ex;
 				}
-				beginImmediate();
-				try {
-					byte[] header = readPrefix(this.options.walPath(), WalHeader.SIZE);
-					if (!Arrays.equals(header, headerBefore) && !WalVerifier.isSingleRestart(headerBefore, header)) {
-						// Someone restarted the WAL again between our commit and this lock: the WAL life
-						// our commit began is gone unseen. Let the verifier start a new generation.
-						syncShadow();
-					}
-					else if (!Arrays.equals(header, headerBefore)) {
-						Pos pos = this.position;
-						long index = startIndex(pos.generation(), pos.index() + 1);
-						new ShadowWalCopier(this.options.walPath(), this.pageSize)
-							.copy(this.state.shadowWal(pos.generation(), index));
-						this.position = new Pos(pos.generation(), index,
-								shadowWalSize(pos.generation(), index));
-						restarted = true;
-					}
+				// Step 3 needs no lock: every frame of the old WAL was copied before our commit restarted it,
+				// so only the new WAL's frames are left to copy (and the copier checks their salts).
+				byte[] header = readPrefix(this.options.walPath(), WalHeader.SIZE);
+				if (!Arrays.equals(header, headerBefore) && !WalVerifier.isSingleRestart(headerBefore, header)) {
+					// Someone restarted the WAL again after our commit: the WAL life our commit began is
+					// gone unseen. Let the verifier start a new generation.
+					syncShadow();
 				}
-				finally {
-					rollback();
+				else if (!Arrays.equals(header, headerBefore)) {
+					Pos pos = this.position;
+					long index = startIndex(pos.generation(), pos.index() + 1);
+					new ShadowWalCopier(this.options.walPath(), this.pageSize)
+						.copy(this.state.shadowWal(pos.generation(), index));
+					this.position = new Pos(pos.generation(), index, shadowWalSize(pos.generation(), index));
+					restarted = true;
 				}
 			}
 		}
@@ -560,6 +604,9 @@ public final class Database implements Closeable {
 		Connection c = DriverManager.getConnection("jdbc:sqlite:" + path(), props);
 		try (Statement st = c.createStatement()) {
 			st.execute("PRAGMA busy_timeout = " + this.options.busyTimeout().toMillis());
+			// The engine's own commits (to _litestream_seq) need no fsync of their own; checkpoints still
+			// sync the WAL before and the database file after back-filling, as with FULL.
+			st.execute("PRAGMA synchronous = NORMAL");
 			// Our own connections never checkpoint on commit; checkpoints are decided in checkpointLocked.
 			st.execute("PRAGMA wal_autocheckpoint = 0");
 		}

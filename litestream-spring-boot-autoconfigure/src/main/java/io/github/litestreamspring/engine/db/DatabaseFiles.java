@@ -60,6 +60,35 @@ final class DatabaseFiles {
 		};
 	}
 
+	/**
+	 * Copies the file to {@code target} (replaced) if the target's file system keeps at least as much
+	 * free space again afterwards; returns whether it copied.
+	 */
+	static boolean copyIfRoom(Path path, Path target) throws IOException {
+		FileChannel channel = channel(path.toAbsolutePath().normalize());
+		long size = channel.size();
+		Files.createDirectories(target.getParent());
+		if (Files.getFileStore(target.getParent()).getUsableSpace() < 2 * size + 64L * 1024 * 1024) {
+			return false;
+		}
+		try (FileChannel out = FileChannel.open(target, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+				StandardOpenOption.TRUNCATE_EXISTING)) {
+			long copied = 0;
+			while (copied < size) {
+				long n = channel.transferTo(copied, size - copied, out);
+				if (n <= 0) {
+					break;
+				}
+				copied += n;
+			}
+		}
+		catch (IOException ex) {
+			Files.deleteIfExists(target);
+			throw ex;
+		}
+		return true;
+	}
+
 	private static synchronized FileChannel channel(Path path) throws IOException {
 		Object key = Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
 		Handle handle = HANDLES.get(path);

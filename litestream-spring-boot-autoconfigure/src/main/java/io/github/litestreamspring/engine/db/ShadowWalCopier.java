@@ -17,7 +17,13 @@ import io.github.litestreamspring.engine.wal.WalReader;
  * Appends the real WAL's new committed frames to a shadow WAL file (Litestream's
  * {@code copyToShadowWAL}): frames are read from the shadow's end, must carry the shadow header's
  * salts and continue its checksum chain, and only whole transactions (up to the last commit frame)
- * are kept. The shadow file is fsynced before the copy counts.
+ * are kept.
+ * <p>
+ * The copy is not fsynced here: the real WAL still holds every copied frame until it is restarted,
+ * so the shadow must be durable only before a restart, and {@link Database} fsyncs it then (before the
+ * engine's restarting commit, and when it seals an index after somebody else's restart). A crash
+ * before that leaves at most a shorter shadow, which the next sync copies again (a torn tail is cut
+ * back to its last commit at start-up).
  */
 final class ShadowWalCopier {
 
@@ -59,9 +65,6 @@ final class ShadowWalCopier {
 			}
 			if (end != lastCommit) {
 				out.truncate(lastCommit);
-			}
-			if (lastCommit > start) {
-				out.force(false);
 			}
 			return lastCommit - start;
 		}

@@ -1,0 +1,166 @@
+package io.github.litestreamspring.engine;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.github.litestreamspring.engine.db.DatabaseOptions;
+import io.github.litestreamspring.engine.replica.ObservedReplicaClient;
+import io.github.litestreamspring.engine.replica.Pos;
+import io.github.litestreamspring.engine.replica.file.FileReplicaClient;
+import io.github.litestreamspring.engine.restore.RestoreOptions;
+import io.github.litestreamspring.engine.restore.Restorer;
+import io.github.litestreamspring.engine.testsupport.TestDatabase;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A busy writer's WAL is copied and restarted while the replication thread is stuck in a slow upload
+ * (the database monitor's local passes), and a snapshot upload does not hold back local syncs. Before
+ * these, one slow upload let the WAL grow for as long as it lasted.
+ */
+class BusyWriterTests {
+
+	@TempDir
+	Path dir;
+
+	/** Blocks every PUT while closed; opens for good on {@link #open()}. */
+	private final Gate gate = new Gate();
+
+	private Replicator replicator() {
+		DatabaseOptions options = DatabaseOptions.defaults(this.dir.resolve("app.db"))
+			.withIntervals(Duration.ofHours(1), Duration.ofMinutes(1));
+		ObservedReplicaClient gated = new ObservedReplicaClient(new FileReplicaClient(this.dir.resolve("replica")),
+				(operation) -> {
+					if (operation == ObservedReplicaClient.Operation.PUT) {
+						this.gate.pass();
+					}
+				});
+		Replica replica = new Replica(ReplicaOptions.defaults("file").withSyncInterval(Duration.ZERO), gated);
+		return new Replicator(options, List.of(replica), Duration.ZERO);
+	}
+
+	@Test
+	void theWalIsRestartedWhileAnUploadIsStuck() throws Exception {
+		try (TestDatabase app = new TestDatabase(this.dir.resolve("app.db"));
+				Replicator replicator = replicator()) {
+			replicator.start();
+			replicator.syncNow();
+			this.gate.close();
+			app.insertBatch(0, 1, 50);
+			replicator.notifyChange();
+			assertThat(this.gate.awaitBlocked(Duration.ofSeconds(10))).as("an upload is stuck").isTrue();
+			long startIndex = replicator.database().position().index();
+			// Three rounds of commits, each enough for a local pass; each must restart the WAL although
+			// the only replication thread is inside an upload.
+			for (int round = 1; round <= 3; round++) {
+				for (int i = 0; i < 2100; i++) {
+					app.insertBatch(round * 10_000 + i, 1, 200);
+					replicator.notifyChange();
+				}
+				long expected = startIndex + round;
+				assertThat(awaitIndex(replicator, expected, Duration.ofSeconds(20)))
+					.as("WAL index after round %d (upload still stuck)", round)
+					.isGreaterThanOrEqualTo(expected);
+			}
+			assertThat(this.gate.blockedNow()).as("the upload was stuck throughout").isTrue();
+			this.gate.open();
+			replicator.syncNow();
+			assertThat(restoredRows()).isEqualTo(app.rows());
+		}
+	}
+
+	@Test
+	void aSnapshotUploadDoesNotHoldBackLocalSyncs() throws Exception {
+		try (TestDatabase app = new TestDatabase(this.dir.resolve("app.db"));
+				Replicator replicator = replicator()) {
+			replicator.start();
+			app.insertBatch(0, 100, 500);
+			replicator.syncNow();
+			this.gate.close();
+			CompletableFuture<List<?>> snapshot = CompletableFuture.supplyAsync(replicator::snapshotNow);
+			assertThat(this.gate.awaitBlocked(Duration.ofSeconds(10))).as("the snapshot upload is stuck").isTrue();
+			Pos before = replicator.database().position();
+			app.insertBatch(1, 100, 500);
+			// The local sync must not wait for the snapshot's upload.
+			Pos after = CompletableFuture.supplyAsync(() -> replicator.database().sync().position())
+				.get(10, TimeUnit.SECONDS);
+			assertThat(after.compareTo(before)).as("local position moved on during the snapshot upload").isPositive();
+			assertThat(Files.exists(replicator.database().localState().metaDir().resolve("snapshot.db.tmp")))
+				.as("the snapshot is read from a staged copy").isTrue();
+			this.gate.open();
+			assertThat(snapshot.get(30, TimeUnit.SECONDS)).hasSize(1);
+			assertThat(Files.exists(replicator.database().localState().metaDir().resolve("snapshot.db.tmp")))
+				.as("the staged copy is gone after the upload").isFalse();
+			replicator.syncNow();
+			assertThat(restoredRows()).isEqualTo(app.rows());
+		}
+	}
+
+	private static long awaitIndex(Replicator replicator, long index, Duration timeout) throws InterruptedException {
+		long deadline = System.nanoTime() + timeout.toNanos();
+		while (replicator.database().position().index() < index && System.nanoTime() < deadline) {
+			Thread.sleep(10);
+		}
+		return replicator.database().position().index();
+	}
+
+	private List<String> restoredRows() throws Exception {
+		Path out = this.dir.resolve("restored-" + System.nanoTime() + ".db");
+		new Restorer(new FileReplicaClient(this.dir.resolve("replica"))).restore(RestoreOptions.latest(out));
+		return TestDatabase.rows(out);
+	}
+
+	private static final class Gate {
+
+		private final AtomicBoolean closed = new AtomicBoolean();
+
+		private final CountDownLatch opened = new CountDownLatch(1);
+
+		private final CountDownLatch blocked = new CountDownLatch(1);
+
+		private volatile boolean blockedNow;
+
+		void close() {
+			this.closed.set(true);
+		}
+
+		void open() {
+			this.closed.set(false);
+			this.opened.countDown();
+		}
+
+		void pass() {
+			if (!this.closed.get()) {
+				return;
+			}
+			this.blockedNow = true;
+			this.blocked.countDown();
+			try {
+				this.opened.await(60, TimeUnit.SECONDS);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+			this.blockedNow = false;
+		}
+
+		boolean awaitBlocked(Duration timeout) throws InterruptedException {
+			return this.blocked.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+		}
+
+		boolean blockedNow() {
+			return this.blockedNow;
+		}
+
+	}
+
+}
