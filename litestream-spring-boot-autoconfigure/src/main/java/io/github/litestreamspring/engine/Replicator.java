@@ -6,8 +6,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -411,30 +413,19 @@ public final class Replicator implements AutoCloseable {
 	}
 
 	/**
-	 * One pass: shadow WAL sync, then every replica that is behind and due (all of them when forced or
-	 * when callers wait for durability). Waiters whose commit every replica now holds are released.
+	 * One pass: shadow WAL copy, then every replica that is behind and due (all of them when forced or
+	 * when callers wait for durability), then a checkpoint if one is due. Waiters whose commit every
+	 * replica now holds are released.
 	 */
 	private long syncAll(boolean force) throws LitestreamException {
 		this.commits.passStarted();
 		List<CompletableFuture<Pos>> waiting = this.durableWaiters.drain();
 		SyncResult result;
 		try {
-			result = this.database.sync();
-			this.lastSyncAt = Instant.now();
-			if (this.lastError != null) {
-				logger.info("{}: local sync recovered at {}", this.database.path(), result.position());
-			}
-			this.lastError = null;
+			// Copy only: a checkpoint (a write lock and fsyncs) must not stand between a commit and its upload.
+			result = localSync(false);
 		}
 		catch (LitestreamException ex) {
-			// A persistent local failure (a full disk, say) is logged once, then at DEBUG while it lasts.
-			if (!ex.getMessage().equals(this.lastError)) {
-				logger.error("{}: {}", this.database.path(), ex.getMessage());
-			}
-			else {
-				logger.debug("{}: {}", this.database.path(), ex.getMessage());
-			}
-			this.lastError = ex.getMessage();
 			this.durableWaiters.requeue(waiting);
 			if (force) {
 				throw ex;
@@ -446,11 +437,72 @@ public final class Replicator implements AutoCloseable {
 				replica.resetPosition();
 			}
 		}
-		Pos local = result.position();
 		Instant now = Instant.now();
-		LitestreamException failure = null;
+		Shipping first = shipAll(result.position(), force || !waiting.isEmpty(), now, null, null);
+		Shipping shipped = first;
+		try {
+			SyncResult checkpointed = localSync(true);
+			if (checkpointed.checkpointRestarted()) {
+				// The checkpoint began a new WAL index with the engine's own commit; replicas that were
+				// current get it in this pass, so that a synced replica is never left a frame behind.
+				shipped = shipAll(checkpointed.position(), true, Instant.now(), shipped.failure(), shipped.current());
+			}
+		}
+		catch (LitestreamException ex) {
+			// Logged by localSync; the next pass tries again.
+		}
+		Pos local = shipped.local();
+		this.database.pruneShadowWal(shipped.lowestIndex());
+		boundShadowWal(local.generation());
+		if (!force) {
+			for (Replica replica : this.replicas) {
+				this.maintenance.computeIfAbsent(replica, (r) -> new ReplicaMaintenance(r, this.database, now))
+					.runDue(Instant.now(), this.listener);
+			}
+		}
+		if (first.current().size() == this.replicas.size()) {
+			// Their commits were in the first round already, whatever became of the checkpoint's tail.
+			waiting.forEach((w) -> w.complete(first.local()));
+		}
+		else {
+			this.durableWaiters.requeue(waiting);
+		}
+		if (shipped.failure() != null && force) {
+			throw shipped.failure();
+		}
+		return result.bytesCopied();
+	}
+
+	/** The local part of a pass; a failure is logged once (then at DEBUG while it lasts) and rethrown. */
+	private SyncResult localSync(boolean checkpoint) {
+		try {
+			SyncResult result = this.database.sync(checkpoint);
+			this.lastSyncAt = Instant.now();
+			if (this.lastError != null) {
+				logger.info("{}: local sync recovered at {}", this.database.path(), result.position());
+			}
+			this.lastError = null;
+			return result;
+		}
+		catch (LitestreamException ex) {
+			if (!ex.getMessage().equals(this.lastError)) {
+				logger.error("{}: {}", this.database.path(), ex.getMessage());
+			}
+			else {
+				logger.debug("{}: {}", this.database.path(), ex.getMessage());
+			}
+			this.lastError = ex.getMessage();
+			throw ex;
+		}
+	}
+
+	/**
+	 * Ships {@code local} to every replica that is behind and due ({@code urgent}: due or not); with
+	 * {@code only}, just to those replicas.
+	 */
+	private Shipping shipAll(Pos local, boolean urgent, Instant now, LitestreamException failure, Set<Replica> only) {
 		long lowestIndex = Long.MAX_VALUE;
-		boolean allCurrent = true;
+		Set<Replica> current = new HashSet<>();
 		for (Replica replica : this.replicas) {
 			ReplicaState s = this.replicaStates.get(replica);
 			boolean behind = !local.equals(replica.position());
@@ -462,32 +514,21 @@ public final class Replicator implements AutoCloseable {
 			if (refusal != null) {
 				failure = leaseRefused(replica, s, refusal, failure);
 			}
-			else if (behind && (force || !waiting.isEmpty() || s.due(now))) {
+			else if (behind && (only == null || only.contains(replica)) && (urgent || s.due(now))) {
 				failure = syncReplica(replica, s, local, failure);
 			}
 			Pos pos = replica.position();
-			allCurrent &= local.equals(pos);
+			if (local.equals(pos)) {
+				current.add(replica);
+			}
 			lowestIndex = Math.min(lowestIndex,
 					(pos.isNone() || !pos.generation().equals(local.generation())) ? 0 : pos.index());
 		}
-		this.database.pruneShadowWal(lowestIndex);
-		boundShadowWal(local.generation());
-		if (!force) {
-			for (Replica replica : this.replicas) {
-				this.maintenance.computeIfAbsent(replica, (r) -> new ReplicaMaintenance(r, this.database, now))
-					.runDue(Instant.now(), this.listener);
-			}
-		}
-		if (allCurrent) {
-			waiting.forEach((w) -> w.complete(local));
-		}
-		else {
-			this.durableWaiters.requeue(waiting);
-		}
-		if (failure != null && force) {
-			throw failure;
-		}
-		return result.bytesCopied();
+		return new Shipping(local, current, lowestIndex, failure);
+	}
+
+	/** What a round of shipping left: the local position, the replicas holding it, the lowest index. */
+	private record Shipping(Pos local, Set<Replica> current, long lowestIndex, LitestreamException failure) {
 	}
 
 	/**

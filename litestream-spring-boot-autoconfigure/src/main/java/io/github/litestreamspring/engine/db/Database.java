@@ -155,13 +155,22 @@ public final class Database implements Closeable {
 	 * @return what happened
 	 */
 	public SyncResult sync() {
+		return sync(true);
+	}
+
+	/**
+	 * Copies newly committed WAL frames into the shadow WAL, starting a new generation or shadow index
+	 * when needed, and runs a checkpoint if {@code checkpoint} and a threshold is reached.
+	 * @return what happened
+	 */
+	public SyncResult sync(boolean checkpoint) {
 		this.lock.lock();
 		try {
 			long started = System.nanoTime();
 			ensureWalExists();
 			long walSizeBefore = walSize();
 			SyncResult result = syncShadow();
-			CheckpointMode mode = checkpointNeeded(walSizeBefore, result);
+			CheckpointMode mode = checkpoint ? checkpointNeeded(walSizeBefore, result) : null;
 			if (mode != null) {
 				boolean restarted = checkpointLocked(mode);
 				result = result.withCheckpoint(this.position, mode, restarted);
