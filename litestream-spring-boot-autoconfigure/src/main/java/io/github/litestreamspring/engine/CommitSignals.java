@@ -10,7 +10,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * until the due time anyway (it is woken only if it would otherwise oversleep it);</li>
  * <li>every {@value #COMMITS_PER_LOCAL_PASS} commits a local pass (shadow WAL copy and checkpoint) is
  * asked of the {@link DatabaseMonitor}, so that a fast writer's WAL is handled in small steps, also
- * while the replication thread uploads;</li>
+ * while the replication thread uploads; a slower writer gets one every 100 ms while it commits, so the
+ * shadow WAL stays close behind and a due upload has little left to copy;</li>
  * <li>sqlite-jdbc's commit listener fires before the commit's frames are in the WAL, so a pass woken by
  * a commit that finds nothing looks again after 1, 2, 4 ... 512 ms.</li>
  * </ul>
@@ -34,6 +35,12 @@ final class CommitSignals {
 
 	private static final long MAX_RECHECK_MILLIS = 512;
 
+	/** While commits come, a local pass at least this often (when no upload is due meanwhile). */
+	static final long LOCAL_PASS_INTERVAL_NANOS = 100_000_000;
+
+	/** {@link System#nanoTime()} of the last local pass asked for (races between committers are harmless). */
+	private volatile long lastLocalPassNanos = System.nanoTime();
+
 	private final AtomicInteger commitsSincePass = new AtomicInteger();
 
 	private volatile boolean changed;
@@ -50,13 +57,22 @@ final class CommitSignals {
 	/** A commit happened (application thread). */
 	Wake onCommit() {
 		this.changed = true;
+		long now = System.nanoTime();
 		if (this.commitsSincePass.incrementAndGet() % COMMITS_PER_LOCAL_PASS == 0) {
+			this.lastLocalPassNanos = now;
 			return Wake.LOCAL_PASS;
 		}
-		long now = System.nanoTime();
 		boolean due = now - this.nextUploadDueNanos >= 0;
 		boolean oversleeping = this.sleepingUntilNanos - this.nextUploadDueNanos > 0;
-		return (due || oversleeping) ? Wake.PASS : Wake.NONE;
+		if (due || oversleeping) {
+			return Wake.PASS;
+		}
+		if (now - this.lastLocalPassNanos >= LOCAL_PASS_INTERVAL_NANOS) {
+			// Keep the shadow WAL close behind between uploads, so that a due upload has little to copy first.
+			this.lastLocalPassNanos = now;
+			return Wake.LOCAL_PASS;
+		}
+		return Wake.NONE;
 	}
 
 	/** A pass begins: what was notified so far is now being handled. */
