@@ -208,12 +208,14 @@ public class LitestreamProperties {
 		private Duration interval = DatabaseOptions.DEFAULT_CHECKPOINT_INTERVAL;
 
 		/**
-		 * WAL size in pages after which a PASSIVE checkpoint runs.
+		 * WAL size in pages after which a PASSIVE checkpoint runs: pages are copied back into the
+		 * database file without blocking writers; the WAL keeps growing.
 		 */
 		private int minPageCount = DatabaseOptions.DEFAULT_MIN_CHECKPOINT_PAGE_COUNT;
 
 		/**
-		 * WAL size in pages after which a RESTART checkpoint runs. Zero disables it.
+		 * WAL size in pages after which a RESTART checkpoint runs: writers wait briefly and the WAL
+		 * starts over, so this bounds the WAL and sets how often a new WAL index begins. Zero disables it.
 		 */
 		private int maxPageCount = DatabaseOptions.DEFAULT_MAX_CHECKPOINT_PAGE_COUNT;
 

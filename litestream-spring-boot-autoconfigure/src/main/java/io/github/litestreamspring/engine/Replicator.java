@@ -438,13 +438,15 @@ public final class Replicator implements AutoCloseable {
 			}
 		}
 		Instant now = Instant.now();
-		Shipping first = shipAll(result.position(), force || !waiting.isEmpty(), now, null, null);
+		boolean urgent = force || !waiting.isEmpty();
+		Shipping first = shipAll(result.position(), urgent, now, null, null);
 		Shipping shipped = first;
 		try {
 			SyncResult checkpointed = localSync(true);
-			if (checkpointed.checkpointRestarted()) {
-				// The checkpoint began a new WAL index with the engine's own commit; replicas that were
-				// current get it in this pass, so that a synced replica is never left a frame behind.
+			if (checkpointed.checkpointRestarted() && urgent) {
+				// The checkpoint began a new WAL index with the engine's own commit; when a caller waits
+				// for this pass, replicas that were current get it now, so that they are not left a frame
+				// behind. Otherwise it goes with the next upload (one object, not two).
 				shipped = shipAll(checkpointed.position(), true, Instant.now(), shipped.failure(), shipped.current());
 			}
 		}

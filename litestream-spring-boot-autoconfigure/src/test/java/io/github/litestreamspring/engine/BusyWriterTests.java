@@ -36,8 +36,10 @@ class BusyWriterTests {
 	private final Gate gate = new Gate();
 
 	private Replicator replicator() {
+		// RESTART at 1,000 pages: each round of 2,100 one-page commits below must restart the WAL.
 		DatabaseOptions options = DatabaseOptions.defaults(this.dir.resolve("app.db"))
-			.withIntervals(Duration.ofHours(1), Duration.ofMinutes(1));
+			.withIntervals(Duration.ofHours(1), Duration.ofMinutes(1))
+			.withCheckpointPageCounts(100, 1000, 0);
 		ObservedReplicaClient gated = new ObservedReplicaClient(new FileReplicaClient(this.dir.resolve("replica")),
 				(operation) -> {
 					if (operation == ObservedReplicaClient.Operation.PUT) {

@@ -97,9 +97,11 @@ class InterferenceTests {
 			assertThat(checkpointError.get()).as("checkpointing connection").isNull();
 			replicator.syncNow();
 			lastError = replicator.status().lastError();
-			assertThat(replicator.status().position().index()).as("WAL restarts by the engine's checkpoints")
-				.isGreaterThan(0);
 		}
+		// The engine's own checkpoints kept restarting the WAL despite the other connection. (Not the final
+		// position's index: with Litestream's PASSIVE semantics an index lasts up to max-checkpoint-page-count
+		// pages, and the other connection's last TRUNCATE may have begun a generation just before the end.)
+		assertThat(events.restarts.get()).as("WAL restarts by the engine's checkpoints").isGreaterThan(0);
 		System.out.printf("TRUNCATE attempts %d, completed %d; %s%n", attempts.get(), completed.get(), events);
 		assertThat(attempts.get()).as("TRUNCATE attempts").isGreaterThan(10);
 		// Known: under a checkpointer holding the write lock half of the time, the engine's BEGIN IMMEDIATE

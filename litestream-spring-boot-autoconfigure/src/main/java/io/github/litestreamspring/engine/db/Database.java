@@ -74,6 +74,9 @@ public final class Database implements Closeable {
 
 	private Connection readConnection;
 
+	/** The other read connection: {@link #refreshReadLock()} begins on it before ending the current one. */
+	private Connection spareReadConnection;
+
 	private Connection writeConnection;
 
 	private boolean readLocked;
@@ -125,6 +128,7 @@ public final class Database implements Closeable {
 			// The write lock is what checkpoints need; do not let a tight writer loop starve us of it.
 			BusyHandler.setHandler(this.writeConnection, new EagerBusyHandler(this.options.busyTimeout()));
 			this.readConnection = connect();
+			this.spareReadConnection = connect();
 			try (Statement st = this.writeConnection.createStatement()) {
 				String mode = queryString(st, "PRAGMA journal_mode = wal");
 				if (!"wal".equalsIgnoreCase(mode)) {
@@ -224,8 +228,7 @@ public final class Database implements Closeable {
 			ensureWalExists();
 			// Refresh the read mark to the WAL's end, then copy: the shadow WAL now holds every frame
 			// the back-fill below can put into the database file.
-			releaseReadLock();
-			acquireReadLock();
+			refreshReadLock();
 			pos = syncShadow().position();
 			try (Statement st = this.writeConnection.createStatement()) {
 				// Back-fills only up to our read mark, and nobody can restart the WAL meanwhile.
@@ -513,21 +516,30 @@ public final class Database implements Closeable {
 	 */
 	private boolean checkpointLocked(CheckpointMode mode) throws SQLException, IOException {
 		long started = System.nanoTime();
-		boolean complete;
+		boolean complete = false;
 		for (int round = 0; round < MAX_UNLOCKED_BACKFILLS; round++) {
-			releaseReadLock();
-			acquireReadLock();
+			refreshReadLock();
 			SyncResult copied = syncShadow();
-			// Made durable here, outside the write lock, so that step 2's fsync has only a small tail to write.
+			// Durable before the back-fill: once everything is back-filled any writer may restart the WAL
+			// (and step 2's fsync then has only a small tail to write).
 			FileSync.fsync(this.state.shadowWal(copied.position().generation(), copied.position().index()));
-			try (Statement st = this.writeConnection.createStatement()) {
-				st.execute("PRAGMA wal_checkpoint(PASSIVE)");
+			try (Statement st = this.writeConnection.createStatement();
+					ResultSet rs = st.executeQuery("PRAGMA wal_checkpoint(PASSIVE)")) {
+				rs.next();
+				complete = rs.getInt(1) == 0 && rs.getInt(2) == rs.getInt(3);
 			}
-			if (copied.bytesCopied() < SMALL_TAIL_BYTES) {
+			if (complete || copied.bytesCopied() < SMALL_TAIL_BYTES) {
 				break;
 			}
 			// A busy writer appended much while we copied and back-filled: another round without the lock
 			// keeps what step 1 must do under it small.
+		}
+		if (mode == CheckpointMode.PASSIVE && !complete) {
+			// As with Litestream, PASSIVE only back-fills; a busy writer's WAL restarts at the RESTART
+			// threshold. So writers are blocked once per max-checkpoint-page-count pages, and a new index
+			// (one more object per replica) begins as seldom. A complete back-fill goes on below: the
+			// engine restarts the WAL itself rather than leave it to the next writer, unseen.
+			return finishCheckpoint(mode, false, started);
 		}
 		try {
 			beginImmediate();
@@ -594,6 +606,10 @@ public final class Database implements Closeable {
 		finally {
 			acquireReadLock();
 		}
+		return finishCheckpoint(mode, restarted, started);
+	}
+
+	private boolean finishCheckpoint(CheckpointMode mode, boolean restarted, long started) {
 		long nanos = System.nanoTime() - started;
 		logger.debug("{}: {} checkpoint {} in {} ms, position {}", path(), mode,
 				restarted ? "restarted the WAL" : "left the WAL in place", nanos / 1_000_000, this.position);
@@ -658,6 +674,31 @@ public final class Database implements Closeable {
 		this.readLocked = true;
 	}
 
+	/**
+	 * Moves the read lock's mark to the WAL's end without a moment of no read lock: a read transaction
+	 * begins on the spare connection before the current one ends. A checkpointer of another connection
+	 * or process waiting to RESTART or TRUNCATE the WAL thus never finds the engine without a reader,
+	 * outside the engine's own checkpoint under the write lock.
+	 */
+	private void refreshReadLock() throws SQLException {
+		if (!this.readLocked) {
+			acquireReadLock();
+			return;
+		}
+		Connection previous = this.readConnection;
+		this.readConnection = this.spareReadConnection;
+		this.spareReadConnection = previous;
+		this.readLocked = false;
+		try {
+			acquireReadLock();
+		}
+		finally {
+			try (Statement st = previous.createStatement()) {
+				st.execute("ROLLBACK");
+			}
+		}
+	}
+
 	private void releaseReadLock() throws SQLException {
 		if (!this.readLocked) {
 			return;
@@ -697,7 +738,7 @@ public final class Database implements Closeable {
 	}
 
 	private void closeQuietly() {
-		for (Connection c : new Connection[] { this.readConnection, this.writeConnection }) {
+		for (Connection c : new Connection[] { this.readConnection, this.spareReadConnection, this.writeConnection }) {
 			if (c != null) {
 				try {
 					c.close();
@@ -708,6 +749,7 @@ public final class Database implements Closeable {
 			}
 		}
 		this.readConnection = null;
+		this.spareReadConnection = null;
 		this.writeConnection = null;
 		this.readLocked = false;
 	}
