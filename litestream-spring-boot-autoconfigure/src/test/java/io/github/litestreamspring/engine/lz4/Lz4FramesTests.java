@@ -50,6 +50,32 @@ class Lz4FramesTests {
 	}
 
 	@Test
+	void roundTripsABlockThatDecodesToFarMoreThanTheFirstBufferGuess() throws IOException {
+		// 4 MiB of zeros compress to a few KiB: the output buffer has to grow several times.
+		byte[] data = new byte[4 * MIB];
+		byte[] compressed = compress(data);
+		assertThat(compressed.length).isLessThan(MIB / 4);
+		assertRoundTrip(data);
+	}
+
+	@Test
+	void roundTripsBlocksOfVeryDifferentSizesInOneFrame() throws IOException {
+		byte[] data = new byte[8 * MIB + 100];
+		System.arraycopy(random(MIB, 21), 0, data, 4 * MIB, MIB);
+		assertRoundTrip(data);
+	}
+
+	@Test
+	void detectsAFlippedByteInAHighlyCompressedBlock() throws IOException {
+		byte[] data = new byte[2 * MIB];
+		data[MIB] = 1;
+		byte[] compressed = compress(data);
+		compressed[compressed.length / 2] ^= 0x40;
+		assertThatExceptionOfType(Lz4FormatException.class).isThrownBy(() -> decompress(compressed))
+			.withMessageMatching("(corrupt LZ4 block|LZ4 content checksum mismatch).*");
+	}
+
+	@Test
 	void roundTripsExactlyOneBlock() throws IOException {
 		assertRoundTrip(compressible(4 * MIB, 3));
 	}
