@@ -43,7 +43,7 @@ final class Lz4FrameInputStream extends InputStream {
 	private static final int UNCOMPRESSED_BIT = 0x80000000;
 
 	/** The smallest output buffer tried for a compressed block. */
-	private static final int MIN_DECODE_BUFFER = 64 * 1024;
+	private static final int MIN_DECODE_BUFFER = 16 * 1024;
 
 	private final InputStream in;
 
