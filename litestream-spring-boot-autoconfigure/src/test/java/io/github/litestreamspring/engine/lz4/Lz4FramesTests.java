@@ -6,8 +6,11 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 import java.util.Random;
+
+import com.sun.management.ThreadMXBean;
 
 import net.jpountz.lz4.LZ4FrameInputStream;
 import net.jpountz.lz4.LZ4FrameOutputStream;
@@ -73,6 +76,20 @@ class Lz4FramesTests {
 		compressed[compressed.length / 2] ^= 0x40;
 		assertThatExceptionOfType(Lz4FormatException.class).isThrownBy(() -> decompress(compressed))
 			.withMessageMatching("(corrupt LZ4 block|LZ4 content checksum mismatch).*");
+	}
+
+	@Test
+	void decodingASmallFrameDoesNotAllocateBuffersOfTheFramesBlockMaximum() throws IOException {
+		// A WAL segment of a few pages in a frame that declares 4 MiB blocks, as Litestream writes it.
+		byte[] compressed = compress(compressible(8232, 22));
+		decompress(compressed); // load classes and native code first
+		ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
+		long before = threads.getCurrentThreadAllocatedBytes();
+		for (int i = 0; i < 100; i++) {
+			decompress(compressed);
+		}
+		long perFrame = (threads.getCurrentThreadAllocatedBytes() - before) / 100;
+		assertThat(perFrame).as("bytes allocated per decoded frame").isLessThan(MIB / 4);
 	}
 
 	@Test
