@@ -179,6 +179,10 @@ public final class Benchmark {
 		t.add(r + ": wall s (process start to exit)", col, o.wallSeconds());
 		t.add(r + ": MB/s (database size / wall)", col, replica.dbBytes() / 1e6 / o.wallSeconds());
 		t.add(r + ": peak RSS MiB", col, o.peakRssBytes() / 1048576.0);
+		t.add(r + ": CPU s of the restoring process", col, o.cpuSeconds());
+		if (!Double.isNaN(o.s3proxyCpuSeconds())) {
+			t.add(r + ": CPU s of S3Proxy meanwhile", col, o.s3proxyCpuSeconds());
+		}
 		if (!Double.isNaN(o.innerSeconds())) {
 			t.add(r + ": s inside Restorer.restore() (no JVM start)", col, o.innerSeconds());
 		}

@@ -30,8 +30,16 @@ final class RestoreRuns {
 	record Replica(String title, String root, long rows, long dbBytes, int walSegments) {
 	}
 
-	/** One restore: process wall time, time inside the restore call (ours only), peak RSS. */
-	record Outcome(double wallSeconds, double innerSeconds, long peakRssBytes) {
+	/**
+	 * One restore: process wall time, time inside the restore call (ours only), peak RSS, CPU time of
+	 * the restoring process and of S3Proxy while it ran (to see which side a restore waits for).
+	 */
+	record Outcome(double wallSeconds, double innerSeconds, long peakRssBytes, double cpuSeconds,
+			double s3proxyCpuSeconds) {
+	}
+
+	/** What {@link #await} saw of a restore process. */
+	private record Finished(long peakRssBytes, double cpuSeconds, double s3proxyCpuSeconds) {
 	}
 
 	private final BenchmarkConfig config;
@@ -127,15 +135,16 @@ final class RestoreRuns {
 	Outcome ours(Replica replica) throws Exception {
 		Path dir = restoreDir();
 		Path output = dir.resolve("restored.db");
+		double s3proxyCpu0 = s3proxyCpuSeconds();
 		long t0 = System.nanoTime();
 		Process p = Jvm.start(RestoreMain.class, dir.resolve("restore.out"), dir.resolve("restore.err"),
 				List.of(this.s3proxy.endpoint().toString(), LoadRuns.BUCKET, replica.root(), output.toString()));
-		long peak = await(p, dir.resolve("restore.err"));
+		Finished f = await(p, dir.resolve("restore.err"), s3proxyCpu0);
 		double wall = (System.nanoTime() - t0) / 1e9;
 		String result = Files.readString(dir.resolve("restore.out")).trim();
 		double inner = Long.parseLong(result.replaceAll(".*nanos=(\\d+).*", "$1")) / 1e9;
 		verify(replica, output);
-		return new Outcome(wall, inner, peak);
+		return new Outcome(wall, inner, f.peakRssBytes(), f.cpuSeconds(), f.s3proxyCpuSeconds());
 	}
 
 	/** Restores with {@code litestream restore -config ...} from the same replica. */
@@ -154,30 +163,46 @@ final class RestoreRuns {
 			.redirectErrorStream(true)
 			.redirectOutput(dir.resolve("restore.log").toFile());
 		builder.environment().keySet().removeIf((name) -> name.startsWith("AWS_") || name.startsWith("LITESTREAM_"));
+		double s3proxyCpu0 = s3proxyCpuSeconds();
 		long t0 = System.nanoTime();
 		Process p = builder.start();
-		long peak = await(p, dir.resolve("restore.log"));
+		Finished f = await(p, dir.resolve("restore.log"), s3proxyCpu0);
 		double wall = (System.nanoTime() - t0) / 1e9;
 		verify(replica, output);
-		return new Outcome(wall, Double.NaN, peak);
+		return new Outcome(wall, Double.NaN, f.peakRssBytes(), f.cpuSeconds(), f.s3proxyCpuSeconds());
 	}
 
 	private Path restoreDir() throws IOException {
 		return Files.createDirectories(this.config.workDir().resolve("restore-" + (++this.restores)));
 	}
 
-	/** Waits for a restore process, sampling its peak RSS every 5 ms; fails on a non-zero exit. */
-	private static long await(Process p, Path log) throws Exception {
+	/**
+	 * Waits for a restore process, sampling its peak RSS and CPU every 5 ms (the CPU of its last 5 ms
+	 * may be missed); fails on a non-zero exit.
+	 */
+	private static Finished await(Process p, Path log, double s3proxyCpuBefore) throws Exception {
 		try (ProcessSampler sampler = new ProcessSampler(p.pid(), 5)) {
 			if (!p.waitFor(30, TimeUnit.MINUTES)) {
 				p.destroyForcibly();
 				throw new IllegalStateException("restore did not finish, see " + log);
 			}
+			double s3proxyCpu = s3proxyCpuSeconds() - s3proxyCpuBefore;
 			if (p.exitValue() != 0) {
 				throw new IllegalStateException("restore failed (" + p.exitValue() + "): " + Files.readString(log));
 			}
-			return sampler.peakRssBytes();
+			return new Finished(sampler.peakRssBytes(), sampler.cpuNanosAt(Long.MAX_VALUE) / 1e9, s3proxyCpu);
 		}
+	}
+
+	/** CPU time so far of the S3Proxy child process of this JVM, or NaN if it cannot be found. */
+	private static double s3proxyCpuSeconds() {
+		return ProcessHandle.current()
+			.children()
+			.filter((h) -> h.info().commandLine().orElse("").matches(".*s3proxy.*--properties.*"))
+			.findFirst()
+			.flatMap((h) -> h.info().totalCpuDuration())
+			.map((d) -> d.toNanos() / 1e9)
+			.orElse(Double.NaN);
 	}
 
 	/** The restored database must hold every row, or the timing means nothing. */

@@ -33,7 +33,8 @@ class BenchmarkSmokeTests {
 				"LIST/min, load @ 50 tx/s", "PUT/min, idle @ 50 tx/s", "GET/min, idle @ 50 tx/s",
 				"LIST/min, idle @ 50 tx/s", "| tx/s |", "WAL max MiB", "tx/s vs replication off",
 				"(i) snapshot only", "(ii) snapshot + 40 small tx", "wall s (process start to exit)",
-				"MB/s (database size / wall)", "peak RSS MiB", "s inside Restorer.restore()")) {
+				"MB/s (database size / wall)", "peak RSS MiB", "CPU s of the restoring process",
+				"CPU s of S3Proxy meanwhile", "s inside Restorer.restore()")) {
 			assertThat(report).as(row).contains(row);
 		}
 		// Every replicating side measured lag: the observer saw each one's objects.

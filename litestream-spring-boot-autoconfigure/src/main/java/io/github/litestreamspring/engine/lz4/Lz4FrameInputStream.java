@@ -23,8 +23,14 @@ import net.jpountz.xxhash.XXHashFactory;
  * Supported: skippable frames before the frame, block maximum sizes 64 KiB to 4 MiB, independent
  * blocks, optional content size, content checksum and block checksums (all verified). Linked
  * blocks and dictionary IDs are rejected: Litestream writes neither. Reading stops after the
- * frame's checksum; trailing bytes stay unread. Memory use is two buffers of the frame's block
- * maximum size.
+ * frame's checksum; trailing bytes stay unread.
+ * <p>
+ * Memory use is two buffers of at most the frame's block maximum size, but sized to the blocks
+ * actually read: Litestream declares 4 MiB blocks even for a WAL segment of a few hundred bytes, and
+ * allocating (and zeroing) 8 MiB per such object made a restore of thousands of small segments spend
+ * most of its CPU in allocation and garbage collection. A compressed block's decoded size is not
+ * stored, so the output buffer starts at a guess and doubles (up to the block maximum) when the
+ * decoder reports it too small.
  */
 final class Lz4FrameInputStream extends InputStream {
 
@@ -35,6 +41,9 @@ final class Lz4FrameInputStream extends InputStream {
 	private static final int SKIPPABLE_MAGIC = 0x184D2A50;
 
 	private static final int UNCOMPRESSED_BIT = 0x80000000;
+
+	/** The smallest output buffer tried for a compressed block. */
+	private static final int MIN_DECODE_BUFFER = 16 * 1024;
 
 	private final InputStream in;
 
@@ -56,9 +65,11 @@ final class Lz4FrameInputStream extends InputStream {
 
 	private long decodedSize;
 
-	private byte[] compressed;
+	private int blockMaxSize;
 
-	private byte[] decompressed;
+	private byte[] compressed = new byte[0];
+
+	private byte[] decompressed = new byte[0];
 
 	/** The bytes being handed out: either {@link #decompressed} or, for a raw block, {@link #compressed}. */
 	private byte[] current;
@@ -145,9 +156,12 @@ final class Lz4FrameInputStream extends InputStream {
 		}
 		boolean uncompressed = (sizeWord & UNCOMPRESSED_BIT) != 0;
 		int size = sizeWord & ~UNCOMPRESSED_BIT;
-		if (size > this.compressed.length) {
+		if (size > this.blockMaxSize) {
 			throw new Lz4FormatException("corrupt LZ4 block: size " + size + " exceeds the frame's maximum of "
-					+ this.compressed.length);
+					+ this.blockMaxSize);
+		}
+		if (size > this.compressed.length) {
+			this.compressed = new byte[size];
 		}
 		// size == 0 here means an uncompressed empty block (00 00 00 80): nothing to decode.
 		readFully(this.compressed, size);
@@ -157,25 +171,45 @@ final class Lz4FrameInputStream extends InputStream {
 			this.limit = size;
 		}
 		else {
-			this.current = this.decompressed;
 			this.limit = decompress(size);
+			// (after decoding: it may have replaced the buffer with a larger one)
+			this.current = this.decompressed;
 		}
 		this.position = 0;
 		if (this.blockChecksums) {
 			verifyBlockChecksum(blockChecksum, size);
 		}
-		this.contentHash.update(this.current, 0, this.limit);
+		if (this.limit > 0) {
+			// (lz4-java's range check rejects offset 0 of an empty array, as held before any block)
+			this.contentHash.update(this.current, 0, this.limit);
+		}
 		this.decodedSize += this.limit;
 		return true;
 	}
 
+	/**
+	 * Decodes {@code size} stored bytes into {@link #decompressed}. The safe decoder fails both on
+	 * corrupt input and on too small an output buffer; only a failure with a buffer of the block
+	 * maximum size proves the block corrupt.
+	 */
 	private int decompress(int size) throws Lz4FormatException {
-		try {
-			return this.decompressor.decompress(this.compressed, 0, size, this.decompressed, 0,
-					this.decompressed.length);
+		if (this.decompressed.length < this.blockMaxSize) {
+			int guess = (int) Math.min(this.blockMaxSize, Math.max(MIN_DECODE_BUFFER, 4L * size));
+			if (guess > this.decompressed.length) {
+				this.decompressed = new byte[guess];
+			}
 		}
-		catch (LZ4Exception ex) {
-			throw new Lz4FormatException("corrupt LZ4 block: " + ex.getMessage(), ex);
+		while (true) {
+			try {
+				return this.decompressor.decompress(this.compressed, 0, size, this.decompressed, 0,
+						this.decompressed.length);
+			}
+			catch (LZ4Exception ex) {
+				if (this.decompressed.length >= this.blockMaxSize) {
+					throw new Lz4FormatException("corrupt LZ4 block: " + ex.getMessage(), ex);
+				}
+				this.decompressed = new byte[(int) Math.min(this.blockMaxSize, 2L * this.decompressed.length)];
+			}
 		}
 	}
 
@@ -230,9 +264,7 @@ final class Lz4FrameInputStream extends InputStream {
 		if (headerChecksum != ((this.hash.hash(descriptor, 0, descriptorLength, 0) >>> 8) & 0xFF)) {
 			throw new Lz4FormatException("LZ4 header checksum mismatch");
 		}
-		int blockMaxSize = 1 << (2 * blockSizeIndex + 8);
-		this.compressed = new byte[blockMaxSize];
-		this.decompressed = new byte[blockMaxSize];
+		this.blockMaxSize = 1 << (2 * blockSizeIndex + 8);
 	}
 
 	private void readTrailer() throws IOException {

@@ -41,14 +41,16 @@ import io.github.litestreamspring.engine.replica.WalSegmentInfo;
  * <li>each completed index is checked frame by frame ({@link WalIndexCheck}) and applied by SQLite
  * ({@code wal_checkpoint(TRUNCATE)}) while later segments are still downloading.</li>
  * </ul>
- * Memory is bounded by the download window; large segments go through temporary files.
+ * Memory is bounded by the download window: a segment is kept in memory only while it decodes to at
+ * most {@value #IN_MEMORY_LIMIT} bytes, and the rest go through temporary files. (The limit is on the
+ * decoded size because WAL frames compress well: a segment of a few hundred KiB can hold tens of MiB.)
  */
 final class WalReplay {
 
 	private static final Logger logger = LoggerFactory.getLogger(Restorer.class);
 
-	/** Segments larger than this (compressed) are decompressed to a file instead of memory. */
-	private static final long IN_MEMORY_LIMIT = 1024 * 1024;
+	/** Segments that decode to more than this are decompressed to a file instead of memory. */
+	private static final int IN_MEMORY_LIMIT = 1024 * 1024;
 
 	private final ReplicaClient client;
 
@@ -121,16 +123,21 @@ final class WalReplay {
 		}
 	}
 
-	/** Downloads and decompresses one segment (to memory when small). */
+	/** Downloads and decompresses one segment (to memory when it decodes to little). */
 	private Fetched fetch(WalSegmentInfo segment) throws IOException {
 		String name = objectName(segment);
 		try (InputStream in = Lz4Decoding.open(this.client.openWalSegment(segment.pos()), this.progress, name)) {
+			byte[] head = new byte[0];
 			if (segment.size() <= IN_MEMORY_LIMIT) {
-				return new Fetched(segment, in.readAllBytes(), null);
+				head = in.readNBytes(IN_MEMORY_LIMIT + 1);
+				if (head.length <= IN_MEMORY_LIMIT) {
+					return new Fetched(segment, head, null);
+				}
 			}
 			Path file = this.tmp.resolveSibling(this.tmp.getFileName() + "-" + ReplicaPaths.formatIndex(segment.index())
 					+ "-" + ReplicaPaths.formatIndex(segment.offset()) + "-segment");
 			try (OutputStream out = Files.newOutputStream(file)) {
+				out.write(head);
 				in.transferTo(out);
 			}
 			return new Fetched(segment, null, file);

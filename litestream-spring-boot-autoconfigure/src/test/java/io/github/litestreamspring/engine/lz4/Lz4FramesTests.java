@@ -6,8 +6,11 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 import java.util.Random;
+
+import com.sun.management.ThreadMXBean;
 
 import net.jpountz.lz4.LZ4FrameInputStream;
 import net.jpountz.lz4.LZ4FrameOutputStream;
@@ -47,6 +50,46 @@ class Lz4FramesTests {
 		byte[] compressed = compress(data);
 		assertThat(compressed.length).isLessThan(data.length / 2);
 		assertRoundTrip(data);
+	}
+
+	@Test
+	void roundTripsABlockThatDecodesToFarMoreThanTheFirstBufferGuess() throws IOException {
+		// 4 MiB of zeros compress to a few KiB: the output buffer has to grow several times.
+		byte[] data = new byte[4 * MIB];
+		byte[] compressed = compress(data);
+		assertThat(compressed.length).isLessThan(MIB / 4);
+		assertRoundTrip(data);
+	}
+
+	@Test
+	void roundTripsBlocksOfVeryDifferentSizesInOneFrame() throws IOException {
+		byte[] data = new byte[8 * MIB + 100];
+		System.arraycopy(random(MIB, 21), 0, data, 4 * MIB, MIB);
+		assertRoundTrip(data);
+	}
+
+	@Test
+	void detectsAFlippedByteInAHighlyCompressedBlock() throws IOException {
+		byte[] data = new byte[2 * MIB];
+		data[MIB] = 1;
+		byte[] compressed = compress(data);
+		compressed[compressed.length / 2] ^= 0x40;
+		assertThatExceptionOfType(Lz4FormatException.class).isThrownBy(() -> decompress(compressed))
+			.withMessageMatching("(corrupt LZ4 block|LZ4 content checksum mismatch).*");
+	}
+
+	@Test
+	void decodingASmallFrameDoesNotAllocateBuffersOfTheFramesBlockMaximum() throws IOException {
+		// A WAL segment of a few pages in a frame that declares 4 MiB blocks, as Litestream writes it.
+		byte[] compressed = compress(compressible(8232, 22));
+		decompress(compressed); // load classes and native code first
+		ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
+		long before = threads.getCurrentThreadAllocatedBytes();
+		for (int i = 0; i < 100; i++) {
+			decompress(compressed);
+		}
+		long perFrame = (threads.getCurrentThreadAllocatedBytes() - before) / 100;
+		assertThat(perFrame).as("bytes allocated per decoded frame").isLessThan(MIB / 4);
 	}
 
 	@Test
