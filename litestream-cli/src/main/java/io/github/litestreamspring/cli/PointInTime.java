@@ -29,7 +29,7 @@ final class PointInTime {
 	String timestamp;
 
 	@Option(names = { "-parallelism", "--parallelism" }, paramLabel = "N",
-			description = "WAL indexes downloaded at once (default: ${DEFAULT-VALUE}).")
+			description = "WAL segments downloaded at once (default: ${DEFAULT-VALUE}).")
 	int parallelism = RestoreOptions.DEFAULT_PARALLELISM;
 
 	/** Restore options for {@code output}; a bad combination is a usage error (exit code 2). */

@@ -287,7 +287,7 @@ public class LitestreamProperties {
 		private Instant timestamp;
 
 		/**
-		 * How many WAL indexes are downloaded at once.
+		 * How many WAL segments are downloaded at once.
 		 */
 		private int parallelism = RestoreOptions.DEFAULT_PARALLELISM;
 
