@@ -163,6 +163,11 @@ public final class Benchmark {
 		double tps = Long.parseLong(o.result().get("tx")) / (Long.parseLong(o.result().get("nanos")) / 1e9);
 		t.add("tx/s", col, tps);
 		t.add("WAL max MiB", col, Long.parseLong(o.result().get("walMaxBytes")) / 1048576.0);
+		// Cores the replicator kept busy beside the writer (2 cores are shared with S3Proxy too).
+		t.add("replicator CPU cores (CPU s per s)", col,
+				o.replicatorCpu(side, "load-start", "load-end") / o.seconds("load-start", "load-end"));
+		t.add("writer thread CPU cores (CPU s per s)", col,
+				o.writerCpuSeconds("load-start", "load-end") / o.seconds("load-start", "load-end"));
 		if (side == Side.OFF) {
 			lastOff = tps;
 		}

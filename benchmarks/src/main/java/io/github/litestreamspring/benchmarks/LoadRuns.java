@@ -63,6 +63,11 @@ final class LoadRuns {
 			return Math.max(0, jvmCpu - writer) / 1e9;
 		}
 
+		/** CPU seconds of the writer thread itself between two phases. */
+		double writerCpuSeconds(String from, String to) {
+			return (this.writerCpu.get(to) - this.writerCpu.get(from)) / 1e9;
+		}
+
 		/** Requests of {@code kind} per minute between two phases, as counted at the wire. */
 		double perMinute(CountingProxy.Kind kind, String from, String to) {
 			if (this.proxy == null) {
