@@ -8,9 +8,6 @@ import java.util.function.Supplier;
 
 import net.jpountz.lz4.LZ4Compressor;
 import net.jpountz.lz4.LZ4Factory;
-import net.jpountz.lz4.LZ4FrameOutputStream;
-import net.jpountz.lz4.LZ4FrameOutputStream.BLOCKSIZE;
-import net.jpountz.lz4.LZ4FrameOutputStream.FLG;
 import net.jpountz.lz4.LZ4SafeDecompressor;
 import net.jpountz.xxhash.XXHashFactory;
 
@@ -38,8 +35,7 @@ public final class Lz4Frames {
 	 */
 	public static OutputStream compressingStream(OutputStream out) {
 		try {
-			return new LZ4FrameOutputStream(out, BLOCKSIZE.SIZE_4MB, -1L, Codecs.COMPRESSOR,
-					Codecs.XXHASH.hash32(), FLG.Bits.BLOCK_INDEPENDENCE, FLG.Bits.CONTENT_CHECKSUM);
+			return new Lz4FrameOutputStream(out, Codecs.COMPRESSOR, Codecs.XXHASH.newStreamingHash32(0));
 		}
 		catch (IOException ex) {
 			// Only the header write can fail here; keep the factory method easy to use in lambdas.

@@ -93,6 +93,79 @@ class Lz4FramesTests {
 	}
 
 	@Test
+	void writesTheBytesLz4JavasFrameWriterWritesWithLitestreamsSettings() throws IOException {
+		int[] sizes = { 0, 1, 8232, 4 * MIB - 1, 4 * MIB, 4 * MIB + 1, 9 * MIB + 5 };
+		for (int size : sizes) {
+			for (byte[] data : new byte[][] { compressible(size, 31), random(size, 32) }) {
+				assertThat(compress(data)).as("frame of %d bytes, one write", size).isEqualTo(lz4Java(data, 0));
+				assertThat(compressInPieces(data, 1000)).as("frame of %d bytes, 1000-byte writes", size)
+					.isEqualTo(lz4Java(data, 1000));
+			}
+		}
+	}
+
+	@Test
+	void writesTheSameBytesAsLz4JavaAcrossAFlush() throws IOException {
+		byte[] data = compressible(3 * MIB, 33);
+		ByteArrayOutputStream ours = new ByteArrayOutputStream();
+		try (OutputStream lz4 = Lz4Frames.compressingStream(ours)) {
+			lz4.write(data, 0, MIB);
+			lz4.flush();
+			lz4.write(data, MIB, data.length - MIB);
+		}
+		ByteArrayOutputStream theirs = new ByteArrayOutputStream();
+		try (OutputStream lz4 = new LZ4FrameOutputStream(theirs, BLOCKSIZE.SIZE_4MB, -1L,
+				FLG.Bits.BLOCK_INDEPENDENCE, FLG.Bits.CONTENT_CHECKSUM)) {
+			lz4.write(data, 0, MIB);
+			lz4.flush();
+			lz4.write(data, MIB, data.length - MIB);
+		}
+		assertThat(ours.toByteArray()).isEqualTo(theirs.toByteArray());
+	}
+
+	@Test
+	void encodingASmallSegmentDoesNotAllocateBuffersOfTheFramesBlockMaximum() throws IOException {
+		// One commit's WAL segment: low-latency shipping writes many of these a second.
+		byte[] data = compressible(8232, 34);
+		compress(data); // load classes and native code first
+		ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
+		long before = threads.getCurrentThreadAllocatedBytes();
+		for (int i = 0; i < 100; i++) {
+			compress(data);
+		}
+		long perFrame = (threads.getCurrentThreadAllocatedBytes() - before) / 100;
+		assertThat(perFrame).as("bytes allocated per encoded frame").isLessThan(MIB / 4);
+	}
+
+	/** lz4-java's own frame writer with Litestream's settings; {@code piece} > 0 writes in pieces. */
+	private static byte[] lz4Java(byte[] data, int piece) throws IOException {
+		ByteArrayOutputStream out = new ByteArrayOutputStream();
+		try (OutputStream lz4 = new LZ4FrameOutputStream(out, BLOCKSIZE.SIZE_4MB, -1L, FLG.Bits.BLOCK_INDEPENDENCE,
+				FLG.Bits.CONTENT_CHECKSUM)) {
+			writeInPieces(lz4, data, piece);
+		}
+		return out.toByteArray();
+	}
+
+	private static byte[] compressInPieces(byte[] data, int piece) throws IOException {
+		ByteArrayOutputStream out = new ByteArrayOutputStream();
+		try (OutputStream lz4 = Lz4Frames.compressingStream(out)) {
+			writeInPieces(lz4, data, piece);
+		}
+		return out.toByteArray();
+	}
+
+	private static void writeInPieces(OutputStream out, byte[] data, int piece) throws IOException {
+		if (piece <= 0) {
+			out.write(data);
+			return;
+		}
+		for (int off = 0; off < data.length; off += piece) {
+			out.write(data, off, Math.min(piece, data.length - off));
+		}
+	}
+
+	@Test
 	void roundTripsExactlyOneBlock() throws IOException {
 		assertRoundTrip(compressible(4 * MIB, 3));
 	}
