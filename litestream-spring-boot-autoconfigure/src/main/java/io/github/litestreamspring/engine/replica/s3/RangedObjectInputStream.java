@@ -184,6 +184,10 @@ final class RangedObjectInputStream extends InputStream {
 			Thread.currentThread().interrupt();
 			throw fail(new InterruptedIOException("interrupted while downloading " + location()));
 		}
+		catch (CancellationException ex) {
+			// close() from another thread while this one waited for the part.
+			throw fail(new IOException("stream of " + location() + " was closed during the download", ex));
+		}
 		catch (ExecutionException ex) {
 			Throwable cause = ex.getCause();
 			throw fail((cause instanceof IOException io) ? io
