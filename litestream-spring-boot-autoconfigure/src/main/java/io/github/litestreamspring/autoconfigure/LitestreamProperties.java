@@ -542,6 +542,12 @@ public class LitestreamProperties {
 		 */
 		private DataSize partSize = DataSize.ofMegabytes(8);
 
+		/**
+		 * Byte-range GETs in flight when a large snapshot is restored from S3, each of 8MB; 0 or 1 downloads it
+		 * with a single GET.
+		 */
+		private int snapshotDownloadParallelism = 4;
+
 		public String getUrl() {
 			return this.url;
 		}
@@ -676,6 +682,14 @@ public class LitestreamProperties {
 
 		public void setPartSize(DataSize partSize) {
 			this.partSize = partSize;
+		}
+
+		public int getSnapshotDownloadParallelism() {
+			return this.snapshotDownloadParallelism;
+		}
+
+		public void setSnapshotDownloadParallelism(int snapshotDownloadParallelism) {
+			this.snapshotDownloadParallelism = snapshotDownloadParallelism;
 		}
 
 	}

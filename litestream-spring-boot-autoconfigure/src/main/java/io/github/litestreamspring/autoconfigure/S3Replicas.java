@@ -66,16 +66,25 @@ final class S3Replicas {
 			throw new LitestreamConfigurationException(ex.getMessage(), prefix + ".sse",
 					"Use 'none', 'aes256', 'kms' (with sse-kms-key-id) or 'customer' (with sse-customer-key)");
 		}
+		S3ReplicaOptions options = S3ReplicaOptions.defaults().withEncryption(encryption);
 		try {
-			S3ReplicaOptions options = S3ReplicaOptions.defaults().withEncryption(encryption);
 			if (p.getStorageClass() != null) {
 				options = options.withStorageClass(p.getStorageClass());
 			}
-			return options.withPartSize((int) Math.min(Integer.MAX_VALUE, p.getPartSize().toBytes()));
+			options = options.withPartSize((int) Math.min(Integer.MAX_VALUE, p.getPartSize().toBytes()));
 		}
 		catch (IllegalArgumentException ex) {
 			throw new LitestreamConfigurationException(ex.getMessage(), prefix + ".part-size",
 					"Use a part size of at least 5MB");
+		}
+		try {
+			return options.withDownload(S3ReplicaOptions.DEFAULT_DOWNLOAD_PART_SIZE,
+					p.getSnapshotDownloadParallelism());
+		}
+		catch (IllegalArgumentException ex) {
+			throw new LitestreamConfigurationException(ex.getMessage(), prefix + ".snapshot-download-parallelism",
+					"Use 0 or 1 for a single GET, or up to " + S3ReplicaOptions.MAX_DOWNLOAD_PARALLELISM
+							+ " parallel range GETs");
 		}
 	}
 

@@ -242,6 +242,10 @@ class LitestreamAutoConfigurationTests {
 			.isEqualTo(io.github.litestreamspring.engine.ReplicaOptions.DEFAULT_RETENTION_CHECK_INTERVAL);
 		assertThat(p.getRestore().getParallelism())
 			.isEqualTo(io.github.litestreamspring.engine.restore.RestoreOptions.DEFAULT_PARALLELISM);
+		assertThat(r.getSnapshotDownloadParallelism())
+			.isEqualTo(io.github.litestreamspring.engine.replica.s3.S3ReplicaOptions.DEFAULT_DOWNLOAD_PARALLELISM);
+		assertThat(r.getPartSize().toBytes())
+			.isEqualTo(io.github.litestreamspring.engine.replica.s3.S3ReplicaOptions.DEFAULT_PART_SIZE);
 	}
 
 }

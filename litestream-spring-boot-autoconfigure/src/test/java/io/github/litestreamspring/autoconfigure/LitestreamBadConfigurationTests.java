@@ -67,6 +67,8 @@ class LitestreamBadConfigurationTests {
 				Arguments.of(List.of(s3, endpoint, "litestream.replicas[0].sse=bogus"), "litestream.replicas[0].sse"),
 				Arguments.of(List.of(s3, endpoint, "litestream.replicas[0].part-size=1MB"),
 						"litestream.replicas[0].part-size"),
+				Arguments.of(List.of(s3, endpoint, "litestream.replicas[0].snapshot-download-parallelism=-1"),
+						"litestream.replicas[0].snapshot-download-parallelism"),
 				Arguments.of(List.of(s3, endpoint, "litestream.replicas[0].access-key-id=AKIA"),
 						"litestream.replicas[0]"),
 				// The database itself, and two replicas under one name.

@@ -27,6 +27,8 @@ import software.amazon.awssdk.services.s3.model.DeleteObjectsRequest;
 import software.amazon.awssdk.services.s3.model.DeleteObjectsResponse;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.HeadObjectRequest;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
@@ -41,7 +43,8 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * v0.3.13's: {@code <root>/generations/<generation>/...} built by {@link ReplicaPaths}.
  * <p>
  * Listings always follow continuation tokens and are sorted here, never trusting the store's order.
- * Writes stream with memory bounded by one part ({@link S3Uploader}). Every call goes through
+ * Writes stream with memory bounded by one part ({@link S3Uploader}); large snapshots are read as
+ * parallel byte ranges pinned to one ETag ({@link RangedObjectInputStream}). Every call goes through
  * {@link S3Retry}. The lease object {@code <root>/lease.json} is written with S3 conditional writes
  * ({@code If-None-Match: *} to create, {@code If-Match: <etag>} to replace); a 412 or 409 answer means
  * another writer got there first. The given {@link S3Client} is not closed by {@link #close()} unless the replica
@@ -191,7 +194,19 @@ public final class S3ReplicaClient implements ReplicaClient {
 	@Override
 	public InputStream openSnapshot(String generation, long index) throws IOException {
 		requireGeneration(generation);
-		return get(ReplicaPaths.snapshotPath(this.root, generation, index));
+		String key = ReplicaPaths.snapshotPath(this.root, generation, index);
+		if (this.options.downloadParallelism() <= 1) {
+			return get(key);
+		}
+		// The HEAD pins the version (ETag) every range GET must match, and tells whether ranges pay off.
+		HeadObjectRequest head = withCustomerKey(HeadObjectRequest.builder().bucket(this.bucket).key(key)).build();
+		HeadObjectResponse object = this.retry.call("HeadObject", key, () -> this.s3.headObject(head));
+		long size = (object.contentLength() != null) ? object.contentLength() : 0;
+		if (!this.options.downloadsInRanges(size) || object.eTag() == null) {
+			return get(key);
+		}
+		return new RangedObjectInputStream(this.s3, this.retry, getRequest(key), size, object.eTag(),
+				this.options.downloadPartSize(), this.options.downloadParallelism());
 	}
 
 	@Override
@@ -316,14 +331,21 @@ public final class S3ReplicaClient implements ReplicaClient {
 		return request;
 	}
 
-	private InputStream get(String key) throws IOException {
-		GetObjectRequest.Builder request = GetObjectRequest.builder().bucket(this.bucket).key(key);
+	private HeadObjectRequest.Builder withCustomerKey(HeadObjectRequest.Builder request) {
 		S3ReplicaOptions.Encryption sse = this.options.encryption();
 		if (sse.mode() == S3ReplicaOptions.SseMode.SSE_C) {
 			request.sseCustomerAlgorithm("AES256").sseCustomerKey(sse.customerKey())
-					.sseCustomerKeyMD5(sse.customerKeyMd5());
+				.sseCustomerKeyMD5(sse.customerKeyMd5());
 		}
-		GetObjectRequest get = request.build();
+		return request;
+	}
+
+	private GetObjectRequest getRequest(String key) {
+		return withCustomerKey(GetObjectRequest.builder().bucket(this.bucket).key(key)).build();
+	}
+
+	private InputStream get(String key) throws IOException {
+		GetObjectRequest get = getRequest(key);
 		return this.retry.call("GetObject", key, () -> this.s3.getObject(get));
 	}
 

@@ -19,15 +19,32 @@ import java.util.Objects;
  * {@code partSize}
  * @param maxKeys page size of listings, or 0 for the server's default (1000 on S3)
  * @param retry retry policy for each S3 call
+ * @param downloadPartSize byte range fetched by one GET when a snapshot is downloaded in parallel
+ * ({@link RangedObjectInputStream}); also the size of each buffer such a download holds
+ * @param downloadParallelism ranged GETs in flight for one snapshot, which bounds its memory to
+ * {@code downloadParallelism × downloadPartSize}; 0 or 1 means one plain GET, as Litestream does. Snapshots
+ * smaller than two parts always use one GET
  */
 public record S3ReplicaOptions(Encryption encryption, String storageClass, int partSize, int multipartThreshold,
-		int maxKeys, RetryPolicy retry) {
+		int maxKeys, RetryPolicy retry, int downloadPartSize, int downloadParallelism) {
 
 	/** S3's minimum size of any part but the last. */
 	public static final int MIN_PART_SIZE = 5 * 1024 * 1024;
 
 	/** Default part size and threshold: 8 MiB. */
 	public static final int DEFAULT_PART_SIZE = 8 * 1024 * 1024;
+
+	/** Default snapshot download range: 8 MiB, AWS's advice for byte-range GETs. */
+	public static final int DEFAULT_DOWNLOAD_PART_SIZE = 8 * 1024 * 1024;
+
+	/** Smallest download range: below this the per-request overhead outweighs any parallelism. */
+	public static final int MIN_DOWNLOAD_PART_SIZE = 64 * 1024;
+
+	/** Default ranged GETs in flight per snapshot: 4, i.e. at most 32 MiB of buffers. */
+	public static final int DEFAULT_DOWNLOAD_PARALLELISM = 4;
+
+	/** Upper bound of {@link #downloadParallelism()}: one snapshot should not monopolize the connection pool. */
+	public static final int MAX_DOWNLOAD_PARALLELISM = 32;
 
 	public S3ReplicaOptions {
 		Objects.requireNonNull(encryption, "encryption");
@@ -41,41 +58,63 @@ public record S3ReplicaOptions(Encryption encryption, String storageClass, int p
 		if (maxKeys < 0 || maxKeys > 1000) {
 			throw new IllegalArgumentException("maxKeys must be between 0 and 1000: " + maxKeys);
 		}
+		if (downloadPartSize < MIN_DOWNLOAD_PART_SIZE) {
+			throw new IllegalArgumentException(
+					"downloadPartSize must be at least " + MIN_DOWNLOAD_PART_SIZE + " bytes: " + downloadPartSize);
+		}
+		if (downloadParallelism < 0 || downloadParallelism > MAX_DOWNLOAD_PARALLELISM) {
+			throw new IllegalArgumentException(
+					"downloadParallelism must be between 0 and " + MAX_DOWNLOAD_PARALLELISM + ": " + downloadParallelism);
+		}
 		if (storageClass != null && storageClass.isBlank()) {
 			storageClass = null;
 		}
 	}
 
-	/** No encryption header, default storage class, 8 MiB parts, {@link RetryPolicy#defaults()}. */
+	/**
+	 * No encryption header, default storage class, 8 MiB parts, {@link RetryPolicy#defaults()}; large
+	 * snapshots are downloaded as 8 MiB ranges, 4 at a time.
+	 */
 	public static S3ReplicaOptions defaults() {
 		return new S3ReplicaOptions(Encryption.NONE, null, DEFAULT_PART_SIZE, DEFAULT_PART_SIZE, 0,
-				RetryPolicy.defaults());
+				RetryPolicy.defaults(), DEFAULT_DOWNLOAD_PART_SIZE, DEFAULT_DOWNLOAD_PARALLELISM);
 	}
 
 	public S3ReplicaOptions withEncryption(Encryption encryption) {
 		return new S3ReplicaOptions(encryption, this.storageClass, this.partSize, this.multipartThreshold,
-				this.maxKeys, this.retry);
+				this.maxKeys, this.retry, this.downloadPartSize, this.downloadParallelism);
 	}
 
 	public S3ReplicaOptions withStorageClass(String storageClass) {
 		return new S3ReplicaOptions(this.encryption, storageClass, this.partSize, this.multipartThreshold,
-				this.maxKeys, this.retry);
+				this.maxKeys, this.retry, this.downloadPartSize, this.downloadParallelism);
 	}
 
 	/** Sets both the part size and the threshold. */
 	public S3ReplicaOptions withPartSize(int partSize) {
 		return new S3ReplicaOptions(this.encryption, this.storageClass, partSize, partSize, this.maxKeys,
-				this.retry);
+				this.retry, this.downloadPartSize, this.downloadParallelism);
 	}
 
 	public S3ReplicaOptions withMaxKeys(int maxKeys) {
 		return new S3ReplicaOptions(this.encryption, this.storageClass, this.partSize, this.multipartThreshold,
-				maxKeys, this.retry);
+				maxKeys, this.retry, this.downloadPartSize, this.downloadParallelism);
 	}
 
 	public S3ReplicaOptions withRetry(RetryPolicy retry) {
 		return new S3ReplicaOptions(this.encryption, this.storageClass, this.partSize, this.multipartThreshold,
-				this.maxKeys, retry);
+				this.maxKeys, retry, this.downloadPartSize, this.downloadParallelism);
+	}
+
+	/** Sets how large snapshots are downloaded: ranges of {@code partSize}, {@code parallelism} at a time. */
+	public S3ReplicaOptions withDownload(int partSize, int parallelism) {
+		return new S3ReplicaOptions(this.encryption, this.storageClass, this.partSize, this.multipartThreshold,
+				this.maxKeys, this.retry, partSize, parallelism);
+	}
+
+	/** Whether an object of {@code size} bytes is downloaded as parallel byte ranges. */
+	boolean downloadsInRanges(long size) {
+		return this.downloadParallelism > 1 && size >= 2L * this.downloadPartSize;
 	}
 
 	/** Server-side encryption modes. */
