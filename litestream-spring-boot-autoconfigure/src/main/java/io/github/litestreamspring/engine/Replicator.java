@@ -442,8 +442,8 @@ public final class Replicator implements AutoCloseable {
 		Shipping first = shipAll(result.position(), urgent, now, null, null);
 		Shipping shipped = first;
 		try {
-			SyncResult checkpointed = localSync(true);
-			if (checkpointed.checkpointRestarted() && urgent) {
+			SyncResult checkpointed = checkpointIfDue();
+			if (checkpointed != null && checkpointed.checkpointRestarted() && urgent) {
 				// The checkpoint began a new WAL index with the engine's own commit; when a caller waits
 				// for this pass, replicas that were current get it now, so that they are not left a frame
 				// behind. Otherwise it goes with the next upload (one object, not two).
@@ -475,10 +475,22 @@ public final class Replicator implements AutoCloseable {
 		return result.bytesCopied();
 	}
 
+	/** A checkpoint after the uploads, if one is due; {@code null} if none was. Failures as {@link #localSync}. */
+	private SyncResult checkpointIfDue() {
+		return localWork(this.database::checkpointIfDue);
+	}
+
 	/** The local part of a pass; a failure is logged once (then at DEBUG while it lasts) and rethrown. */
 	private SyncResult localSync(boolean checkpoint) {
+		return localWork(() -> this.database.sync(checkpoint));
+	}
+
+	private SyncResult localWork(Supplier<SyncResult> work) {
 		try {
-			SyncResult result = this.database.sync(checkpoint);
+			SyncResult result = work.get();
+			if (result == null) {
+				return null;
+			}
 			this.lastSyncAt = Instant.now();
 			if (this.lastError != null) {
 				logger.info("{}: local sync recovered at {}", this.database.path(), result.position());
