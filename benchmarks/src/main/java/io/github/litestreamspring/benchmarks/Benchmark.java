@@ -128,7 +128,8 @@ public final class Benchmark {
 	private static void recordLag(Report.Table t, Side side, int rate, LoadRuns.Outcome o, BenchmarkConfig config) {
 		String col = column(side);
 		String at = " @ " + rate + " tx/s";
-		for (String row : List.of("lag p50", "lag p99", "lag max", "commits never seen durable")) {
+		for (String row : List.of("lag p50", "lag p99", "lag max", "commits never seen durable",
+				"WAL objects the 5 ms poll missed (found by a final listing)", "WAL indexes without an offset-0 object")) {
 			t.declare(row + at);
 		}
 		if (o.lags() != null) {
@@ -139,6 +140,10 @@ public final class Benchmark {
 			t.add("lag p99" + at, col, Stats.percentile(sorted, 99));
 			t.add("lag max" + at, col, Stats.percentile(sorted, 100));
 			t.add("commits never seen durable" + at, col, missing);
+			// Harness, not tool: an object listed only at the end; its commits count as never seen.
+			t.add("WAL objects the 5 ms poll missed (found by a final listing)" + at, col, o.objectsMissedByPolling());
+			// Tool: a replica index that does not start at offset 0 would be a gap.
+			t.add("WAL indexes without an offset-0 object" + at, col, o.indexesWithoutStart());
 		}
 		t.add("replicator CPU s/min, load" + at, col, o.replicatorCpu(side, "load-start", "load-end") * 60
 				/ o.seconds("load-start", "load-end"));

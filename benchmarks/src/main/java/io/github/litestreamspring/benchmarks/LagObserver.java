@@ -49,6 +49,10 @@ final class LagObserver implements AutoCloseable {
 
 	private String diagnostics = "";
 
+	private long missedByPolling;
+
+	private long indexesWithoutStart;
+
 	private long polls;
 
 	LagObserver(S3Client s3, String bucket, String root, long pollMillis) {
@@ -87,7 +91,7 @@ final class LagObserver implements AutoCloseable {
 				request.continuationToken(continuation);
 			}
 			else if (this.lastKey != null) {
-				request.startAfter(this.lastKey);
+				request.startAfter(relistFrom(this.lastKey));
 			}
 			ListObjectsV2Response response = this.s3.listObjectsV2(request.build());
 			this.polls++;
@@ -126,6 +130,24 @@ final class LagObserver implements AutoCloseable {
 		synchronized (this.firstSeenNanos) {
 			seen = new LinkedHashMap<>(this.firstSeenNanos);
 		}
+		// A last, complete listing: an object the polls never listed (S3Proxy's listing is not always
+		// consistent with start-after while objects are renamed into place) still teaches which index a
+		// salt belongs to, but is never counted as durable; an index that has no offset-0 object even
+		// now would be a real gap in the replica.
+		List<String> missed = new ArrayList<>();
+		Map<Long, Long> firstOffsetByIndex = new TreeMap<>();
+		for (String key : listAll()) {
+			long[] p = ReplicaPaths.parseWalSegmentName(key.substring(key.lastIndexOf('/') + 1));
+			if (p != null) {
+				firstOffsetByIndex.merge(p[0], p[1], Math::min);
+			}
+			if (!seen.containsKey(key)) {
+				missed.add(key);
+				seen.put(key, Long.MAX_VALUE);
+			}
+		}
+		this.missedByPolling = missed.size();
+		this.indexesWithoutStart = firstOffsetByIndex.values().stream().filter((o) -> o != 0).count();
 		Map<Long, Long> indexBySalt = new HashMap<>();
 		// index -> (covered end offset -> first-seen time), in offset order
 		Map<Long, TreeMap<Long, Long>> coverage = new HashMap<>();
@@ -142,7 +164,8 @@ final class LagObserver implements AutoCloseable {
 			}
 			coverage.computeIfAbsent(pos[0], (i) -> new TreeMap<>()).merge(pos[1] + data.length, e.getValue(), Math::min);
 		}
-		this.diagnostics = "objects seen: " + seen.size() + "\nindex by salt: " + hex(indexBySalt) + "\ncoverage: "
+		this.diagnostics = "objects seen: " + seen.size() + "\nmissed by polling (found by the final listing): " + missed
+				+ "\nindexes in the bucket without an offset-0 segment: " + this.indexesWithoutStart + "\nindex by salt: " + hex(indexBySalt) + "\ncoverage: "
 				+ coverage.entrySet().stream().map((e) -> e.getKey() + "->" + e.getValue().lastKey()).toList()
 				+ "\nfirst commits: " + commits.stream().limit(3).map((c) -> Long.toHexString(c.salt()) + "@" + c.end()).toList()
 				+ "\nlast commits: " + commits.stream().skip(Math.max(0, commits.size() - 3)).map((c) -> Long.toHexString(c.salt()) + "@" + c.end()).toList()
@@ -162,6 +185,50 @@ final class LagObserver implements AutoCloseable {
 			lags[i] = (durableAt == Long.MAX_VALUE) ? Double.NaN : Math.max(0, durableAt - c.epochNanos()) / 1e9;
 		}
 		return lags;
+	}
+
+	/**
+	 * Where a poll resumes: before the previous WAL index's objects rather than right after the last key.
+	 * S3Proxy's filesystem listing sometimes shows an object only after a later key of the same index
+	 * has been listed; re-listing the last two indexes (a page or two) catches it with its true time.
+	 */
+	private static String relistFrom(String lastKey) {
+		int slash = lastKey.lastIndexOf('/');
+		long[] pos = ReplicaPaths.parseWalSegmentName(lastKey.substring(slash + 1));
+		if (pos == null || pos[0] == 0) {
+			return (pos == null) ? lastKey : lastKey.substring(0, slash + 1);
+		}
+		return lastKey.substring(0, slash + 1) + ReplicaPaths.formatIndex(pos[0] - 1);
+	}
+
+	private List<String> listAll() {
+		List<String> keys = new ArrayList<>();
+		String continuation = null;
+		for (int page = 0; page < 10_000; page++) {
+			ListObjectsV2Request.Builder request = ListObjectsV2Request.builder().bucket(this.bucket).prefix(this.prefix);
+			if (continuation != null) {
+				request.continuationToken(continuation);
+			}
+			ListObjectsV2Response response = this.s3.listObjectsV2(request.build());
+			response.contents().stream().map(S3Object::key)
+				.filter((k) -> k.endsWith(".lz4") && k.contains("/wal/"))
+				.forEach(keys::add);
+			if (!Boolean.TRUE.equals(response.isTruncated())) {
+				break;
+			}
+			continuation = response.nextContinuationToken();
+		}
+		return keys;
+	}
+
+	/** WAL objects the polls never listed but the final listing found (after {@link #lags}). */
+	long missedByPolling() {
+		return this.missedByPolling;
+	}
+
+	/** Indexes whose lowest segment in the bucket does not start at offset 0 (after {@link #lags}). */
+	long indexesWithoutStart() {
+		return this.indexesWithoutStart;
 	}
 
 	private byte[] download(String key) throws IOException {

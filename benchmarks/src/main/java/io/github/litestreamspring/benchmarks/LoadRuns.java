@@ -43,7 +43,7 @@ final class LoadRuns {
 	/** What one run measured. */
 	record Outcome(Map<String, Long> phases, Map<String, Long> writerCpu, Map<String, String> result, double[] lags,
 			long jvmPeakRss, long litestreamPeakRss, ProcessSampler jvm, ProcessSampler litestream,
-			CountingProxy proxy, long observerPolls) {
+			CountingProxy proxy, long observerPolls, long objectsMissedByPolling, long indexesWithoutStart) {
 
 		long phase(String name) {
 			return this.phases.get(name);
@@ -137,10 +137,14 @@ final class LoadRuns {
 			}
 			double[] lags = null;
 			long polls = 0;
+			long missed = 0;
+			long withoutStart = 0;
 			if (observer != null) {
 				observer.close();
 				polls = observer.polls();
 				lags = observer.lags(CommitLog.read(commits));
+				missed = observer.missedByPolling();
+				withoutStart = observer.indexesWithoutStart();
 				Files.writeString(dir.resolve("observer.txt"), observer.diagnostics());
 			}
 			Map<String, Long> phases = new HashMap<>();
@@ -158,7 +162,7 @@ final class LoadRuns {
 			}
 			return new Outcome(phases, writerCpu, result, lags, jvmSampler.peakRssBytes(),
 					(litestreamSampler != null) ? litestreamSampler.peakRssBytes() : 0, jvmSampler, litestreamSampler,
-					proxy, polls);
+					proxy, polls, missed, withoutStart);
 		}
 		finally {
 			if (observer != null) {

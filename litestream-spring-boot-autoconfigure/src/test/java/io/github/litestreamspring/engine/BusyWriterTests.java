@@ -107,6 +107,37 @@ class BusyWriterTests {
 		}
 	}
 
+	@Test
+	void aBusyWriterAtLowLatencyLeavesEveryIndexWholeInTheReplica() throws Exception {
+		// Default checkpoint thresholds, no gate: the monitor and the replication thread both work while a
+		// writer commits as fast as it can; every index must start at offset 0 and restore completely.
+		DatabaseOptions options = DatabaseOptions.defaults(this.dir.resolve("app.db"))
+			.withIntervals(Duration.ofMillis(200), Duration.ofMinutes(1))
+			.withCheckpointPageCounts(200, 2000, 0);
+		Path replicaDir = this.dir.resolve("replica");
+		Replica replica = new Replica(ReplicaOptions.defaults("file").withSyncInterval(Duration.ZERO),
+				new FileReplicaClient(replicaDir));
+		try (TestDatabase app = new TestDatabase(this.dir.resolve("app.db"));
+				Replicator replicator = new Replicator(options, List.of(replica), Duration.ofMillis(2))) {
+			replicator.start();
+			long deadline = System.nanoTime() + Duration.ofSeconds(4).toNanos();
+			for (int i = 0; i < 40_000 && System.nanoTime() < deadline; i++) {
+				app.insertOne(i, 100);
+				replicator.notifyChange();
+			}
+			replicator.syncNow();
+			assertThat(replicator.database().position().index()).as("WAL restarts during the run").isGreaterThan(2);
+			FileReplicaClient client = new FileReplicaClient(replicaDir);
+			String generation = replicator.database().position().generation();
+			java.util.Map<Long, Long> firstOffset = new java.util.TreeMap<>();
+			for (var segment : client.walSegments(generation)) {
+				firstOffset.merge(segment.index(), segment.offset(), Math::min);
+			}
+			assertThat(firstOffset.values()).as("first segment offset of every index").containsOnly(0L);
+			assertThat(restoredRows()).isEqualTo(app.rows());
+		}
+	}
+
 	private static long awaitIndex(Replicator replicator, long index, Duration timeout) throws InterruptedException {
 		long deadline = System.nanoTime() + timeout.toNanos();
 		while (replicator.database().position().index() < index && System.nanoTime() < deadline) {

@@ -67,6 +67,15 @@ public final class TestDatabase implements AutoCloseable {
 		return count();
 	}
 
+	/** One auto-committed row: a transaction as small as a busy application's. */
+	public void insertOne(int batch, int payloadBytes) throws SQLException {
+		try (PreparedStatement ps = this.connection.prepareStatement("INSERT INTO t (batch, payload) VALUES (?, ?)")) {
+			ps.setInt(1, batch);
+			ps.setString(2, "x".repeat(payloadBytes));
+			ps.executeUpdate();
+		}
+	}
+
 	public long count() throws SQLException {
 		return count(this.connection);
 	}
