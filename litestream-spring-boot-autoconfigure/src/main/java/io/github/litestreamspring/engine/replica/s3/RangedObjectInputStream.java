@@ -7,9 +7,11 @@ import java.io.UncheckedIOException;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Objects;
+import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -67,6 +69,12 @@ final class RangedObjectInputStream extends InputStream {
 	/** Parts requested and not yet read, in order; their count is the window. */
 	private final Deque<Future<byte[]>> window = new ArrayDeque<>();
 
+	/**
+	 * Part buffers the reader has finished with, for the next ranges: at most one per worker plus the
+	 * part being read are ever allocated, instead of a new {@code partSize} array per range.
+	 */
+	private final Queue<byte[]> freeBuffers = new ConcurrentLinkedQueue<>();
+
 	/** Response bodies being read by the workers, aborted on close. */
 	private final Set<ResponseInputStream<GetObjectResponse>> inFlight = ConcurrentHashMap.newKeySet();
 
@@ -74,7 +82,12 @@ final class RangedObjectInputStream extends InputStream {
 
 	private int nextToRequest;
 
+	private int nextToRead;
+
 	private byte[] current = new byte[0];
+
+	/** Bytes of {@link #current} that belong to the part (the last part is shorter than its buffer). */
+	private int currentLength;
 
 	private int position;
 
@@ -125,7 +138,7 @@ final class RangedObjectInputStream extends InputStream {
 		if (!advance()) {
 			return -1;
 		}
-		int n = Math.min(len, this.current.length - this.position);
+		int n = Math.min(len, this.currentLength - this.position);
 		System.arraycopy(this.current, this.position, b, off, n);
 		this.position += n;
 		return n;
@@ -133,7 +146,7 @@ final class RangedObjectInputStream extends InputStream {
 
 	@Override
 	public int available() {
-		return this.current.length - this.position;
+		return this.currentLength - this.position;
 	}
 
 	/** Closing before the end cancels the ranges still in flight; it never waits for them. */
@@ -152,6 +165,8 @@ final class RangedObjectInputStream extends InputStream {
 		}
 		this.executor.shutdownNow();
 		this.current = new byte[0];
+		this.currentLength = 0;
+		this.freeBuffers.clear();
 	}
 
 	/** Makes {@link #current} a part with unread bytes; false at the end of the object. */
@@ -162,13 +177,18 @@ final class RangedObjectInputStream extends InputStream {
 		if (this.closed) {
 			throw new IOException("stream of " + location() + " is closed");
 		}
-		while (this.position == this.current.length) {
+		while (this.position == this.currentLength) {
 			Future<byte[]> next = this.window.pollFirst();
 			if (next == null) {
 				close();
 				return false;
 			}
+			if (this.current.length == this.partSize) {
+				this.freeBuffers.offer(this.current);
+			}
+			int part = this.nextToRead++;
 			this.current = await(next);
+			this.currentLength = (int) Math.min(this.partSize, this.size - (long) part * this.partSize);
 			this.position = 0;
 			// The part just taken left the window: a range more may be fetched.
 			requestNext();
@@ -229,7 +249,8 @@ final class RangedObjectInputStream extends InputStream {
 							throw new CancellationException("download of " + location() + " was closed");
 						}
 						checkContentRange(body.response(), first, last, range);
-						byte[] bytes = new byte[length];
+						byte[] pooled = this.freeBuffers.poll();
+						byte[] bytes = (pooled != null) ? pooled : new byte[this.partSize];
 						int n = body.readNBytes(bytes, 0, length);
 						if (n != length) {
 							throw new IOException("S3 answered " + n + " bytes instead of " + length);
