@@ -31,7 +31,8 @@ import io.github.litestreamspring.engine.replica.s3.S3ReplicaOptions;
 /**
  * The writer, run in its own JVM for every side so that the code path is the same whoever
  * replicates: one connection configured like the starter's pool (WAL, {@code synchronous=NORMAL},
- * no auto-checkpoint), one small {@code INSERT} per transaction. For our sides the engine runs in
+ * no auto-checkpoint; for the {@code off} side SQLite's own auto-checkpoint, as an application without
+ * replication runs), one small {@code INSERT} per transaction. For our sides the engine runs in
  * this JVM and the writer calls {@link Replicator#notifyChange()} after each commit, as the Spring
  * layer's commit listener does.
  * <p>
@@ -59,7 +60,7 @@ public final class WriterMain {
 		Duration measured = Duration.ofMillis(Long.parseLong(a.get("millis")));
 		Replicator replicator = side.ours() ? replicator(db, side, URI.create(a.get("endpoint")), a.get("bucket"),
 				a.get("root")) : null;
-		try (Connection c = open(db);
+		try (Connection c = open(db, side == Side.OFF);
 				PreparedStatement insert = c.prepareStatement("INSERT INTO t (payload) VALUES (?)")) {
 			if (replicator != null) {
 				replicator.start();
@@ -119,12 +120,21 @@ public final class WriterMain {
 
 	/** The writer's connection, configured as the starter configures pooled connections. */
 	static Connection open(Path db) throws SQLException {
+		return open(db, false);
+	}
+
+	/**
+	 * @param autocheckpoint SQLite's own checkpoints (every 1,000 pages, its default), as an application
+	 * without replication runs: the {@code off} baseline. With replication the starter turns them off
+	 * and the replicator checkpoints instead.
+	 */
+	static Connection open(Path db, boolean autocheckpoint) throws SQLException {
 		Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
 		try (Statement st = c.createStatement()) {
 			st.execute("PRAGMA busy_timeout = 5000");
 			st.execute("PRAGMA journal_mode = wal");
 			st.execute("PRAGMA synchronous = NORMAL");
-			st.execute("PRAGMA wal_autocheckpoint = 0");
+			st.execute("PRAGMA wal_autocheckpoint = " + (autocheckpoint ? 1000 : 0));
 		}
 		EagerBusyHandler.installForApplication(c, Duration.ofSeconds(5));
 		return c;
