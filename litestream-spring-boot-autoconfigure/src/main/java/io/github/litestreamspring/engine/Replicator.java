@@ -1,15 +1,12 @@
 package io.github.litestreamspring.engine;
 
-import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -60,6 +57,9 @@ public final class Replicator implements AutoCloseable {
 
 	private final Map<Replica, ReplicaState> replicaStates = new HashMap<>();
 
+	/** Each pass's uploads and their bookkeeping per replica. */
+	private final ReplicaShipping shipping;
+
 	private final DurableWaiters durableWaiters = new DurableWaiters();
 
 	/** Snapshot and retention schedules, created on the replication thread's first pass. */
@@ -104,6 +104,8 @@ public final class Replicator implements AutoCloseable {
 		for (Replica replica : this.replicas) {
 			this.replicaStates.put(replica, new ReplicaState());
 		}
+		this.shipping = new ReplicaShipping(this.database, this.replicas, this.replicaStates, () -> this.listener,
+				() -> this.leases);
 	}
 
 	public Path databasePath() {
@@ -439,15 +441,15 @@ public final class Replicator implements AutoCloseable {
 		}
 		Instant now = Instant.now();
 		boolean urgent = force || !waiting.isEmpty();
-		Shipping first = shipAll(result.position(), urgent, now, null, null);
-		Shipping shipped = first;
+		ReplicaShipping.Round first = this.shipping.ship(result.position(), urgent, now, null, null);
+		ReplicaShipping.Round shipped = first;
 		try {
 			SyncResult checkpointed = checkpointIfDue();
 			if (checkpointed != null && checkpointed.checkpointRestarted() && urgent) {
 				// The checkpoint began a new WAL index with the engine's own commit; when a caller waits
 				// for this pass, replicas that were current get it now, so that they are not left a frame
 				// behind. Otherwise it goes with the next upload (one object, not two).
-				shipped = shipAll(checkpointed.position(), true, Instant.now(), shipped.failure(), shipped.current());
+				shipped = this.shipping.ship(checkpointed.position(), true, Instant.now(), shipped.failure(), shipped.current());
 			}
 		}
 		catch (LitestreamException ex) {
@@ -510,40 +512,6 @@ public final class Replicator implements AutoCloseable {
 		}
 	}
 
-	/**
-	 * Ships {@code local} to every replica that is behind and due ({@code urgent}: due or not); with
-	 * {@code only}, just to those replicas.
-	 */
-	private Shipping shipAll(Pos local, boolean urgent, Instant now, LitestreamException failure, Set<Replica> only) {
-		long lowestIndex = Long.MAX_VALUE;
-		Set<Replica> current = new HashSet<>();
-		for (Replica replica : this.replicas) {
-			ReplicaState s = this.replicaStates.get(replica);
-			boolean behind = !local.equals(replica.position());
-			if (behind && s.behindSince == null) {
-				s.behindSince = now;
-			}
-			ReplicaLeases guard = this.leases;
-			String refusal = (guard != null) ? guard.refusal(replica) : null;
-			if (refusal != null) {
-				failure = leaseRefused(replica, s, refusal, failure);
-			}
-			else if (behind && (only == null || only.contains(replica)) && (urgent || s.due(now))) {
-				failure = syncReplica(replica, s, local, failure);
-			}
-			Pos pos = replica.position();
-			if (local.equals(pos)) {
-				current.add(replica);
-			}
-			lowestIndex = Math.min(lowestIndex,
-					(pos.isNone() || !pos.generation().equals(local.generation())) ? 0 : pos.index());
-		}
-		return new Shipping(local, current, lowestIndex, failure);
-	}
-
-	/** What a round of shipping left: the local position, the replicas holding it, the lowest index. */
-	private record Shipping(Pos local, Set<Replica> current, long lowestIndex, LitestreamException failure) {
-	}
 
 	/**
 	 * Applies the shadow WAL bound; a replica that needed a deleted index is flagged until it has
@@ -605,74 +573,6 @@ public final class Replicator implements AutoCloseable {
 			millis = Math.min(millis, (next == null) ? 0 : Math.max(0, Duration.between(now, next).toMillis()));
 		}
 		return (millis == Long.MAX_VALUE) ? 0 : millis;
-	}
-
-	/** Another instance holds (or took) this replica path: upload nothing, say why in the status. */
-	private LitestreamException leaseRefused(Replica replica, ReplicaState s, String refusal,
-			LitestreamException failure) {
-		// What the other writer did is unknown: learn the position from the replica once the lease is ours.
-		replica.resetPosition();
-		s.nextAttemptAt = null;
-		String message = "replica '" + replica.name() + "' not written: " + refusal;
-		// Log each state of the lease once, not every renewal the holder makes.
-		ReplicaLeases guard = this.leases;
-		String cause = (guard != null) ? guard.refusalKind(replica) : refusal;
-		if (!cause.equals(s.lastLoggedCause)) {
-			logger.warn("{}: {}", this.database.path(), message);
-			s.lastLoggedCause = cause;
-			s.lastErrorAt = Instant.now();
-		}
-		s.lastError = message;
-		return (failure != null) ? failure : new LitestreamException(message);
-	}
-
-	private LitestreamException syncReplica(Replica replica, ReplicaState s, Pos local,
-			LitestreamException failure) {
-		long started = System.nanoTime();
-		Instant attemptAt = Instant.now();
-		try {
-			long bytes = replica.sync(this.database);
-			s.attempted(attemptAt, replica.options().syncInterval(), false);
-			s.lastSyncAt = Instant.now();
-			if (s.lastError != null) {
-				logger.info("{}: replica '{}' recovered at {}", this.database.path(), replica.name(),
-						replica.position());
-			}
-			s.lastError = null;
-			s.lastErrorAt = null;
-			s.lastLoggedCause = null;
-			if (s.shadowWalWarning != null) {
-				logger.info("{}: replica '{}' resumed at {} after falling behind the shadow WAL bound",
-						this.database.path(), replica.name(), replica.position());
-				s.shadowWalWarning = null;
-			}
-			s.lastKnownPosition = replica.position();
-			if (replica.position().equals(this.database.position())) {
-				s.behindSince = null;
-			}
-			this.listener.onReplicaSync(replica, bytes, System.nanoTime() - started);
-			return failure;
-		}
-		catch (IOException | RuntimeException ex) {
-			s.attempted(attemptAt, replica.options().syncInterval(), true);
-			replica.resetPosition();
-			String message = "cannot sync replica '" + replica.name() + "' (" + replica.client().describe() + ") at "
-					+ local + ": " + ex.getMessage();
-			// Log a failure once, not on every attempt: compare the cause only, since the message also
-			// carries the local position, which moves with every commit the application makes.
-			String cause = String.valueOf(ex.getMessage());
-			if (!cause.equals(s.lastLoggedCause)) {
-				logger.error("{}: {}", this.database.path(), message);
-				s.lastLoggedCause = cause;
-			}
-			else {
-				logger.debug("{}: {}", this.database.path(), message);
-			}
-			s.lastError = message;
-			s.lastErrorAt = Instant.now();
-			this.listener.onReplicaError(replica, ex);
-			return (failure != null) ? failure : new LitestreamException(message, ex);
-		}
 	}
 
 	private <T> CompletableFuture<T> submit(Callable<T> work) {
