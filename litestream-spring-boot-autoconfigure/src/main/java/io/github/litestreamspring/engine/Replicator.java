@@ -41,8 +41,6 @@ public final class Replicator implements AutoCloseable {
 	private static final Runnable WAKE_UP = () -> {
 	};
 
-	/** Wakes the thread for a local pass (shadow WAL copy and checkpoint) even before an upload is due. */
-
 	/** Default time commits are collected before one upload ships them together. */
 	public static final Duration DEFAULT_COMMIT_WINDOW = Duration.ofMillis(2);
 
@@ -425,7 +423,7 @@ public final class Replicator implements AutoCloseable {
 		SyncResult result;
 		try {
 			// Copy only: a checkpoint (a write lock and fsyncs) must not stand between a commit and its upload.
-			result = localSync(false);
+			result = localWork(() -> this.database.sync(false));
 		}
 		catch (LitestreamException ex) {
 			this.durableWaiters.requeue(waiting);
@@ -444,7 +442,7 @@ public final class Replicator implements AutoCloseable {
 		ReplicaShipping.Round first = this.shipping.ship(result.position(), urgent, now, null, null);
 		ReplicaShipping.Round shipped = first;
 		try {
-			SyncResult checkpointed = checkpointIfDue();
+			SyncResult checkpointed = localWork(this.database::checkpointIfDue);
 			if (checkpointed != null && checkpointed.checkpointRestarted() && urgent) {
 				// The checkpoint began a new WAL index with the engine's own commit; when a caller waits
 				// for this pass, replicas that were current get it now, so that they are not left a frame
@@ -453,7 +451,7 @@ public final class Replicator implements AutoCloseable {
 			}
 		}
 		catch (LitestreamException ex) {
-			// Logged by localSync; the next pass tries again.
+			// Logged by localWork; the next pass tries again.
 		}
 		Pos local = shipped.local();
 		this.database.pruneShadowWal(shipped.lowestIndex());
@@ -477,16 +475,10 @@ public final class Replicator implements AutoCloseable {
 		return result.bytesCopied();
 	}
 
-	/** A checkpoint after the uploads, if one is due; {@code null} if none was. Failures as {@link #localSync}. */
-	private SyncResult checkpointIfDue() {
-		return localWork(this.database::checkpointIfDue);
-	}
-
-	/** The local part of a pass; a failure is logged once (then at DEBUG while it lasts) and rethrown. */
-	private SyncResult localSync(boolean checkpoint) {
-		return localWork(() -> this.database.sync(checkpoint));
-	}
-
+	/**
+	 * The local part of a pass (a shadow WAL copy, or a checkpoint that may return {@code null} when none
+	 * was due); a failure is logged once (then at DEBUG while it lasts) and rethrown.
+	 */
 	private SyncResult localWork(Supplier<SyncResult> work) {
 		try {
 			SyncResult result = work.get();
@@ -511,7 +503,6 @@ public final class Replicator implements AutoCloseable {
 			throw ex;
 		}
 	}
-
 
 	/**
 	 * Applies the shadow WAL bound; a replica that needed a deleted index is flagged until it has
