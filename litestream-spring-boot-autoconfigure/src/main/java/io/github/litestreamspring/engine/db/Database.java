@@ -193,25 +193,23 @@ public final class Database implements Closeable {
 
 	/**
 	 * Runs a checkpoint if a threshold is reached at the current position (which the checkpoint brings
-	 * up to date first); costs two file-size reads when none is.
+	 * up to date first); costs two file-size reads when none is. Reported to the listener as a
+	 * checkpoint only, not as a sync.
 	 * @return what happened, or {@code null} if no checkpoint was due
 	 */
 	public SyncResult checkpointIfDue() {
 		this.lock.lock();
 		try {
-			long started = System.nanoTime();
-			SyncResult current = new SyncResult(this.position, 0, false, false, null, false);
 			if (this.position.isNone()) {
 				return null;
 			}
+			SyncResult current = new SyncResult(this.position, 0, false, false, null, false);
 			CheckpointMode mode = checkpointNeeded(walSize(), current);
 			if (mode == null) {
 				return null;
 			}
 			boolean restarted = checkpointLocked(mode);
-			SyncResult result = current.withCheckpoint(this.position, mode, restarted);
-			this.listener.onSync(result, System.nanoTime() - started);
-			return result;
+			return current.withCheckpoint(this.position, mode, restarted);
 		}
 		catch (SQLException | IOException ex) {
 			this.listener.onSyncError(ex);
