@@ -35,9 +35,11 @@ import io.github.litestreamspring.engine.restore.Restorer;
  * compares it with the live database at that same position.
  * <ol>
  * <li><b>Pin</b>, on the replication thread (nothing ships meanwhile): ship everything so that every
- * replica is at the local position P, open a read transaction on a fresh read-only connection, and ship
- * again. If the position did not move, no commit landed between the two syncs, so the read transaction
- * sees exactly P. Otherwise try again (bounded): application writers are never blocked.</li>
+ * replica is at the local position P, wait for a commit in flight (take and drop the write lock: its
+ * frames may already be in P while readers cannot see them yet), open a read transaction on a fresh
+ * read-only connection, and ship again. If the position did not move, no commit landed between the two
+ * syncs, so the read transaction sees exactly P. Otherwise try again (bounded): application writers
+ * wait at most for that moment.</li>
  * <li><b>Checksum the live database</b> inside that read transaction, on the caller's thread, then end
  * it. Replication runs on meanwhile; the open read transaction only keeps checkpoints from restarting
  * the WAL (it pins the WAL) for as long as the checksum takes.</li>
@@ -213,6 +215,7 @@ public final class RestoreVerifier {
 			Pos before = this.replicator.syncAllOnReplicationThread();
 			Connection c = null;
 			try {
+				awaitCommitInFlight(this.replicator.databasePath());
 				c = connect(this.replicator.databasePath(), false);
 				try (Statement st = c.createStatement();
 						ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM sqlite_schema")) {
@@ -241,6 +244,21 @@ public final class RestoreVerifier {
 		}
 		throw new LitestreamException("the database changed between every two syncs in " + MAX_PIN_ATTEMPTS
 				+ " attempts; try again when it is less busy");
+	}
+
+	/**
+	 * A commit's frames reach the {@code -wal} file, and so the shadow WAL, before SQLite shows them to
+	 * new readers (after the WAL's fsync: milliseconds at {@code synchronous=FULL}). Taking and at once
+	 * dropping the write lock waits for a commit in flight, so the read transaction begun next sees
+	 * every commit the sync before it copied; writers wait at most that moment.
+	 */
+	private void awaitCommitInFlight(Path database) throws SQLException {
+		SQLiteConfig config = new SQLiteConfig();
+		config.setBusyTimeout((int) this.replicator.database().options().busyTimeout().toMillis());
+		try (Connection w = config.createConnection("jdbc:sqlite:" + database); Statement st = w.createStatement()) {
+			st.execute("BEGIN IMMEDIATE");
+			st.execute("ROLLBACK");
+		}
 	}
 
 	private Connection connect(Path database, boolean autoCommit) throws SQLException {
