@@ -10,8 +10,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
-import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -19,11 +17,9 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Properties;
 import java.util.concurrent.locks.ReentrantLock;
 
 import org.slf4j.Logger;
-import org.sqlite.BusyHandler;
 import org.slf4j.LoggerFactory;
 
 import io.github.litestreamspring.engine.LitestreamException;
@@ -72,14 +68,7 @@ public final class Database implements Closeable {
 	/** Fair, so that the replication thread's uploads are not starved by back-to-back local passes. */
 	private final ReentrantLock lock = new ReentrantLock(true);
 
-	private Connection readConnection;
-
-	/** The other read connection: {@link #refreshReadLock()} begins on it before ending the current one. */
-	private Connection spareReadConnection;
-
-	private Connection writeConnection;
-
-	private boolean readLocked;
+	private final DatabaseConnections connections;
 
 	private int pageSize;
 
@@ -90,6 +79,7 @@ public final class Database implements Closeable {
 	public Database(DatabaseOptions options) {
 		this.options = options;
 		this.state = new LocalState(options.metaPath());
+		this.connections = new DatabaseConnections(options);
 	}
 
 	public DatabaseOptions options() {
@@ -124,28 +114,24 @@ public final class Database implements Closeable {
 	public void open() {
 		this.lock.lock();
 		try {
-			this.writeConnection = connect();
-			// The write lock is what checkpoints need; do not let a tight writer loop starve us of it.
-			BusyHandler.setHandler(this.writeConnection, new EagerBusyHandler(this.options.busyTimeout()));
-			this.readConnection = connect();
-			this.spareReadConnection = connect();
-			try (Statement st = this.writeConnection.createStatement()) {
-				String mode = queryString(st, "PRAGMA journal_mode = wal");
+			this.connections.open();
+			try (Statement st = this.connections.write().createStatement()) {
+				String mode = DatabaseConnections.queryString(st, "PRAGMA journal_mode = wal");
 				if (!"wal".equalsIgnoreCase(mode)) {
 					throw new LitestreamException("cannot put " + path() + " in WAL mode (journal_mode is " + mode
 							+ "); is another process holding it in rollback-journal mode?");
 				}
 				st.execute("CREATE TABLE IF NOT EXISTS _litestream_seq (id INTEGER PRIMARY KEY, seq INTEGER)");
 				st.execute("CREATE TABLE IF NOT EXISTS _litestream_lock (id INTEGER)");
-				this.pageSize = Integer.parseInt(queryString(st, "PRAGMA page_size"));
+				this.pageSize = Integer.parseInt(DatabaseConnections.queryString(st, "PRAGMA page_size"));
 			}
 			Files.createDirectories(this.state.metaDir());
 			this.state.deleteTempFiles();
-			acquireReadLock();
+			this.connections.acquireReadLock();
 			checkGenerationOnOpen();
 		}
 		catch (SQLException | IOException ex) {
-			closeQuietly();
+			this.connections.closeQuietly();
 			throw new LitestreamException("cannot open database " + path() + " for replication: " + ex.getMessage(), ex);
 		}
 		finally {
@@ -257,9 +243,9 @@ public final class Database implements Closeable {
 			ensureWalExists();
 			// Refresh the read mark to the WAL's end, then copy: the shadow WAL now holds every frame
 			// the back-fill below can put into the database file.
-			refreshReadLock();
+			this.connections.refreshReadLock();
 			pos = syncShadow().position();
-			try (Statement st = this.writeConnection.createStatement()) {
+			try (Statement st = this.connections.write().createStatement()) {
 				// Back-fills only up to our read mark, and nobody can restart the WAL meanwhile.
 				st.execute("PRAGMA wal_checkpoint(PASSIVE)");
 			}
@@ -373,7 +359,7 @@ public final class Database implements Closeable {
 	public void close() {
 		this.lock.lock();
 		try {
-			closeQuietly();
+			this.connections.closeQuietly();
 		}
 		finally {
 			this.lock.unlock();
@@ -547,12 +533,12 @@ public final class Database implements Closeable {
 		long started = System.nanoTime();
 		boolean complete = false;
 		for (int round = 0; round < MAX_UNLOCKED_BACKFILLS; round++) {
-			refreshReadLock();
+			this.connections.refreshReadLock();
 			SyncResult copied = syncShadow();
 			// Durable before the back-fill: once everything is back-filled any writer may restart the WAL
 			// (and step 2's fsync then has only a small tail to write).
 			FileSync.fsync(this.state.shadowWal(copied.position().generation(), copied.position().index()));
-			try (Statement st = this.writeConnection.createStatement();
+			try (Statement st = this.connections.write().createStatement();
 					ResultSet rs = st.executeQuery("PRAGMA wal_checkpoint(PASSIVE)")) {
 				rs.next();
 				complete = rs.getInt(1) == 0 && rs.getInt(2) == rs.getInt(3);
@@ -571,10 +557,10 @@ public final class Database implements Closeable {
 			return finishCheckpoint(mode, false, started);
 		}
 		try {
-			beginImmediate();
+			this.connections.beginImmediate();
 		}
 		catch (SQLException ex) {
-			if (!isBusy(ex)) {
+			if (!DatabaseConnections.isBusy(ex)) {
 				throw ex;
 			}
 			// Writers (or another process's checkpoint) kept the lock for our whole busy timeout: the WAL
@@ -584,22 +570,22 @@ public final class Database implements Closeable {
 		}
 		try {
 			syncShadow();
-			releaseReadLock();
-			try (Statement st = this.readConnection.createStatement();
+			this.connections.releaseReadLock();
+			try (Statement st = this.connections.read().createStatement();
 					ResultSet rs = st.executeQuery("PRAGMA wal_checkpoint(PASSIVE)")) {
 				rs.next();
 				complete = rs.getInt(1) == 0 && rs.getInt(2) == rs.getInt(3);
 			}
 		}
 		finally {
-			rollback();
+			this.connections.rollback();
 		}
 		boolean restarted = false;
 		try {
 			if (complete) {
-				beginImmediate();
+				this.connections.beginImmediate();
 				byte[] headerBefore;
-				try (Statement st = this.writeConnection.createStatement()) {
+				try (Statement st = this.connections.write().createStatement()) {
 					Pos pos = syncShadow().position();
 					Path shadow = this.state.shadowWal(pos.generation(), pos.index());
 					// The commit below restarts the WAL: from then on the shadow is the only copy of its frames.
@@ -611,7 +597,7 @@ public final class Database implements Closeable {
 					st.execute("COMMIT");
 				}
 				catch (SQLException | IOException | RuntimeException ex) {
-					rollback();
+					this.connections.rollback();
 					throw ex;
 				}
 				// Step 3 needs no lock: every frame of the old WAL was copied before our commit restarted it,
@@ -633,7 +619,7 @@ public final class Database implements Closeable {
 			}
 		}
 		finally {
-			acquireReadLock();
+			this.connections.acquireReadLock();
 		}
 		return finishCheckpoint(mode, restarted, started);
 	}
@@ -650,28 +636,13 @@ public final class Database implements Closeable {
 		return WalHeader.SIZE + n * (24L + this.pageSize);
 	}
 
-	// ---- connections and locks --------------------------------------------------------------------
-
-	private Connection connect() throws SQLException {
-		Properties props = new Properties();
-		props.setProperty("busy_timeout", Long.toString(this.options.busyTimeout().toMillis()));
-		Connection c = DriverManager.getConnection("jdbc:sqlite:" + path(), props);
-		try (Statement st = c.createStatement()) {
-			st.execute("PRAGMA busy_timeout = " + this.options.busyTimeout().toMillis());
-			// The engine's own commits (to _litestream_seq) need no fsync of their own; checkpoints still
-			// sync the WAL before and the database file after back-filling, as with FULL.
-			st.execute("PRAGMA synchronous = NORMAL");
-			// Our own connections never checkpoint on commit; checkpoints are decided in checkpointLocked.
-			st.execute("PRAGMA wal_autocheckpoint = 0");
-		}
-		return c;
-	}
+	// ---- WAL file ---------------------------------------------------------------------------------
 
 	private void ensureWalExists() throws SQLException, IOException {
 		if (walSizeRaw() >= WalHeader.SIZE) {
 			return;
 		}
-		try (Statement st = this.writeConnection.createStatement()) {
+		try (Statement st = this.connections.write().createStatement()) {
 			st.execute("INSERT INTO _litestream_seq (id, seq) VALUES (1, 1) "
 					+ "ON CONFLICT (id) DO UPDATE SET seq = seq + 1");
 		}
@@ -688,99 +659,6 @@ public final class Database implements Closeable {
 
 	private long walSize() throws IOException {
 		return WalFiles.alignedSize(walSizeRaw(), this.pageSize);
-	}
-
-	private void acquireReadLock() throws SQLException {
-		if (this.readLocked) {
-			return;
-		}
-		try (Statement st = this.readConnection.createStatement()) {
-			st.execute("BEGIN");
-			try (ResultSet rs = st.executeQuery("SELECT COUNT(1) FROM _litestream_seq")) {
-				rs.next();
-			}
-		}
-		this.readLocked = true;
-	}
-
-	/**
-	 * Moves the read lock's mark to the WAL's end without a moment of no read lock: a read transaction
-	 * begins on the spare connection before the current one ends. A checkpointer of another connection
-	 * or process waiting to RESTART or TRUNCATE the WAL thus never finds the engine without a reader,
-	 * outside the engine's own checkpoint under the write lock.
-	 */
-	private void refreshReadLock() throws SQLException {
-		if (!this.readLocked) {
-			acquireReadLock();
-			return;
-		}
-		Connection previous = this.readConnection;
-		this.readConnection = this.spareReadConnection;
-		this.spareReadConnection = previous;
-		this.readLocked = false;
-		try {
-			acquireReadLock();
-		}
-		finally {
-			try (Statement st = previous.createStatement()) {
-				st.execute("ROLLBACK");
-			}
-		}
-	}
-
-	private void releaseReadLock() throws SQLException {
-		if (!this.readLocked) {
-			return;
-		}
-		try (Statement st = this.readConnection.createStatement()) {
-			st.execute("ROLLBACK");
-		}
-		this.readLocked = false;
-	}
-
-	private void beginImmediate() throws SQLException {
-		try (Statement st = this.writeConnection.createStatement()) {
-			st.execute("BEGIN IMMEDIATE");
-		}
-	}
-
-	private static boolean isBusy(SQLException ex) {
-		String message = String.valueOf(ex.getMessage());
-		return message.contains("SQLITE_BUSY") || message.contains("database is locked");
-	}
-
-	private void rollback() throws SQLException {
-		try (Statement st = this.writeConnection.createStatement()) {
-			st.execute("ROLLBACK");
-		}
-		catch (SQLException ex) {
-			if (!String.valueOf(ex.getMessage()).contains("no transaction is active")) {
-				throw ex;
-			}
-		}
-	}
-
-	private static String queryString(Statement st, String sql) throws SQLException {
-		try (ResultSet rs = st.executeQuery(sql)) {
-			return rs.next() ? rs.getString(1) : null;
-		}
-	}
-
-	private void closeQuietly() {
-		for (Connection c : new Connection[] { this.readConnection, this.spareReadConnection, this.writeConnection }) {
-			if (c != null) {
-				try {
-					c.close();
-				}
-				catch (SQLException ex) {
-					logger.debug("{}: error closing connection: {}", path(), ex.getMessage());
-				}
-			}
-		}
-		this.readConnection = null;
-		this.spareReadConnection = null;
-		this.writeConnection = null;
-		this.readLocked = false;
 	}
 
 	/** Receives a stream of the main database file for a snapshot at a position. */
