@@ -10,10 +10,8 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Instant;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
@@ -55,12 +53,6 @@ public final class Database implements Closeable {
 	/** The local copy a snapshot is read from ({@code .tmp}: removed at start-up if a crash left it). */
 	static final String SNAPSHOT_STAGING_FILE = "snapshot.db.tmp";
 
-	/** Rounds of copy and back-fill a checkpoint does before taking the write lock, at most. */
-	private static final int MAX_UNLOCKED_BACKFILLS = 3;
-
-	/** A copy smaller than this ends those rounds: what is left for the write lock is small. */
-	private static final long SMALL_TAIL_BYTES = 2L * 1024 * 1024;
-
 	private final DatabaseOptions options;
 
 	private final LocalState state;
@@ -69,6 +61,8 @@ public final class Database implements Closeable {
 	private final ReentrantLock lock = new ReentrantLock(true);
 
 	private final DatabaseConnections connections;
+
+	private final Checkpointer checkpointer;
 
 	private int pageSize;
 
@@ -80,6 +74,7 @@ public final class Database implements Closeable {
 		this.options = options;
 		this.state = new LocalState(options.metaPath());
 		this.connections = new DatabaseConnections(options);
+		this.checkpointer = new Checkpointer(this, options, this.state, this.connections);
 	}
 
 	public DatabaseOptions options() {
@@ -96,6 +91,10 @@ public final class Database implements Closeable {
 
 	public int pageSize() {
 		return this.pageSize;
+	}
+
+	DatabaseListener listener() {
+		return this.listener;
 	}
 
 	public void setListener(DatabaseListener listener) {
@@ -160,9 +159,9 @@ public final class Database implements Closeable {
 			ensureWalExists();
 			long walSizeBefore = walSize();
 			SyncResult result = syncShadow();
-			CheckpointMode mode = checkpoint ? checkpointNeeded(walSizeBefore, result) : null;
+			CheckpointMode mode = checkpoint ? this.checkpointer.checkpointNeeded(walSizeBefore, result) : null;
 			if (mode != null) {
-				boolean restarted = checkpointLocked(mode);
+				boolean restarted = this.checkpointer.checkpoint(mode);
 				result = result.withCheckpoint(this.position, mode, restarted);
 			}
 			this.listener.onSync(result, System.nanoTime() - started);
@@ -190,11 +189,11 @@ public final class Database implements Closeable {
 				return null;
 			}
 			SyncResult current = new SyncResult(this.position, 0, false, false, null, false);
-			CheckpointMode mode = checkpointNeeded(walSize(), current);
+			CheckpointMode mode = this.checkpointer.checkpointNeeded(walSize(), current);
 			if (mode == null) {
 				return null;
 			}
-			boolean restarted = checkpointLocked(mode);
+			boolean restarted = this.checkpointer.checkpoint(mode);
 			return current.withCheckpoint(this.position, mode, restarted);
 		}
 		catch (SQLException | IOException ex) {
@@ -213,7 +212,7 @@ public final class Database implements Closeable {
 	public boolean checkpoint(CheckpointMode mode) {
 		this.lock.lock();
 		try {
-			return checkpointLocked(mode);
+			return this.checkpointer.checkpoint(mode);
 		}
 		catch (SQLException | IOException ex) {
 			throw new LitestreamException("cannot checkpoint " + path() + " (" + mode + "): " + ex.getMessage(), ex);
@@ -368,7 +367,7 @@ public final class Database implements Closeable {
 
 	// ---- shadow WAL -------------------------------------------------------------------------------
 
-	private SyncResult syncShadow() throws IOException, SQLException {
+	SyncResult syncShadow() throws IOException, SQLException {
 		// Step 1: is what we copied so far still a prefix of the real WAL?
 		WalVerifier.Verdict verdict = new WalVerifier(this.state, this.options.walPath(), this.pageSize).verify();
 		boolean newGeneration = false;
@@ -398,6 +397,18 @@ public final class Database implements Closeable {
 		long size = shadowWalSize(generation, index);
 		this.position = new Pos(generation, index, size);
 		return new SyncResult(this.position, copied, newGeneration, restarted, null, false);
+	}
+
+	/**
+	 * Seals the current index and starts the next one from the real WAL's new header, copying what the
+	 * new WAL already holds: the engine's own checkpoint restarted the WAL after copying all of the old.
+	 */
+	void startNextIndex() throws IOException {
+		Pos pos = this.position;
+		long index = startIndex(pos.generation(), pos.index() + 1);
+		new ShadowWalCopier(this.options.walPath(), this.pageSize)
+			.copy(this.state.shadowWal(pos.generation(), index));
+		this.position = new Pos(pos.generation(), index, shadowWalSize(pos.generation(), index));
 	}
 
 	/** Creates shadow index {@code index} from the real WAL header; returns the index. */
@@ -470,170 +481,13 @@ public final class Database implements Closeable {
 		this.state.deleteOtherGenerations(generation);
 	}
 
-	private static byte[] readPrefix(Path file, int n) throws IOException {
+	static byte[] readPrefix(Path file, int n) throws IOException {
 		try (InputStream in = Files.newInputStream(file)) {
 			return in.readNBytes(n);
 		}
 		catch (NoSuchFileException ex) {
 			return new byte[0];
 		}
-	}
-
-	// ---- checkpoints ------------------------------------------------------------------------------
-
-	private CheckpointMode checkpointNeeded(long walSizeBefore, SyncResult result) throws IOException {
-		long shadowSize = result.position().offset();
-		int truncate = this.options.truncatePageCount();
-		int max = this.options.maxCheckpointPageCount();
-		if (truncate > 0 && walSizeBefore >= frames(truncate)) {
-			return CheckpointMode.TRUNCATE;
-		}
-		if (max > 0 && shadowSize >= frames(max)) {
-			return CheckpointMode.RESTART;
-		}
-		if (shadowSize >= frames(this.options.minCheckpointPageCount())) {
-			return CheckpointMode.PASSIVE;
-		}
-		if (!this.options.checkpointInterval().isZero() && shadowSize > frames(1)) {
-			Instant modified = Files.getLastModifiedTime(path()).toInstant();
-			if (modified.plus(this.options.checkpointInterval()).isBefore(Instant.now())
-					&& walModifiedBefore(Instant.now().minus(this.options.checkpointInterval()))) {
-				return CheckpointMode.PASSIVE;
-			}
-		}
-		return null;
-	}
-
-	private boolean walModifiedBefore(Instant instant) throws IOException {
-		try {
-			return Files.getLastModifiedTime(this.options.walPath()).toInstant().isBefore(instant);
-		}
-		catch (NoSuchFileException ex) {
-			return true;
-		}
-	}
-
-	/**
-	 * The engine's checkpoint. Unlike Litestream it never lets a frame slip between the last copy and
-	 * the WAL restart:
-	 * <ol>
-	 * <li>take the write lock (application writers wait on their busy timeout), copy every remaining
-	 * committed frame, release the read lock and back-fill with a PASSIVE checkpoint, then roll back;</li>
-	 * <li>if everything was back-filled, take the write lock again, copy anything committed in between,
-	 * and commit a write to {@code _litestream_seq}: SQLite restarts the WAL for it;</li>
-	 * <li>if the header changed, seal the index and start the next one from the new header. Nothing else
-	 * can have written to the old WAL since step 2's copy.</li>
-	 * </ol>
-	 * Before step 1, without the write lock, the frames copied so far are back-filled: the read lock,
-	 * refreshed to the WAL's end before the copy, stops that back-fill at a copied frame and keeps anyone
-	 * from restarting the WAL meanwhile. So the write lock is held only for the copy and back-fill of what
-	 * the application committed during that first back-fill, and writers are blocked briefly.
-	 */
-	private boolean checkpointLocked(CheckpointMode mode) throws SQLException, IOException {
-		long started = System.nanoTime();
-		boolean complete = false;
-		for (int round = 0; round < MAX_UNLOCKED_BACKFILLS; round++) {
-			this.connections.refreshReadLock();
-			SyncResult copied = syncShadow();
-			// Durable before the back-fill: once everything is back-filled any writer may restart the WAL
-			// (and step 2's fsync then has only a small tail to write).
-			FileSync.fsync(this.state.shadowWal(copied.position().generation(), copied.position().index()));
-			try (Statement st = this.connections.write().createStatement();
-					ResultSet rs = st.executeQuery("PRAGMA wal_checkpoint(PASSIVE)")) {
-				rs.next();
-				complete = rs.getInt(1) == 0 && rs.getInt(2) == rs.getInt(3);
-			}
-			if (complete || copied.bytesCopied() < SMALL_TAIL_BYTES) {
-				break;
-			}
-			// A busy writer appended much while we copied and back-filled: another round without the lock
-			// keeps what step 1 must do under it small.
-		}
-		if (mode == CheckpointMode.PASSIVE && !complete) {
-			// As with Litestream, PASSIVE only back-fills; a busy writer's WAL restarts at the RESTART
-			// threshold. So writers are blocked once per max-checkpoint-page-count pages, and a new index
-			// (one more object per replica) begins as seldom. A complete back-fill goes on below: the
-			// engine restarts the WAL itself rather than leave it to the next writer, unseen.
-			return finishCheckpoint(mode, false, started);
-		}
-		try {
-			this.connections.beginImmediate();
-		}
-		catch (SQLException ex) {
-			if (!DatabaseConnections.isBusy(ex)) {
-				throw ex;
-			}
-			// Writers (or another process's checkpoint) kept the lock for our whole busy timeout: the WAL
-			// stays as it is and the next sync tries again. Not an error: nothing was lost or skipped.
-			logger.debug("{}: {} checkpoint skipped, the database stayed locked", path(), mode);
-			return false;
-		}
-		try {
-			syncShadow();
-			this.connections.releaseReadLock();
-			try (Statement st = this.connections.read().createStatement();
-					ResultSet rs = st.executeQuery("PRAGMA wal_checkpoint(PASSIVE)")) {
-				rs.next();
-				complete = rs.getInt(1) == 0 && rs.getInt(2) == rs.getInt(3);
-			}
-		}
-		finally {
-			this.connections.rollback();
-		}
-		boolean restarted = false;
-		try {
-			if (complete) {
-				this.connections.beginImmediate();
-				byte[] headerBefore;
-				try (Statement st = this.connections.write().createStatement()) {
-					Pos pos = syncShadow().position();
-					Path shadow = this.state.shadowWal(pos.generation(), pos.index());
-					// The commit below restarts the WAL: from then on the shadow is the only copy of its frames.
-					FileSync.fsync(shadow);
-					headerBefore = readPrefix(shadow, WalHeader.SIZE);
-					st.execute("PRAGMA journal_size_limit = " + ((mode == CheckpointMode.TRUNCATE) ? 0 : -1));
-					st.execute("INSERT INTO _litestream_seq (id, seq) VALUES (1, 1) "
-							+ "ON CONFLICT (id) DO UPDATE SET seq = seq + 1");
-					st.execute("COMMIT");
-				}
-				catch (SQLException | IOException | RuntimeException ex) {
-					this.connections.rollback();
-					throw ex;
-				}
-				// Step 3 needs no lock: every frame of the old WAL was copied before our commit restarted it,
-				// so only the new WAL's frames are left to copy (and the copier checks their salts).
-				byte[] header = readPrefix(this.options.walPath(), WalHeader.SIZE);
-				if (!Arrays.equals(header, headerBefore) && !WalVerifier.isSingleRestart(headerBefore, header)) {
-					// Someone restarted the WAL again after our commit: the WAL life our commit began is
-					// gone unseen. Let the verifier start a new generation.
-					syncShadow();
-				}
-				else if (!Arrays.equals(header, headerBefore)) {
-					Pos pos = this.position;
-					long index = startIndex(pos.generation(), pos.index() + 1);
-					new ShadowWalCopier(this.options.walPath(), this.pageSize)
-						.copy(this.state.shadowWal(pos.generation(), index));
-					this.position = new Pos(pos.generation(), index, shadowWalSize(pos.generation(), index));
-					restarted = true;
-				}
-			}
-		}
-		finally {
-			this.connections.acquireReadLock();
-		}
-		return finishCheckpoint(mode, restarted, started);
-	}
-
-	private boolean finishCheckpoint(CheckpointMode mode, boolean restarted, long started) {
-		long nanos = System.nanoTime() - started;
-		logger.debug("{}: {} checkpoint {} in {} ms, position {}", path(), mode,
-				restarted ? "restarted the WAL" : "left the WAL in place", nanos / 1_000_000, this.position);
-		this.listener.onCheckpoint(mode, restarted, nanos);
-		return restarted;
-	}
-
-	private long frames(long n) {
-		return WalHeader.SIZE + n * (24L + this.pageSize);
 	}
 
 	// ---- WAL file ---------------------------------------------------------------------------------

@@ -66,7 +66,7 @@ final class DatabaseConnections {
 			// The engine's own commits (to _litestream_seq) need no fsync of their own; checkpoints still
 			// sync the WAL before and the database file after back-filling, as with FULL.
 			st.execute("PRAGMA synchronous = NORMAL");
-			// Our own connections never checkpoint on commit; checkpoints are decided in Database.checkpointLocked.
+			// Our own connections never checkpoint on commit; checkpoints are decided by the Checkpointer.
 			st.execute("PRAGMA wal_autocheckpoint = 0");
 		}
 		return c;

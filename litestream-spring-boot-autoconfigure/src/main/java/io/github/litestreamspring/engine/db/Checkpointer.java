@@ -1,0 +1,209 @@
+package io.github.litestreamspring.engine.db;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.Arrays;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.github.litestreamspring.engine.replica.Pos;
+import io.github.litestreamspring.engine.wal.WalHeader;
+
+/**
+ * The engine's checkpoints for one database (Litestream's {@code DB.checkpoint}): decides from the
+ * thresholds whether one is due and of which mode, and runs it without letting a frame slip between
+ * the last copy into the shadow WAL and the WAL restart. Called by {@link Database} under its lock,
+ * whose shadow WAL it brings up to date and whose next index it starts when it restarted the WAL.
+ */
+final class Checkpointer {
+
+	/** Under Database's name, as before this class was split from it: the log category is unchanged. */
+	private static final Logger logger = LoggerFactory.getLogger(Database.class);
+
+	/** Rounds of copy and back-fill a checkpoint does before taking the write lock, at most. */
+	private static final int MAX_UNLOCKED_BACKFILLS = 3;
+
+	/** A copy smaller than this ends those rounds: what is left for the write lock is small. */
+	private static final long SMALL_TAIL_BYTES = 2L * 1024 * 1024;
+
+	private final Database database;
+
+	private final DatabaseOptions options;
+
+	private final LocalState state;
+
+	private final DatabaseConnections connections;
+
+	Checkpointer(Database database, DatabaseOptions options, LocalState state, DatabaseConnections connections) {
+		this.database = database;
+		this.options = options;
+		this.state = state;
+		this.connections = connections;
+	}
+
+	/**
+	 * The mode of the checkpoint due after a sync that left the shadow WAL at {@code result}'s position,
+	 * the real WAL having been {@code walSizeBefore} bytes before it; {@code null} if none is due.
+	 */
+	CheckpointMode checkpointNeeded(long walSizeBefore, SyncResult result) throws IOException {
+		long shadowSize = result.position().offset();
+		int truncate = this.options.truncatePageCount();
+		int max = this.options.maxCheckpointPageCount();
+		if (truncate > 0 && walSizeBefore >= frames(truncate)) {
+			return CheckpointMode.TRUNCATE;
+		}
+		if (max > 0 && shadowSize >= frames(max)) {
+			return CheckpointMode.RESTART;
+		}
+		if (shadowSize >= frames(this.options.minCheckpointPageCount())) {
+			return CheckpointMode.PASSIVE;
+		}
+		if (!this.options.checkpointInterval().isZero() && shadowSize > frames(1)) {
+			Instant modified = Files.getLastModifiedTime(this.database.path()).toInstant();
+			if (modified.plus(this.options.checkpointInterval()).isBefore(Instant.now())
+					&& walModifiedBefore(Instant.now().minus(this.options.checkpointInterval()))) {
+				return CheckpointMode.PASSIVE;
+			}
+		}
+		return null;
+	}
+
+	private boolean walModifiedBefore(Instant instant) throws IOException {
+		try {
+			return Files.getLastModifiedTime(this.options.walPath()).toInstant().isBefore(instant);
+		}
+		catch (NoSuchFileException ex) {
+			return true;
+		}
+	}
+
+	/**
+	 * The engine's checkpoint. Unlike Litestream it never lets a frame slip between the last copy and
+	 * the WAL restart:
+	 * <ol>
+	 * <li>take the write lock (application writers wait on their busy timeout), copy every remaining
+	 * committed frame, release the read lock and back-fill with a PASSIVE checkpoint, then roll back;</li>
+	 * <li>if everything was back-filled, take the write lock again, copy anything committed in between,
+	 * and commit a write to {@code _litestream_seq}: SQLite restarts the WAL for it;</li>
+	 * <li>if the header changed, seal the index and start the next one from the new header. Nothing else
+	 * can have written to the old WAL since step 2's copy.</li>
+	 * </ol>
+	 * Before step 1, without the write lock, the frames copied so far are back-filled: the read lock,
+	 * refreshed to the WAL's end before the copy, stops that back-fill at a copied frame and keeps anyone
+	 * from restarting the WAL meanwhile. So the write lock is held only for the copy and back-fill of what
+	 * the application committed during that first back-fill, and writers are blocked briefly.
+	 */
+	boolean checkpoint(CheckpointMode mode) throws SQLException, IOException {
+		long started = System.nanoTime();
+		boolean complete = false;
+		for (int round = 0; round < MAX_UNLOCKED_BACKFILLS; round++) {
+			this.connections.refreshReadLock();
+			SyncResult copied = this.database.syncShadow();
+			// Durable before the back-fill: once everything is back-filled any writer may restart the WAL
+			// (and step 2's fsync then has only a small tail to write).
+			FileSync.fsync(this.state.shadowWal(copied.position().generation(), copied.position().index()));
+			try (Statement st = this.connections.write().createStatement();
+					ResultSet rs = st.executeQuery("PRAGMA wal_checkpoint(PASSIVE)")) {
+				rs.next();
+				complete = rs.getInt(1) == 0 && rs.getInt(2) == rs.getInt(3);
+			}
+			if (complete || copied.bytesCopied() < SMALL_TAIL_BYTES) {
+				break;
+			}
+			// A busy writer appended much while we copied and back-filled: another round without the lock
+			// keeps what step 1 must do under it small.
+		}
+		if (mode == CheckpointMode.PASSIVE && !complete) {
+			// As with Litestream, PASSIVE only back-fills; a busy writer's WAL restarts at the RESTART
+			// threshold. So writers are blocked once per max-checkpoint-page-count pages, and a new index
+			// (one more object per replica) begins as seldom. A complete back-fill goes on below: the
+			// engine restarts the WAL itself rather than leave it to the next writer, unseen.
+			return finishCheckpoint(mode, false, started);
+		}
+		try {
+			this.connections.beginImmediate();
+		}
+		catch (SQLException ex) {
+			if (!DatabaseConnections.isBusy(ex)) {
+				throw ex;
+			}
+			// Writers (or another process's checkpoint) kept the lock for our whole busy timeout: the WAL
+			// stays as it is and the next sync tries again. Not an error: nothing was lost or skipped.
+			logger.debug("{}: {} checkpoint skipped, the database stayed locked", this.database.path(), mode);
+			return false;
+		}
+		try {
+			this.database.syncShadow();
+			this.connections.releaseReadLock();
+			// On the read connection: the write connection is inside BEGIN IMMEDIATE, and SQLite refuses
+			// to checkpoint from a connection with an open transaction.
+			try (Statement st = this.connections.read().createStatement();
+					ResultSet rs = st.executeQuery("PRAGMA wal_checkpoint(PASSIVE)")) {
+				rs.next();
+				complete = rs.getInt(1) == 0 && rs.getInt(2) == rs.getInt(3);
+			}
+		}
+		finally {
+			this.connections.rollback();
+		}
+		boolean restarted = false;
+		try {
+			if (complete) {
+				this.connections.beginImmediate();
+				byte[] headerBefore;
+				try (Statement st = this.connections.write().createStatement()) {
+					Pos pos = this.database.syncShadow().position();
+					Path shadow = this.state.shadowWal(pos.generation(), pos.index());
+					// The commit below restarts the WAL: from then on the shadow is the only copy of its frames.
+					FileSync.fsync(shadow);
+					headerBefore = Database.readPrefix(shadow, WalHeader.SIZE);
+					st.execute("PRAGMA journal_size_limit = " + ((mode == CheckpointMode.TRUNCATE) ? 0 : -1));
+					st.execute("INSERT INTO _litestream_seq (id, seq) VALUES (1, 1) "
+							+ "ON CONFLICT (id) DO UPDATE SET seq = seq + 1");
+					st.execute("COMMIT");
+				}
+				catch (SQLException | IOException | RuntimeException ex) {
+					this.connections.rollback();
+					throw ex;
+				}
+				// Step 3 needs no lock: every frame of the old WAL was copied before our commit restarted it,
+				// so only the new WAL's frames are left to copy (and the copier checks their salts).
+				byte[] header = Database.readPrefix(this.options.walPath(), WalHeader.SIZE);
+				if (!Arrays.equals(header, headerBefore) && !WalVerifier.isSingleRestart(headerBefore, header)) {
+					// Someone restarted the WAL again after our commit: the WAL life our commit began is
+					// gone unseen. Let the verifier start a new generation.
+					this.database.syncShadow();
+				}
+				else if (!Arrays.equals(header, headerBefore)) {
+					this.database.startNextIndex();
+					restarted = true;
+				}
+			}
+		}
+		finally {
+			this.connections.acquireReadLock();
+		}
+		return finishCheckpoint(mode, restarted, started);
+	}
+
+	private boolean finishCheckpoint(CheckpointMode mode, boolean restarted, long started) {
+		long nanos = System.nanoTime() - started;
+		logger.debug("{}: {} checkpoint {} in {} ms, position {}", this.database.path(), mode,
+				restarted ? "restarted the WAL" : "left the WAL in place", nanos / 1_000_000,
+				this.database.position());
+		this.database.listener().onCheckpoint(mode, restarted, nanos);
+		return restarted;
+	}
+
+	private long frames(long n) {
+		return WalHeader.SIZE + n * (24L + this.database.pageSize());
+	}
+
+}
