@@ -32,9 +32,10 @@ import io.github.litestreamspring.engine.wal.WalHeader;
  *
  * <h2>Invariants</h2>
  * <ul>
- * <li>A dedicated connection holds a read transaction on {@code _litestream_seq} at all times except
- * inside {@link #checkpoint}. While it is held nobody can restart or truncate the WAL, so frames the
- * shadow WAL has not copied yet cannot disappear.</li>
+ * <li>A read transaction on {@code _litestream_seq} exists at all times except inside the locked step
+ * of a checkpoint; it is held by one of two connections and handed between them
+ * ({@link DatabaseConnections}). While it is held nobody can restart or truncate the WAL, so frames
+ * the shadow WAL has not copied yet cannot disappear.</li>
  * <li>The shadow WAL only ever grows by checksum-valid, committed frames ({@link ShadowWalCopier}).</li>
  * <li>Whenever continuity with what was already copied cannot be proven ({@link WalVerifier}), a new
  * generation starts; a replica never gets a hole.</li>
@@ -42,7 +43,8 @@ import io.github.litestreamspring.engine.wal.WalHeader;
  * either proven by the verifier (old frames still physically present) or because the engine's own
  * checkpoint restarted the WAL while holding the write lock.</li>
  * </ul>
- * All public methods are serialized by one lock; the replicator calls them from one thread.
+ * All public methods are serialized by one (fair) lock; the replication thread and the database
+ * monitor thread call them.
  */
 public final class Database implements Closeable {
 
@@ -132,6 +134,11 @@ public final class Database implements Closeable {
 		catch (SQLException | IOException ex) {
 			this.connections.closeQuietly();
 			throw new LitestreamException("cannot open database " + path() + " for replication: " + ex.getMessage(), ex);
+		}
+		catch (RuntimeException ex) {
+			// Not in WAL mode, or a generation check failed: the connections must not outlive the failure.
+			this.connections.closeQuietly();
+			throw ex;
 		}
 		finally {
 			this.lock.unlock();
