@@ -60,6 +60,9 @@ final class RangedObjectInputStream extends InputStream {
 
 	private final long size;
 
+	/** Offset of the first byte this stream hands out (earlier bytes were read by someone else). */
+	private final long start;
+
 	private final int partSize;
 
 	private final int parts;
@@ -96,17 +99,19 @@ final class RangedObjectInputStream extends InputStream {
 	/**
 	 * Starts fetching the first {@code parallelism} ranges.
 	 * @param request the GET of the object (bucket, key, SSE-C headers); range and condition are added
-	 * @param size the object's size, from a HeadObject
-	 * @param eTag the version to read, from the same HeadObject
+	 * @param size the object's size, from a HeadObject or a GET
+	 * @param eTag the version to read, from the same answer
+	 * @param start the offset to start at: 0, or where a plain GET of the same version stopped
 	 */
 	RangedObjectInputStream(S3Client s3, S3Retry retry, GetObjectRequest request, long size, String eTag,
-			int partSize, int parallelism) {
+			long start, int partSize, int parallelism) {
 		this.s3 = s3;
 		this.retry = retry;
 		this.request = request.toBuilder().ifMatch(Objects.requireNonNull(eTag, "eTag")).build();
 		this.size = size;
+		this.start = start;
 		this.partSize = partSize;
-		this.parts = (int) ((size + partSize - 1) / partSize);
+		this.parts = (int) ((size - start + partSize - 1) / partSize);
 		int threads = Math.max(1, Math.min(parallelism, this.parts));
 		int id = streams.incrementAndGet();
 		AtomicInteger n = new AtomicInteger();
@@ -115,8 +120,8 @@ final class RangedObjectInputStream extends InputStream {
 			t.setDaemon(true);
 			return t;
 		});
-		logger.debug("downloading {} ({} bytes) as {} ranges of {} bytes, {} at a time", location(), size, this.parts,
-				partSize, threads);
+		logger.debug("downloading {} ({} bytes) from offset {} as {} ranges of {} bytes, {} at a time", location(),
+				size, start, this.parts, partSize, threads);
 		for (int i = 0; i < threads; i++) {
 			requestNext();
 		}
@@ -188,7 +193,7 @@ final class RangedObjectInputStream extends InputStream {
 			}
 			int part = this.nextToRead++;
 			this.current = await(next);
-			this.currentLength = (int) Math.min(this.partSize, this.size - (long) part * this.partSize);
+			this.currentLength = (int) Math.min(this.partSize, this.size - this.start - (long) part * this.partSize);
 			this.position = 0;
 			// The part just taken left the window: a range more may be fetched.
 			requestNext();
@@ -231,7 +236,7 @@ final class RangedObjectInputStream extends InputStream {
 
 	/** Runs on a worker: one range, retried as a whole. */
 	private byte[] fetch(int part) throws IOException {
-		long first = (long) part * this.partSize;
+		long first = this.start + (long) part * this.partSize;
 		int length = (int) Math.min(this.partSize, this.size - first);
 		long last = first + length - 1;
 		String range = "bytes=" + first + "-" + last;

@@ -19,6 +19,7 @@ import io.github.litestreamspring.engine.replica.SnapshotInfo;
 import io.github.litestreamspring.engine.replica.WalSegmentInfo;
 
 import software.amazon.awssdk.core.ResponseBytes;
+import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CommonPrefix;
@@ -198,14 +199,31 @@ public final class S3ReplicaClient implements ReplicaClient {
 		if (this.options.downloadParallelism() <= 1) {
 			return get(key);
 		}
-		// The HEAD pins the version (ETag) every range GET must match, and tells whether ranges pay off.
-		HeadObjectRequest head = withCustomerKey(HeadObjectRequest.builder().bucket(this.bucket).key(key)).build();
-		HeadObjectResponse object = this.retry.call("HeadObject", key, () -> this.s3.headObject(head));
+		if (this.options.rangesBelowBytesPerSecond() == S3ReplicaOptions.RANGES_ALWAYS) {
+			// The HEAD pins the version (ETag) every range GET must match, and tells whether ranges pay off.
+			HeadObjectRequest head = withCustomerKey(HeadObjectRequest.builder().bucket(this.bucket).key(key)).build();
+			HeadObjectResponse object = this.retry.call("HeadObject", key, () -> this.s3.headObject(head));
+			long size = (object.contentLength() != null) ? object.contentLength() : 0;
+			if (!this.options.downloadsInRanges(size) || object.eTag() == null) {
+				return get(key);
+			}
+			return ranged(key, size, object.eTag(), 0);
+		}
+		// One GET first; its answer pins the version and tells the size, and its speed decides on ranges.
+		GetObjectRequest request = getRequest(key);
+		ResponseInputStream<GetObjectResponse> body = this.retry.call("GetObject", key, () -> this.s3.getObject(request));
+		GetObjectResponse object = body.response();
 		long size = (object.contentLength() != null) ? object.contentLength() : 0;
 		if (!this.options.downloadsInRanges(size) || object.eTag() == null) {
-			return get(key);
+			return body;
 		}
-		return new RangedObjectInputStream(this.s3, this.retry, getRequest(key), size, object.eTag(),
+		return new AdaptiveObjectInputStream(body, "s3://" + this.bucket + "/" + key,
+				this.options.downloadPartSize(), this.options.rangesBelowBytesPerSecond(),
+				(offset) -> ranged(key, size, object.eTag(), offset));
+	}
+
+	private InputStream ranged(String key, long size, String eTag, long offset) {
+		return new RangedObjectInputStream(this.s3, this.retry, getRequest(key), size, eTag, offset,
 				this.options.downloadPartSize(), this.options.downloadParallelism());
 	}
 

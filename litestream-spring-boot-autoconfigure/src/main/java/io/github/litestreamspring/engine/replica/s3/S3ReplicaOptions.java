@@ -24,9 +24,14 @@ import java.util.Objects;
  * @param downloadParallelism ranged GETs in flight for one snapshot, which bounds its memory to
  * {@code downloadParallelism × downloadPartSize}; 0 or 1 means one plain GET, as Litestream does. Snapshots
  * smaller than two parts always use one GET
+ * @param rangesBelowBytesPerSecond when ranges are used: a snapshot download starts as one plain GET and
+ * continues in ranges only if that GET delivered its first part slower than this (the network, not the
+ * restore, is then the bottleneck; on a fast link ranges cost CPU and gain nothing);
+ * {@link #RANGES_ALWAYS} fetches the whole object in ranges from its first byte
  */
 public record S3ReplicaOptions(Encryption encryption, String storageClass, int partSize, int multipartThreshold,
-		int maxKeys, RetryPolicy retry, int downloadPartSize, int downloadParallelism) {
+		int maxKeys, RetryPolicy retry, int downloadPartSize, int downloadParallelism,
+		long rangesBelowBytesPerSecond) {
 
 	/** S3's minimum size of any part but the last. */
 	public static final int MIN_PART_SIZE = 5 * 1024 * 1024;
@@ -45,6 +50,16 @@ public record S3ReplicaOptions(Encryption encryption, String storageClass, int p
 
 	/** Upper bound of {@link #downloadParallelism()}: one snapshot should not monopolize the connection pool. */
 	public static final int MAX_DOWNLOAD_PARALLELISM = 32;
+
+	/**
+	 * Default {@link #rangesBelowBytesPerSecond()}: 200 MB/s. One GET stream from S3 delivers roughly
+	 * 50-100 MB/s, where four ranges in parallel multiply the speed; a loopback or LAN server delivers
+	 * several hundred MB/s to one stream, where ranges only add work on both ends.
+	 */
+	public static final long DEFAULT_RANGES_BELOW_BYTES_PER_SECOND = 200_000_000L;
+
+	/** {@link #rangesBelowBytesPerSecond()} meaning: ranges from the first byte, no single-GET probe. */
+	public static final long RANGES_ALWAYS = Long.MAX_VALUE;
 
 	public S3ReplicaOptions {
 		Objects.requireNonNull(encryption, "encryption");
@@ -66,50 +81,68 @@ public record S3ReplicaOptions(Encryption encryption, String storageClass, int p
 			throw new IllegalArgumentException(
 					"downloadParallelism must be between 0 and " + MAX_DOWNLOAD_PARALLELISM + ": " + downloadParallelism);
 		}
+		if (rangesBelowBytesPerSecond < 0) {
+			throw new IllegalArgumentException("rangesBelowBytesPerSecond must not be negative: " + rangesBelowBytesPerSecond);
+		}
 		if (storageClass != null && storageClass.isBlank()) {
 			storageClass = null;
 		}
 	}
 
 	/**
-	 * No encryption header, default storage class, 8 MiB parts, {@link RetryPolicy#defaults()}; large
-	 * snapshots are downloaded as 8 MiB ranges, 4 at a time.
+	 * No encryption header, default storage class, 8 MiB parts, {@link RetryPolicy#defaults()}; a large
+	 * snapshot continues as 8 MiB ranges, 4 at a time, when one GET delivers less than 200 MB/s.
 	 */
 	public static S3ReplicaOptions defaults() {
 		return new S3ReplicaOptions(Encryption.NONE, null, DEFAULT_PART_SIZE, DEFAULT_PART_SIZE, 0,
-				RetryPolicy.defaults(), DEFAULT_DOWNLOAD_PART_SIZE, DEFAULT_DOWNLOAD_PARALLELISM);
+				RetryPolicy.defaults(), DEFAULT_DOWNLOAD_PART_SIZE, DEFAULT_DOWNLOAD_PARALLELISM,
+				DEFAULT_RANGES_BELOW_BYTES_PER_SECOND);
 	}
 
 	public S3ReplicaOptions withEncryption(Encryption encryption) {
 		return new S3ReplicaOptions(encryption, this.storageClass, this.partSize, this.multipartThreshold,
-				this.maxKeys, this.retry, this.downloadPartSize, this.downloadParallelism);
+				this.maxKeys, this.retry, this.downloadPartSize, this.downloadParallelism,
+				this.rangesBelowBytesPerSecond);
 	}
 
 	public S3ReplicaOptions withStorageClass(String storageClass) {
 		return new S3ReplicaOptions(this.encryption, storageClass, this.partSize, this.multipartThreshold,
-				this.maxKeys, this.retry, this.downloadPartSize, this.downloadParallelism);
+				this.maxKeys, this.retry, this.downloadPartSize, this.downloadParallelism,
+				this.rangesBelowBytesPerSecond);
 	}
 
 	/** Sets both the part size and the threshold. */
 	public S3ReplicaOptions withPartSize(int partSize) {
 		return new S3ReplicaOptions(this.encryption, this.storageClass, partSize, partSize, this.maxKeys,
-				this.retry, this.downloadPartSize, this.downloadParallelism);
+				this.retry, this.downloadPartSize, this.downloadParallelism,
+				this.rangesBelowBytesPerSecond);
 	}
 
 	public S3ReplicaOptions withMaxKeys(int maxKeys) {
 		return new S3ReplicaOptions(this.encryption, this.storageClass, this.partSize, this.multipartThreshold,
-				maxKeys, this.retry, this.downloadPartSize, this.downloadParallelism);
+				maxKeys, this.retry, this.downloadPartSize, this.downloadParallelism,
+				this.rangesBelowBytesPerSecond);
 	}
 
 	public S3ReplicaOptions withRetry(RetryPolicy retry) {
 		return new S3ReplicaOptions(this.encryption, this.storageClass, this.partSize, this.multipartThreshold,
-				this.maxKeys, retry, this.downloadPartSize, this.downloadParallelism);
+				this.maxKeys, retry, this.downloadPartSize, this.downloadParallelism,
+				this.rangesBelowBytesPerSecond);
 	}
 
 	/** Sets how large snapshots are downloaded: ranges of {@code partSize}, {@code parallelism} at a time. */
 	public S3ReplicaOptions withDownload(int partSize, int parallelism) {
 		return new S3ReplicaOptions(this.encryption, this.storageClass, this.partSize, this.multipartThreshold,
-				this.maxKeys, this.retry, partSize, parallelism);
+				this.maxKeys, this.retry, partSize, parallelism, this.rangesBelowBytesPerSecond);
+	}
+
+	/**
+	 * Sets when a snapshot download switches from one GET to ranges: when the GET delivers its first
+	 * part slower than {@code bytesPerSecond}; {@link #RANGES_ALWAYS} for ranges from the first byte.
+	 */
+	public S3ReplicaOptions withRangesBelow(long bytesPerSecond) {
+		return new S3ReplicaOptions(this.encryption, this.storageClass, this.partSize, this.multipartThreshold,
+				this.maxKeys, this.retry, this.downloadPartSize, this.downloadParallelism, bytesPerSecond);
 	}
 
 	/** Whether an object of {@code size} bytes is downloaded as parallel byte ranges. */

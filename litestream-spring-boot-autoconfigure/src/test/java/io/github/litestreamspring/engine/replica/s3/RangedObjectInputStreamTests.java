@@ -42,7 +42,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /**
  * Snapshots of several parts are downloaded as parallel byte ranges against a real S3Proxy: the bytes
  * come out identical and in order, a replaced object fails instead of mixing versions, and an early
- * close leaves no download thread behind.
+ * close leaves no download thread behind. By default a download starts as one GET and hands over to
+ * ranges only when that GET is slow; the speed limits used here make either outcome certain.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class RangedObjectInputStreamTests {
@@ -106,6 +107,78 @@ class RangedObjectInputStreamTests {
 	}
 
 	@Test
+	void aGetFastEnoughIsReadToItsEndWithoutRanges() throws Exception {
+		// Any speed is enough: the first GET must carry the whole object.
+		S3ReplicaClient client = client(S3ReplicaOptions.defaults().withDownload(PART, 4).withRangesBelow(0));
+		byte[] data = random(10 * PART + 5, 8);
+		client.writeSnapshot(GEN, 1, new ByteArrayInputStream(data));
+		calls.clear();
+		try (InputStream in = client.openSnapshot(GEN, 1)) {
+			assertThat(sha256(readInOddChunks(in))).isEqualTo(sha256(data));
+		}
+		assertThat(calls.count("HeadObject")).isZero();
+		assertThat(calls.attempts("GetObject")).hasSize(1).allSatisfy((a) -> assertThat(a.header("Range")).isNull());
+		assertThat(downloadThreads()).isZero();
+	}
+
+	@Test
+	void aSlowGetHandsTheRestOverToRangesOfTheSameVersionAfterItsFirstPart() throws Exception {
+		// No GET can be this fast: every download continues in ranges after its first part.
+		S3ReplicaClient client = client(
+				S3ReplicaOptions.defaults().withDownload(PART, 3).withRangesBelow(S3ReplicaOptions.RANGES_ALWAYS - 1));
+		int size = 10 * PART + 5;
+		byte[] data = random(size, 9);
+		client.writeSnapshot(GEN, 1, new ByteArrayInputStream(data));
+		String etag = s3.headObject((b) -> b.bucket(BUCKET).key(key(client, 1))).eTag();
+		calls.clear();
+		try (InputStream in = client.openSnapshot(GEN, 1)) {
+			assertThat(sha256(readInOddChunks(in))).isEqualTo(sha256(data));
+		}
+		List<RecordingInterceptor.Attempt> gets = calls.attempts("GetObject");
+		assertThat(calls.count("HeadObject")).as("the GET's answer pins the version: no HEAD").isZero();
+		assertThat(gets.get(0).header("Range")).as("the first GET is a plain one").isNull();
+		List<RecordingInterceptor.Attempt> ranged = gets.subList(1, gets.size());
+		assertThat(ranged).as("the rest, in ranges from the end of the first part").hasSize(10)
+			.allSatisfy((a) -> assertThat(a.header("If-Match")).isEqualTo(etag));
+		assertThat(ranged.stream().map((a) -> a.header("Range")))
+			.contains("bytes=" + PART + "-" + (2 * PART - 1), "bytes=" + (10 * PART) + "-" + (size - 1));
+		assertThat(awaitNoDownloadThreads(Duration.ofSeconds(10))).as("threads after EOF").isTrue();
+	}
+
+	@Test
+	void anObjectReplacedBeforeTheHandOverFailsInsteadOfMixingVersions() throws Exception {
+		S3ReplicaClient client = client(
+				S3ReplicaOptions.defaults().withDownload(PART, 2).withRangesBelow(S3ReplicaOptions.RANGES_ALWAYS - 1));
+		client.writeSnapshot(GEN, 1, new ByteArrayInputStream(random(12 * PART, 1)));
+		try (InputStream in = client.openSnapshot(GEN, 1)) {
+			in.readNBytes(100);
+			s3.putObject((b) -> b.bucket(BUCKET).key(key(client, 1)), RequestBody.fromBytes(random(12 * PART, 2)));
+			assertThatThrownBy(in::readAllBytes).isInstanceOf(IOException.class)
+				.hasMessageContaining(key(client, 1))
+				.hasMessageContaining("412");
+		}
+		assertThat(awaitNoDownloadThreads(Duration.ofSeconds(10))).isTrue();
+	}
+
+	@Test
+	void closingDuringTheFirstPartOrAfterTheHandOverLeavesNothingRunning() throws Exception {
+		S3ReplicaClient client = client(
+				S3ReplicaOptions.defaults().withDownload(PART, 4).withRangesBelow(S3ReplicaOptions.RANGES_ALWAYS - 1));
+		client.writeSnapshot(GEN, 1, new ByteArrayInputStream(random(40 * PART, 5)));
+		calls.clear();
+		try (InputStream in = client.openSnapshot(GEN, 1)) {
+			in.readNBytes(10);
+			assertThat(downloadThreads()).as("no ranges before the first part is read").isZero();
+		}
+		assertThat(calls.count("GetObject")).isEqualTo(1);
+		try (InputStream in = client.openSnapshot(GEN, 1)) {
+			in.readNBytes(PART + 10);
+			assertThat(downloadThreads()).as("ranges after the hand-over").isPositive();
+		}
+		assertThat(awaitNoDownloadThreads(Duration.ofSeconds(10))).as("download threads after close").isTrue();
+	}
+
+	@Test
 	void restoresALargeSnapshotDownloadedInRanges() throws Exception {
 		// ~5 MiB of random blobs: the LZ4 snapshot stays about that large, i.e. about 20 parts.
 		Path db = this.dir.resolve("app.db");
@@ -116,7 +189,7 @@ class RangedObjectInputStreamTests {
 					+ "INSERT INTO t SELECT i, randomblob(4000) FROM n");
 		}
 		String root = "restore/" + UUID.randomUUID();
-		S3ReplicaClient client = client(root, S3ReplicaOptions.defaults().withDownload(PART, 4));
+		S3ReplicaClient client = client(root, ranged(4));
 		try (Replicator replicator = new Replicator(DatabaseOptions.defaults(db),
 				List.of(new Replica(ReplicaOptions.defaults("s3"), client)))) {
 			replicator.start();
@@ -138,7 +211,7 @@ class RangedObjectInputStreamTests {
 
 	@Test
 	void everyRangeIsPinnedToTheVersionFirstSeen() throws Exception {
-		S3ReplicaClient client = client(S3ReplicaOptions.defaults().withDownload(PART, 2));
+		S3ReplicaClient client = client(ranged(2));
 		client.writeSnapshot(GEN, 1, new ByteArrayInputStream(random(6 * PART, 3)));
 		calls.clear();
 		try (InputStream in = client.openSnapshot(GEN, 1)) {
@@ -151,7 +224,7 @@ class RangedObjectInputStreamTests {
 
 	@Test
 	void anObjectReplacedDuringTheDownloadFailsInsteadOfMixingVersions() throws Exception {
-		S3ReplicaClient client = client(S3ReplicaOptions.defaults().withDownload(PART, 2));
+		S3ReplicaClient client = client(ranged(2));
 		byte[] first = random(12 * PART, 1);
 		client.writeSnapshot(GEN, 1, new ByteArrayInputStream(first));
 		try (InputStream in = client.openSnapshot(GEN, 1)) {
@@ -168,7 +241,7 @@ class RangedObjectInputStreamTests {
 
 	@Test
 	void closingEarlyCancelsTheRangesAndLeavesNoThreads() throws Exception {
-		S3ReplicaClient client = client(S3ReplicaOptions.defaults().withDownload(PART, 4));
+		S3ReplicaClient client = client(ranged(4));
 		client.writeSnapshot(GEN, 1, new ByteArrayInputStream(random(40 * PART, 5)));
 		calls.clear();
 		try (InputStream in = client.openSnapshot(GEN, 1)) {
@@ -192,6 +265,7 @@ class RangedObjectInputStreamTests {
 				S3Client faulty = S3ProxyServer.shared().client((b) -> b.endpointOverride(proxy.endpoint()))) {
 			S3ReplicaClient client = new S3ReplicaClient(faulty, BUCKET, root, S3ReplicaOptions.defaults()
 				.withDownload(PART, 4)
+				.withRangesBelow(S3ReplicaOptions.RANGES_ALWAYS)
 				.withRetry(new S3ReplicaOptions.RetryPolicy(4, Duration.ofMillis(10), Duration.ofMillis(50),
 						Duration.ofSeconds(2))));
 			// Resets at several depths of a connection: inside the first answer's headers or body (no range can
@@ -222,7 +296,7 @@ class RangedObjectInputStreamTests {
 	}
 
 	private void assertRoundTrip(int size, boolean ranged) throws Exception {
-		S3ReplicaClient client = client(S3ReplicaOptions.defaults().withDownload(PART, 4));
+		S3ReplicaClient client = client(ranged(4));
 		byte[] data = random(size, size);
 		client.writeSnapshot(GEN, 1, new ByteArrayInputStream(data));
 		calls.clear();
@@ -266,6 +340,11 @@ class RangedObjectInputStreamTests {
 			out.write(buf, 0, n);
 		}
 		return out.toByteArray();
+	}
+
+	/** Ranges from the first byte: these tests are about the ranged download itself. */
+	private static S3ReplicaOptions ranged(int parallelism) {
+		return S3ReplicaOptions.defaults().withDownload(PART, parallelism).withRangesBelow(S3ReplicaOptions.RANGES_ALWAYS);
 	}
 
 	private static S3ReplicaClient client(S3ReplicaOptions options) {
