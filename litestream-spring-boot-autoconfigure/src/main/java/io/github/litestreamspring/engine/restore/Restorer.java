@@ -13,9 +13,11 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.sqlite.SQLiteJDBCLoader;
 
 import io.github.litestreamspring.engine.LitestreamException;
 import io.github.litestreamspring.engine.db.FileSync;
@@ -37,6 +39,8 @@ import io.github.litestreamspring.engine.replica.ReplicaPaths;
 public final class Restorer {
 
 	private static final Logger logger = LoggerFactory.getLogger(Restorer.class);
+
+	private static final AtomicBoolean sqliteLoadStarted = new AtomicBoolean();
 
 	private final ReplicaClient client;
 
@@ -67,6 +71,7 @@ public final class Restorer {
 						+ ": the file already exists (remove it, restore to another path, or allow overwriting)");
 			}
 		}
+		loadSqliteInBackground();
 		Optional<RestorePlan> planned = plan(options);
 		if (planned.isEmpty()) {
 			String what = "no matching backups found in " + this.client.describe() + describeTarget(options);
@@ -89,6 +94,9 @@ public final class Restorer {
 			restoreSnapshot(plan, tmp, progress);
 			new WalReplay(this.client, plan, tmp, options.parallelism(), progress).run();
 			checkIntegrity(tmp);
+			// One fsync, as late as possible: the kernel writes the snapshot back while the WAL is applied
+			// and checked, and the output name appears only once the bytes are durable.
+			FileSync.fsync(tmp);
 			Files.move(tmp, output, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
 			FileSync.fsyncDirectory(output.getParent());
 		}
@@ -110,6 +118,29 @@ public final class Restorer {
 		return new RestoreResult(RestoreResult.Outcome.RESTORED, output, plan, progress.downloaded(), duration);
 	}
 
+	/**
+	 * A restore is often the first thing a JVM does with SQLite (the application's restore before its
+	 * pool opens, the command-line tool), and loading sqlite-jdbc's native library (extracting and
+	 * checking it) takes a few hundred milliseconds: done on a thread of its own, it overlaps the
+	 * listing and the download instead of delaying the WAL replay. A failure here is not reported: the
+	 * same load runs again, synchronized, on first use, and fails there with its own message.
+	 */
+	private static void loadSqliteInBackground() {
+		if (!sqliteLoadStarted.compareAndSet(false, true)) {
+			return;
+		}
+		Thread loader = new Thread(() -> {
+			try {
+				SQLiteJDBCLoader.initialize();
+			}
+			catch (Exception | LinkageError ex) {
+				logger.debug("loading SQLite ahead of the restore failed: {}", ex.toString());
+			}
+		}, "litestream-sqlite-load");
+		loader.setDaemon(true);
+		loader.start();
+	}
+
 	private void restoreSnapshot(RestorePlan plan, Path tmp, RestoreProgress progress) throws IOException {
 		String name = "snapshot " + ReplicaPaths.snapshotPath("", plan.generation(), plan.snapshot().index());
 		try (InputStream in = Lz4Decoding.open(this.client.openSnapshot(plan.generation(), plan.snapshot().index()),
@@ -125,7 +156,6 @@ public final class Restorer {
 		catch (IOException ex) {
 			throw new IOException(name + ": " + ex.getMessage(), ex);
 		}
-		FileSync.fsync(tmp);
 	}
 
 	private static void checkIntegrity(Path tmp) throws SQLException {
