@@ -114,6 +114,14 @@ public final class Replicator implements AutoCloseable {
 		return this.database;
 	}
 
+	/** Asks the database monitor thread for a local pass (copy, checkpoint if due) now, as a busy writer does. */
+	void requestLocalPass() {
+		DatabaseMonitor m = this.monitor;
+		if (m != null) {
+			m.request();
+		}
+	}
+
 	public List<Replica> replicas() {
 		return this.replicas;
 	}
@@ -420,10 +428,21 @@ public final class Replicator implements AutoCloseable {
 	private long syncAll(boolean force) throws LitestreamException {
 		this.commits.passStarted();
 		List<CompletableFuture<Pos>> waiting = this.durableWaiters.drain();
+		boolean urgent = force || !waiting.isEmpty();
+		Instant now = Instant.now();
+		ReplicaShipping.Round early = null;
 		SyncResult result;
 		try {
 			// Copy only: a checkpoint (a write lock and fsyncs) must not stand between a commit and its upload.
-			result = localWork(() -> this.database.sync(false));
+			result = urgent ? null : localWork(this.database::trySync);
+			if (result == null && !urgent) {
+				// The monitor thread holds the database for a checkpoint (fsyncs, back-fill): what it has
+				// copied into the shadow WAL so far need not wait for the checkpoint's end.
+				early = this.shipping.ship(this.database.position(), false, now, null, null);
+			}
+			if (result == null) {
+				result = localWork(() -> this.database.sync(false));
+			}
 		}
 		catch (LitestreamException ex) {
 			this.durableWaiters.requeue(waiting);
@@ -437,17 +456,26 @@ public final class Replicator implements AutoCloseable {
 				replica.resetPosition();
 			}
 		}
-		Instant now = Instant.now();
-		boolean urgent = force || !waiting.isEmpty();
-		ReplicaShipping.Round first = this.shipping.ship(result.position(), urgent, now, null, null);
+		ReplicaShipping.Round first = this.shipping.ship(result.position(), urgent, now,
+				(early != null) ? early.failure() : null, null);
 		ReplicaShipping.Round shipped = first;
+		DatabaseMonitor m = this.monitor;
 		try {
-			SyncResult checkpointed = localWork(this.database::checkpointIfDue);
-			if (checkpointed != null && checkpointed.checkpointRestarted() && urgent) {
-				// The checkpoint began a new WAL index with the engine's own commit; when a caller waits
-				// for this pass, replicas that were current get it now, so that they are not left a frame
-				// behind. Otherwise it goes with the next upload (one object, not two).
-				shipped = this.shipping.ship(checkpointed.position(), true, Instant.now(), shipped.failure(), shipped.current());
+			if (!urgent && m != null) {
+				// On the monitor thread: the checkpoint then delays no upload of the next commits.
+				if (this.database.checkpointDue()) {
+					m.request();
+				}
+			}
+			else {
+				SyncResult checkpointed = localWork(this.database::checkpointIfDue);
+				if (checkpointed != null && checkpointed.checkpointRestarted() && urgent) {
+					// The checkpoint began a new WAL index with the engine's own commit; when a caller waits
+					// for this pass, replicas that were current get it now, so that they are not left a frame
+					// behind. Otherwise it goes with the next upload (one object, not two).
+					shipped = this.shipping.ship(checkpointed.position(), true, Instant.now(), shipped.failure(),
+							shipped.current());
+				}
 			}
 		}
 		catch (LitestreamException ex) {

@@ -108,6 +108,59 @@ class BusyWriterTests {
 	}
 
 	@Test
+	void whatTheMonitorCopiedShipsWhileItsCheckpointStillHoldsTheDatabase() throws Exception {
+		// The monitor's local pass copies the commits and then keeps the database (as a checkpoint's fsyncs
+		// and back-fill do, here for as long as the test wants); the replication thread must ship what
+		// was copied instead of waiting for the database.
+		CountDownLatch holding = new CountDownLatch(1);
+		CountDownLatch release = new CountDownLatch(1);
+		AtomicBoolean hold = new AtomicBoolean();
+		Replica replica = new Replica(ReplicaOptions.defaults("file").withSyncInterval(Duration.ZERO),
+				new FileReplicaClient(this.dir.resolve("replica")));
+		DatabaseOptions options = DatabaseOptions.defaults(this.dir.resolve("app.db"))
+			.withIntervals(Duration.ofHours(1), Duration.ofMinutes(1));
+		try (TestDatabase app = new TestDatabase(this.dir.resolve("app.db"));
+				Replicator replicator = new Replicator(options, List.of(replica), Duration.ZERO)) {
+			replicator.setListener(new ReplicationListener() {
+				@Override
+				public void onSync(io.github.litestreamspring.engine.db.SyncResult result, long nanos) {
+					if (Thread.currentThread().getName().startsWith("litestream-monitor-") && hold.get()) {
+						holding.countDown();
+						try {
+							release.await(30, TimeUnit.SECONDS);
+						}
+						catch (InterruptedException ex) {
+							Thread.currentThread().interrupt();
+						}
+					}
+				}
+			});
+			replicator.start();
+			replicator.syncNow();
+			hold.set(true);
+			// Commits the engine is not told about: only the monitor's pass copies them.
+			app.insertBatch(0, 20, 200);
+			replicator.requestLocalPass();
+			assertThat(holding.await(10, TimeUnit.SECONDS)).as("the monitor holds the database").isTrue();
+			Pos copied = replicator.database().position();
+			try {
+				replicator.notifyChange();
+				Pos shipped = awaitReplicaPosition(replicator, copied, Duration.ofSeconds(10));
+				assertThat(shipped).as("replica position while the monitor still holds the database")
+					.isEqualTo(copied);
+				assertThat(holding.getCount()).isZero();
+				assertThat(release.getCount()).as("still held").isEqualTo(1);
+			}
+			finally {
+				hold.set(false);
+				release.countDown();
+			}
+			replicator.syncNow();
+			assertThat(restoredRows()).isEqualTo(app.rows());
+		}
+	}
+
+	@Test
 	void aBusyWriterAtLowLatencyLeavesEveryIndexWholeInTheReplica() throws Exception {
 		// Default checkpoint thresholds, no gate: the monitor and the replication thread both work while a
 		// writer commits as fast as it can; every index must start at offset 0 and restore completely.
@@ -144,6 +197,16 @@ class BusyWriterTests {
 			Thread.sleep(10);
 		}
 		return replicator.database().position().index();
+	}
+
+	private static Pos awaitReplicaPosition(Replicator replicator, Pos expected, Duration timeout)
+			throws InterruptedException {
+		Replica replica = replicator.replicas().get(0);
+		long deadline = System.nanoTime() + timeout.toNanos();
+		while (!expected.equals(replica.position()) && System.nanoTime() < deadline) {
+			Thread.sleep(10);
+		}
+		return replica.position();
 	}
 
 	private List<String> restoredRows() throws Exception {

@@ -161,6 +161,39 @@ public final class Database implements Closeable {
 	 */
 	public SyncResult sync(boolean checkpoint) {
 		this.lock.lock();
+		return syncLocked(checkpoint);
+	}
+
+	/**
+	 * {@link #sync(boolean) sync(false)} if nobody else is using the database right now (the monitor
+	 * thread's checkpoint, a snapshot being staged); {@code null} without waiting otherwise.
+	 */
+	public SyncResult trySync() {
+		if (!this.lock.tryLock()) {
+			return null;
+		}
+		return syncLocked(false);
+	}
+
+	/**
+	 * Whether a checkpoint threshold is reached, judged without the lock from the file sizes and the
+	 * last known position (the checkpoint itself decides again under the lock).
+	 */
+	public boolean checkpointDue() {
+		Pos pos = this.position;
+		if (pos.isNone()) {
+			return false;
+		}
+		try {
+			return this.checkpointer.checkpointNeeded(walSize(), new SyncResult(pos, 0, false, false, null, false)) != null;
+		}
+		catch (IOException ex) {
+			return true; // let the checkpoint, under the lock, report what is wrong
+		}
+	}
+
+	/** Called with the lock held; releases it. */
+	private SyncResult syncLocked(boolean checkpoint) {
 		try {
 			long started = System.nanoTime();
 			ensureWalExists();
