@@ -22,7 +22,9 @@ import software.amazon.awssdk.services.s3.model.GetObjectResponse;
  * time does not count, so a slow disk or decoder never makes the network look slow. If those bytes
  * arrived slower than {@code rangesBelowBytesPerSecond}, the GET is aborted and the rest of the
  * object is fetched in ranges pinned to the GET's ETag (a replaced object fails with 412 instead of
- * mixing versions); otherwise the GET is read to its end. The decision is taken once.
+ * mixing versions); otherwise the GET is read to its end. The decision is taken once. A GET that
+ * fails mid-body (a reset connection, a truncated answer) hands over the same way, so a long download
+ * resumes where it stopped instead of failing the restore.
  */
 final class AdaptiveObjectInputStream extends InputStream {
 
@@ -84,23 +86,37 @@ final class AdaptiveObjectInputStream extends InputStream {
 		if (len == 0) {
 			return 0;
 		}
-		if (this.decided) {
+		if (this.current != this.get) {
 			int n = this.current.read(b, off, len);
 			this.eof = n < 0;
 			return n;
 		}
 		// Never read past the probe: the hand-over must happen exactly at a byte the caller has not seen.
-		int want = (int) Math.min(len, this.probeBytes - this.read);
+		int want = this.decided ? len : (int) Math.min(len, this.probeBytes - this.read);
 		long started = System.nanoTime();
-		int n = this.get.read(b, off, want);
-		this.waitNanos += System.nanoTime() - started;
+		int n;
+		try {
+			n = this.get.read(b, off, want);
+		}
+		catch (IOException ex) {
+			if (this.closed) {
+				throw ex;
+			}
+			// A reset or truncated GET: the version is known, so the rest comes in ranges (each retried)
+			// instead of failing the whole restore.
+			handOver("the GET failed at byte " + this.read + " (" + ex.getMessage() + ")", true);
+			return read(b, off, len);
+		}
+		if (!this.decided) {
+			this.waitNanos += System.nanoTime() - started;
+		}
 		if (n < 0) {
 			this.decided = true;
 			this.eof = true;
 			return n;
 		}
 		this.read += n;
-		if (this.read >= this.probeBytes) {
+		if (!this.decided && this.read >= this.probeBytes) {
 			decide();
 		}
 		return n;
@@ -135,6 +151,12 @@ final class AdaptiveObjectInputStream extends InputStream {
 			logger.debug("{}: one GET delivers {} MB/s, reading it to the end", this.location, bytesPerSecond / 1_000_000);
 			return;
 		}
+		handOver("one GET delivered " + bytesPerSecond / 1_000_000 + " MB/s", false);
+	}
+
+	/** Aborts the GET and continues with ranges from the first byte the caller has not read. */
+	private void handOver(String why, boolean failed) {
+		this.decided = true;
 		this.get.abort();
 		try {
 			this.get.close();
@@ -142,8 +164,12 @@ final class AdaptiveObjectInputStream extends InputStream {
 		catch (IOException ex) {
 			logger.debug("{}: closing the aborted GET: {}", this.location, ex.getMessage());
 		}
-		logger.info("{}: one GET delivered {} MB/s, continuing from byte {} in parallel ranges", this.location,
-				bytesPerSecond / 1_000_000, this.read);
+		if (failed) {
+			logger.warn("{}: {}, continuing from byte {} in parallel ranges", this.location, why, this.read);
+		}
+		else {
+			logger.info("{}: {}, continuing from byte {} in parallel ranges", this.location, why, this.read);
+		}
 		this.current = this.ranges.apply(this.read);
 	}
 

@@ -295,6 +295,37 @@ class RangedObjectInputStreamTests {
 		assertThat(awaitNoDownloadThreads(Duration.ofSeconds(10))).isTrue();
 	}
 
+	@Test
+	void aGetResetMidBodyResumesInRangesOfTheSameVersion() throws Exception {
+		byte[] data = random(24 * PART + 99, 12);
+		String root = "resume/" + UUID.randomUUID();
+		client(root, S3ReplicaOptions.defaults()).writeSnapshot(GEN, 1, new ByteArrayInputStream(data));
+		try (FaultProxy proxy = new FaultProxy(S3ProxyServer.shared().endpoint());
+				S3Client faulty = S3ProxyServer.shared().client((b) -> b.endpointOverride(proxy.endpoint())
+					.overrideConfiguration((o) -> o.addExecutionInterceptor(calls)))) {
+			// Any speed is enough to stay with the one GET: only its failure may bring ranges in.
+			S3ReplicaClient client = new S3ReplicaClient(faulty, BUCKET, root, S3ReplicaOptions.defaults()
+				.withDownload(PART, 4)
+				.withRangesBelow(0)
+				.withRetry(new S3ReplicaOptions.RetryPolicy(6, Duration.ofMillis(10), Duration.ofMillis(50),
+						Duration.ofSeconds(5))));
+			// Every connection is reset after 600,000 bytes: the GET (6 MiB) fails long before its end,
+			// each range (256 KiB) gets through on a fresh connection.
+			proxy.resetAfter(600_000);
+			calls.clear();
+			try (InputStream in = client.openSnapshot(GEN, 1)) {
+				assertThat(sha256(readInOddChunks(in))).isEqualTo(sha256(data));
+			}
+			List<RecordingInterceptor.Attempt> gets = calls.attempts("GetObject");
+			assertThat(gets.get(0).header("Range")).as("first a plain GET").isNull();
+			String etag = s3.headObject((b) -> b.bucket(BUCKET).key(ReplicaPaths.snapshotPath(root, GEN, 1))).eTag();
+			assertThat(gets.subList(1, gets.size())).as("then ranges of the version the GET saw").isNotEmpty()
+				.allSatisfy((a) -> assertThat(a.header("If-Match")).isEqualTo(etag));
+			assertThat(proxy.resets()).as("connections reset").isPositive();
+		}
+		assertThat(awaitNoDownloadThreads(Duration.ofSeconds(10))).isTrue();
+	}
+
 	private void assertRoundTrip(int size, boolean ranged) throws Exception {
 		S3ReplicaClient client = client(ranged(4));
 		byte[] data = random(size, size);
