@@ -19,8 +19,8 @@ import io.github.litestreamspring.engine.wal.WalHeader;
 /**
  * The engine's checkpoints for one database (Litestream's {@code DB.checkpoint}): decides from the
  * thresholds whether one is due and of which mode, and runs it without letting a frame slip between
- * the last copy into the shadow WAL and the WAL restart. Called by {@link Database} under its lock,
- * whose shadow WAL it brings up to date and whose next index it starts when it restarted the WAL.
+ * the last copy into the shadow WAL and the WAL restart. Called by {@link Database} under its lock;
+ * brings the {@link ShadowWal} up to date and starts its next index when it restarted the WAL.
  */
 final class Checkpointer {
 
@@ -41,11 +41,15 @@ final class Checkpointer {
 
 	private final DatabaseConnections connections;
 
-	Checkpointer(Database database, DatabaseOptions options, LocalState state, DatabaseConnections connections) {
+	private final ShadowWal shadowWal;
+
+	Checkpointer(Database database, DatabaseOptions options, LocalState state, DatabaseConnections connections,
+			ShadowWal shadowWal) {
 		this.database = database;
 		this.options = options;
 		this.state = state;
 		this.connections = connections;
+		this.shadowWal = shadowWal;
 	}
 
 	/**
@@ -105,7 +109,7 @@ final class Checkpointer {
 		boolean complete = false;
 		for (int round = 0; round < MAX_UNLOCKED_BACKFILLS; round++) {
 			this.connections.refreshReadLock();
-			SyncResult copied = this.database.syncShadow();
+			SyncResult copied = this.shadowWal.sync();
 			// Durable before the back-fill: once everything is back-filled any writer may restart the WAL
 			// (and step 2's fsync then has only a small tail to write).
 			FileSync.fsync(this.state.shadowWal(copied.position().generation(), copied.position().index()));
@@ -140,7 +144,7 @@ final class Checkpointer {
 			return false;
 		}
 		try {
-			this.database.syncShadow();
+			this.shadowWal.sync();
 			this.connections.releaseReadLock();
 			// On the read connection: the write connection is inside BEGIN IMMEDIATE, and SQLite refuses
 			// to checkpoint from a connection with an open transaction.
@@ -159,11 +163,11 @@ final class Checkpointer {
 				this.connections.beginImmediate();
 				byte[] headerBefore;
 				try (Statement st = this.connections.write().createStatement()) {
-					Pos pos = this.database.syncShadow().position();
+					Pos pos = this.shadowWal.sync().position();
 					Path shadow = this.state.shadowWal(pos.generation(), pos.index());
 					// The commit below restarts the WAL: from then on the shadow is the only copy of its frames.
 					FileSync.fsync(shadow);
-					headerBefore = Database.readPrefix(shadow, WalHeader.SIZE);
+					headerBefore = ShadowWal.readPrefix(shadow, WalHeader.SIZE);
 					st.execute("PRAGMA journal_size_limit = " + ((mode == CheckpointMode.TRUNCATE) ? 0 : -1));
 					st.execute("INSERT INTO _litestream_seq (id, seq) VALUES (1, 1) "
 							+ "ON CONFLICT (id) DO UPDATE SET seq = seq + 1");
@@ -175,14 +179,14 @@ final class Checkpointer {
 				}
 				// Step 3 needs no lock: every frame of the old WAL was copied before our commit restarted it,
 				// so only the new WAL's frames are left to copy (and the copier checks their salts).
-				byte[] header = Database.readPrefix(this.options.walPath(), WalHeader.SIZE);
+				byte[] header = ShadowWal.readPrefix(this.options.walPath(), WalHeader.SIZE);
 				if (!Arrays.equals(header, headerBefore) && !WalVerifier.isSingleRestart(headerBefore, header)) {
 					// Someone restarted the WAL again after our commit: the WAL life our commit began is
 					// gone unseen. Let the verifier start a new generation.
-					this.database.syncShadow();
+					this.shadowWal.sync();
 				}
 				else if (!Arrays.equals(header, headerBefore)) {
-					this.database.startNextIndex();
+					this.shadowWal.startNextIndex();
 					restarted = true;
 				}
 			}

@@ -3,17 +3,11 @@ package io.github.litestreamspring.engine.db;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.security.SecureRandom;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -22,13 +16,13 @@ import org.slf4j.LoggerFactory;
 
 import io.github.litestreamspring.engine.LitestreamException;
 import io.github.litestreamspring.engine.replica.Pos;
-import io.github.litestreamspring.engine.replica.ReplicaPaths;
 import io.github.litestreamspring.engine.wal.WalFiles;
 import io.github.litestreamspring.engine.wal.WalHeader;
 
 /**
  * The local side of replication for one SQLite database (Litestream's {@code DB}): keeps the shadow
- * WAL in step with the real {@code -wal}, decides when continuity is lost, and owns checkpoints.
+ * WAL in step with the real {@code -wal} ({@link ShadowWal}), decides when continuity is lost, and owns
+ * checkpoints ({@link Checkpointer}).
  *
  * <h2>Invariants</h2>
  * <ul>
@@ -50,8 +44,6 @@ public final class Database implements Closeable {
 
 	private static final Logger logger = LoggerFactory.getLogger(Database.class);
 
-	private static final SecureRandom RANDOM = new SecureRandom();
-
 	/** The local copy a snapshot is read from ({@code .tmp}: removed at start-up if a crash left it). */
 	static final String SNAPSHOT_STAGING_FILE = "snapshot.db.tmp";
 
@@ -64,11 +56,12 @@ public final class Database implements Closeable {
 
 	private final DatabaseConnections connections;
 
+	/** The only writer of the local position (always under the lock); Database just reads it. */
+	private final ShadowWal shadowWal;
+
 	private final Checkpointer checkpointer;
 
 	private int pageSize;
-
-	private volatile Pos position = Pos.NONE;
 
 	private volatile DatabaseListener listener = DatabaseListener.NONE;
 
@@ -76,7 +69,8 @@ public final class Database implements Closeable {
 		this.options = options;
 		this.state = new LocalState(options.metaPath());
 		this.connections = new DatabaseConnections(options);
-		this.checkpointer = new Checkpointer(this, options, this.state, this.connections);
+		this.shadowWal = new ShadowWal(this, options, this.state);
+		this.checkpointer = new Checkpointer(this, options, this.state, this.connections, this.shadowWal);
 	}
 
 	public DatabaseOptions options() {
@@ -105,7 +99,7 @@ public final class Database implements Closeable {
 
 	/** The local position: generation, highest shadow index and its size. {@link Pos#NONE} before the first sync. */
 	public Pos position() {
-		return this.position;
+		return this.shadowWal.position();
 	}
 
 	/**
@@ -129,7 +123,7 @@ public final class Database implements Closeable {
 			Files.createDirectories(this.state.metaDir());
 			this.state.deleteTempFiles();
 			this.connections.acquireReadLock();
-			checkGenerationOnOpen();
+			this.shadowWal.checkGenerationOnOpen();
 		}
 		catch (SQLException | IOException ex) {
 			this.connections.closeQuietly();
@@ -180,7 +174,7 @@ public final class Database implements Closeable {
 	 * last known position (the checkpoint itself decides again under the lock).
 	 */
 	public boolean checkpointDue() {
-		Pos pos = this.position;
+		Pos pos = this.shadowWal.position();
 		if (pos.isNone()) {
 			return false;
 		}
@@ -198,11 +192,11 @@ public final class Database implements Closeable {
 			long started = System.nanoTime();
 			ensureWalExists();
 			long walSizeBefore = walSize();
-			SyncResult result = syncShadow();
+			SyncResult result = this.shadowWal.sync();
 			CheckpointMode mode = checkpoint ? this.checkpointer.checkpointNeeded(walSizeBefore, result) : null;
 			if (mode != null) {
 				boolean restarted = this.checkpointer.checkpoint(mode);
-				result = result.withCheckpoint(this.position, mode, restarted);
+				result = result.withCheckpoint(this.shadowWal.position(), mode, restarted);
 			}
 			this.listener.onSync(result, System.nanoTime() - started);
 			return result;
@@ -225,16 +219,16 @@ public final class Database implements Closeable {
 	public SyncResult checkpointIfDue() {
 		this.lock.lock();
 		try {
-			if (this.position.isNone()) {
+			if (this.shadowWal.position().isNone()) {
 				return null;
 			}
-			SyncResult current = new SyncResult(this.position, 0, false, false, null, false);
+			SyncResult current = new SyncResult(this.shadowWal.position(), 0, false, false, null, false);
 			CheckpointMode mode = this.checkpointer.checkpointNeeded(walSize(), current);
 			if (mode == null) {
 				return null;
 			}
 			boolean restarted = this.checkpointer.checkpoint(mode);
-			return current.withCheckpoint(this.position, mode, restarted);
+			return current.withCheckpoint(this.shadowWal.position(), mode, restarted);
 		}
 		catch (SQLException | IOException ex) {
 			this.listener.onSyncError(ex);
@@ -283,7 +277,7 @@ public final class Database implements Closeable {
 			// Refresh the read mark to the WAL's end, then copy: the shadow WAL now holds every frame
 			// the back-fill below can put into the database file.
 			this.connections.refreshReadLock();
-			pos = syncShadow().position();
+			pos = this.shadowWal.sync().position();
 			try (Statement st = this.connections.write().createStatement()) {
 				// Back-fills only up to our read mark, and nobody can restart the WAL meanwhile.
 				st.execute("PRAGMA wal_checkpoint(PASSIVE)");
@@ -315,8 +309,7 @@ public final class Database implements Closeable {
 		this.lock.lock();
 		try {
 			logger.warn("{}: starting over with a new generation: {}", path(), reason);
-			this.state.clearGeneration();
-			this.position = Pos.NONE;
+			this.shadowWal.clearGeneration();
 		}
 		catch (IOException ex) {
 			throw new LitestreamException("cannot reset generation of " + path() + ": " + ex.getMessage(), ex);
@@ -330,7 +323,7 @@ public final class Database implements Closeable {
 	public void pruneShadowWal(long lowestReplicaIndex) {
 		this.lock.lock();
 		try {
-			Pos pos = this.position;
+			Pos pos = this.shadowWal.position();
 			if (!pos.isNone() && lowestReplicaIndex > 0) {
 				this.state.deleteShadowWalsBelow(pos.generation(), Math.min(lowestReplicaIndex - 1, pos.index()));
 			}
@@ -352,7 +345,7 @@ public final class Database implements Closeable {
 	public long boundShadowWal(long maxBytes) {
 		this.lock.lock();
 		try {
-			Pos pos = this.position;
+			Pos pos = this.shadowWal.position();
 			if (pos.isNone() || maxBytes <= 0) {
 				return -1;
 			}
@@ -382,12 +375,7 @@ public final class Database implements Closeable {
 
 	/** Size of the shadow WAL file of {@code index} in the current generation, -1 if it does not exist. */
 	public long shadowWalSize(String generation, long index) throws IOException {
-		try {
-			return WalFiles.alignedSize(Files.size(this.state.shadowWal(generation, index)), this.pageSize);
-		}
-		catch (NoSuchFileException ex) {
-			return -1;
-		}
+		return this.shadowWal.size(generation, index);
 	}
 
 	public Path shadowWalPath(String generation, long index) {
@@ -405,134 +393,13 @@ public final class Database implements Closeable {
 		}
 	}
 
-	// ---- shadow WAL -------------------------------------------------------------------------------
-
-	SyncResult syncShadow() throws IOException, SQLException {
-		// Step 1: is what we copied so far still a prefix of the real WAL?
-		WalVerifier.Verdict verdict = new WalVerifier(this.state, this.options.walPath(), this.pageSize).verify();
-		boolean newGeneration = false;
-		if (verdict.reason() != null) {
-			// Another process may just have truncated the WAL to nothing: a new generation needs a header.
-			ensureWalExists();
-			startGeneration(verdict.reason());
-			newGeneration = true;
-			verdict = WalVerifier.Verdict.continuing();
-		}
-		String generation = this.state.generation();
-		long index = this.state.maxShadowWalIndex(generation);
-		ShadowWalCopier copier = new ShadowWalCopier(this.options.walPath(), this.pageSize);
-
-		// Step 2: append the committed frames of the current WAL life.
-		long copied = copier.copy(this.state.shadowWal(generation, index));
-		boolean restarted = false;
-		if (verdict.restart()) {
-			// Step 3: the real WAL was restarted by someone else; every old frame is now copied (the
-			// verifier proved none was overwritten), so seal this index (durably: the shadow is now the
-			// only copy of its frames) and follow the new header.
-			FileSync.fsync(this.state.shadowWal(generation, index));
-			index = startIndex(generation, index + 1);
-			copied += copier.copy(this.state.shadowWal(generation, index));
-			restarted = true;
-		}
-		long size = shadowWalSize(generation, index);
-		this.position = new Pos(generation, index, size);
-		return new SyncResult(this.position, copied, newGeneration, restarted, null, false);
-	}
-
-	/**
-	 * Seals the current index and starts the next one from the real WAL's new header, copying what the
-	 * new WAL already holds: the engine's own checkpoint restarted the WAL after copying all of the old.
-	 */
-	void startNextIndex() throws IOException {
-		Pos pos = this.position;
-		long index = startIndex(pos.generation(), pos.index() + 1);
-		new ShadowWalCopier(this.options.walPath(), this.pageSize)
-			.copy(this.state.shadowWal(pos.generation(), index));
-		this.position = new Pos(pos.generation(), index, shadowWalSize(pos.generation(), index));
-	}
-
-	/** Creates shadow index {@code index} from the real WAL header; returns the index. */
-	private long startIndex(String generation, long index) throws IOException {
-		if (index >= ReplicaPaths.MAX_INDEX) {
-			throw new IOException("maximum WAL index reached");
-		}
-		byte[] header = readRealWalHeader();
-		Path shadow = this.state.shadowWal(generation, index);
-		Files.createDirectories(shadow.getParent());
-		Path tmp = shadow.resolveSibling(shadow.getFileName() + ".tmp");
-		Files.write(tmp, header);
-		FileSync.fsync(tmp);
-		Files.move(tmp, shadow, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-		FileSync.fsyncDirectory(shadow.getParent());
-		return index;
-	}
-
-	private void startGeneration(String reason) throws IOException {
-		byte[] id = new byte[8];
-		RANDOM.nextBytes(id);
-		String generation = HexFormat.of().formatHex(id);
-		Files.createDirectories(this.state.shadowWalDir(generation));
-		startIndex(generation, 0);
-		this.state.writeGeneration(generation);
-		this.state.deleteOtherGenerations(generation);
-		logger.info("{}: new generation {} ({})", path(), generation, reason);
-		this.listener.onNewGeneration(generation, reason);
-	}
-
-	private byte[] readRealWalHeader() throws IOException {
-		byte[] header = new byte[WalHeader.SIZE];
-		try (FileChannel ch = FileChannel.open(this.options.walPath(), StandardOpenOption.READ)) {
-			ByteBuffer buf = ByteBuffer.wrap(header);
-			while (buf.hasRemaining()) {
-				if (ch.read(buf) < 0) {
-					throw new IOException("WAL header of " + this.options.walPath() + " is incomplete");
-				}
-			}
-		}
-		WalHeader parsed = WalHeader.parse(header, 0);
-		if (!parsed.isChecksumValid()) {
-			throw new IOException("WAL header of " + this.options.walPath() + " has an invalid checksum");
-		}
-		return header;
-	}
-
-	private void checkGenerationOnOpen() throws IOException {
-		String generation = this.state.generation();
-		if (generation != null) {
-			long index = this.state.maxShadowWalIndex(generation);
-			boolean consistent = false;
-			if (index >= 0 && Files.exists(this.options.walPath())) {
-				Path shadow = this.state.shadowWal(generation, index);
-				byte[] shadowHeader = readPrefix(shadow, WalHeader.SIZE);
-				byte[] realHeader = readPrefix(this.options.walPath(), WalHeader.SIZE);
-				consistent = shadowHeader.length == WalHeader.SIZE && Arrays.equals(shadowHeader, realHeader);
-				if (consistent) {
-					// A crash may have left frames of an unfinished copy: keep committed ones only.
-					ShadowWalCopier.truncateToLastCommit(shadow, this.pageSize);
-				}
-			}
-			if (!consistent) {
-				logger.info("{}: cannot determine last WAL position of generation {}, a new generation will start",
-						path(), generation);
-				this.state.clearGeneration();
-				generation = null;
-			}
-		}
-		this.state.deleteOtherGenerations(generation);
-	}
-
-	static byte[] readPrefix(Path file, int n) throws IOException {
-		try (InputStream in = Files.newInputStream(file)) {
-			return in.readNBytes(n);
-		}
-		catch (NoSuchFileException ex) {
-			return new byte[0];
-		}
-	}
-
 	// ---- WAL file ---------------------------------------------------------------------------------
 
-	private void ensureWalExists() throws SQLException, IOException {
+	/**
+	 * Commits a write to {@code _litestream_seq} if the real WAL has no header yet, so that one exists
+	 * (a shadow index starts from it). {@link ShadowWal} calls it too, before starting a generation.
+	 */
+	void ensureWalExists() throws SQLException, IOException {
 		if (walSizeRaw() >= WalHeader.SIZE) {
 			return;
 		}

@@ -20,10 +20,10 @@ import io.github.litestreamspring.engine.wal.WalReader;
  * are kept.
  * <p>
  * The copy is not fsynced here: the real WAL still holds every copied frame until it is restarted,
- * so the shadow must be durable only before a restart, and {@link Database} fsyncs it then (before the
- * engine's restarting commit, and when it seals an index after somebody else's restart). A crash
- * before that leaves at most a shorter shadow, which the next sync copies again (a torn tail is cut
- * back to its last commit at start-up).
+ * so the shadow must be durable only before a restart, and the engine fsyncs it then ({@link Checkpointer}
+ * before its restarting commit, {@link ShadowWal} when it seals an index after somebody else's restart).
+ * A crash before that leaves at most a shorter shadow, which the next sync copies again (a torn tail is
+ * cut back to its last commit at start-up).
  */
 final class ShadowWalCopier {
 

@@ -1,0 +1,211 @@
+package io.github.litestreamspring.engine.db;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
+import java.sql.SQLException;
+import java.util.Arrays;
+import java.util.HexFormat;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.github.litestreamspring.engine.replica.Pos;
+import io.github.litestreamspring.engine.replica.ReplicaPaths;
+import io.github.litestreamspring.engine.wal.WalFiles;
+import io.github.litestreamspring.engine.wal.WalHeader;
+
+/**
+ * The shadow WAL of one database and its generations (the part of Litestream's {@code DB.Sync} before
+ * the checkpoint, with {@code createGeneration}, {@code initShadowWALIndex} and the header check of
+ * {@code DB.init}): checks at start-up whether the recorded generation can be continued, keeps the
+ * shadow WAL in step with the real {@code -wal} (with {@link WalVerifier} and {@link ShadowWalCopier}),
+ * and starts a new generation or shadow index when needed. Split from {@link Database}, which calls it
+ * under its lock, as does {@link Checkpointer}.
+ * <p>
+ * This class alone writes the local position, always under Database's lock; the field is volatile so
+ * that other threads read it without the lock ({@link Database#position()},
+ * {@link Database#checkpointDue()}).
+ */
+final class ShadowWal {
+
+	/** Under Database's name, as before this class was split from it: the log category is unchanged. */
+	private static final Logger logger = LoggerFactory.getLogger(Database.class);
+
+	private static final SecureRandom RANDOM = new SecureRandom();
+
+	private final Database database;
+
+	private final DatabaseOptions options;
+
+	private final LocalState state;
+
+	/** Written only by this class, under Database's lock; read by any thread without it. */
+	private volatile Pos position = Pos.NONE;
+
+	ShadowWal(Database database, DatabaseOptions options, LocalState state) {
+		this.database = database;
+		this.options = options;
+		this.state = state;
+	}
+
+	/** The local position: generation, highest shadow index and its size. {@link Pos#NONE} before the first sync. */
+	Pos position() {
+		return this.position;
+	}
+
+	/** Forgets the current generation so that the next sync starts a new one. */
+	void clearGeneration() throws IOException {
+		this.state.clearGeneration();
+		this.position = Pos.NONE;
+	}
+
+	/** Size of the shadow WAL file of {@code index} in the current generation, -1 if it does not exist. */
+	long size(String generation, long index) throws IOException {
+		try {
+			return WalFiles.alignedSize(Files.size(this.state.shadowWal(generation, index)), this.database.pageSize());
+		}
+		catch (NoSuchFileException ex) {
+			return -1;
+		}
+	}
+
+	/**
+	 * Copies newly committed WAL frames into the shadow WAL, starting a new generation or shadow index
+	 * when needed.
+	 */
+	SyncResult sync() throws IOException, SQLException {
+		int pageSize = this.database.pageSize();
+		// Step 1: is what we copied so far still a prefix of the real WAL?
+		WalVerifier.Verdict verdict = new WalVerifier(this.state, this.options.walPath(), pageSize).verify();
+		boolean newGeneration = false;
+		if (verdict.reason() != null) {
+			// Another process may just have truncated the WAL to nothing: a new generation needs a header.
+			this.database.ensureWalExists();
+			startGeneration(verdict.reason());
+			newGeneration = true;
+			verdict = WalVerifier.Verdict.continuing();
+		}
+		String generation = this.state.generation();
+		long index = this.state.maxShadowWalIndex(generation);
+		ShadowWalCopier copier = new ShadowWalCopier(this.options.walPath(), pageSize);
+
+		// Step 2: append the committed frames of the current WAL life.
+		long copied = copier.copy(this.state.shadowWal(generation, index));
+		boolean restarted = false;
+		if (verdict.restart()) {
+			// Step 3: the real WAL was restarted by someone else; every old frame is now copied (the
+			// verifier proved none was overwritten), so seal this index (durably: the shadow is now the
+			// only copy of its frames) and follow the new header.
+			FileSync.fsync(this.state.shadowWal(generation, index));
+			index = startIndex(generation, index + 1);
+			copied += copier.copy(this.state.shadowWal(generation, index));
+			restarted = true;
+		}
+		long size = size(generation, index);
+		this.position = new Pos(generation, index, size);
+		return new SyncResult(this.position, copied, newGeneration, restarted, null, false);
+	}
+
+	/**
+	 * Seals the current index and starts the next one from the real WAL's new header, copying what the
+	 * new WAL already holds: the engine's own checkpoint restarted the WAL after copying all of the old.
+	 */
+	void startNextIndex() throws IOException {
+		Pos pos = this.position;
+		long index = startIndex(pos.generation(), pos.index() + 1);
+		new ShadowWalCopier(this.options.walPath(), this.database.pageSize())
+			.copy(this.state.shadowWal(pos.generation(), index));
+		this.position = new Pos(pos.generation(), index, size(pos.generation(), index));
+	}
+
+	/** Creates shadow index {@code index} from the real WAL header; returns the index. */
+	private long startIndex(String generation, long index) throws IOException {
+		if (index >= ReplicaPaths.MAX_INDEX) {
+			throw new IOException("maximum WAL index reached");
+		}
+		byte[] header = readRealWalHeader();
+		Path shadow = this.state.shadowWal(generation, index);
+		Files.createDirectories(shadow.getParent());
+		Path tmp = shadow.resolveSibling(shadow.getFileName() + ".tmp");
+		Files.write(tmp, header);
+		FileSync.fsync(tmp);
+		Files.move(tmp, shadow, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+		FileSync.fsyncDirectory(shadow.getParent());
+		return index;
+	}
+
+	private void startGeneration(String reason) throws IOException {
+		byte[] id = new byte[8];
+		RANDOM.nextBytes(id);
+		String generation = HexFormat.of().formatHex(id);
+		Files.createDirectories(this.state.shadowWalDir(generation));
+		startIndex(generation, 0);
+		this.state.writeGeneration(generation);
+		this.state.deleteOtherGenerations(generation);
+		logger.info("{}: new generation {} ({})", this.database.path(), generation, reason);
+		this.database.listener().onNewGeneration(generation, reason);
+	}
+
+	private byte[] readRealWalHeader() throws IOException {
+		byte[] header = new byte[WalHeader.SIZE];
+		try (FileChannel ch = FileChannel.open(this.options.walPath(), StandardOpenOption.READ)) {
+			ByteBuffer buf = ByteBuffer.wrap(header);
+			while (buf.hasRemaining()) {
+				if (ch.read(buf) < 0) {
+					throw new IOException("WAL header of " + this.options.walPath() + " is incomplete");
+				}
+			}
+		}
+		WalHeader parsed = WalHeader.parse(header, 0);
+		if (!parsed.isChecksumValid()) {
+			throw new IOException("WAL header of " + this.options.walPath() + " has an invalid checksum");
+		}
+		return header;
+	}
+
+	/**
+	 * Keeps the recorded generation only if its last shadow index still matches the real WAL's header,
+	 * and deletes every other local generation.
+	 */
+	void checkGenerationOnOpen() throws IOException {
+		String generation = this.state.generation();
+		if (generation != null) {
+			long index = this.state.maxShadowWalIndex(generation);
+			boolean consistent = false;
+			if (index >= 0 && Files.exists(this.options.walPath())) {
+				Path shadow = this.state.shadowWal(generation, index);
+				byte[] shadowHeader = readPrefix(shadow, WalHeader.SIZE);
+				byte[] realHeader = readPrefix(this.options.walPath(), WalHeader.SIZE);
+				consistent = shadowHeader.length == WalHeader.SIZE && Arrays.equals(shadowHeader, realHeader);
+				if (consistent) {
+					// A crash may have left frames of an unfinished copy: keep committed ones only.
+					ShadowWalCopier.truncateToLastCommit(shadow, this.database.pageSize());
+				}
+			}
+			if (!consistent) {
+				logger.info("{}: cannot determine last WAL position of generation {}, a new generation will start",
+						this.database.path(), generation);
+				this.state.clearGeneration();
+				generation = null;
+			}
+		}
+		this.state.deleteOtherGenerations(generation);
+	}
+
+	static byte[] readPrefix(Path file, int n) throws IOException {
+		try (InputStream in = Files.newInputStream(file)) {
+			return in.readNBytes(n);
+		}
+		catch (NoSuchFileException ex) {
+			return new byte[0];
+		}
+	}
+
+}
