@@ -37,8 +37,10 @@ import io.github.litestreamspring.engine.wal.WalHeader;
  * either proven by the verifier (old frames still physically present) or because the engine's own
  * checkpoint restarted the WAL while holding the write lock.</li>
  * </ul>
- * All public methods are serialized by one (fair) lock; the replication thread and the database
- * monitor thread call them.
+ * Public methods that change anything are serialized by one (fair) lock; the replication thread and
+ * the database monitor thread call them. Reads of the position and of shadow WAL sizes and paths, and
+ * {@link #checkpointDue()}, take no lock: the position is a volatile snapshot, and a replica reads the
+ * shadow WAL only up to it.
  */
 public final class Database implements Closeable {
 
