@@ -10,8 +10,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * until the due time anyway (it is woken only if it would otherwise oversleep it);</li>
  * <li>every {@value #COMMITS_PER_LOCAL_PASS} commits a local pass (shadow WAL copy and checkpoint) is
  * asked of the {@link DatabaseMonitor}, so that a fast writer's WAL is handled in small steps, also
- * while the replication thread uploads; a slower writer gets one every 100 ms while it commits, so the
- * shadow WAL stays close behind and a due upload has little left to copy;</li>
+ * while the replication thread uploads; a slower writer gets one every 100 ms while it commits and
+ * no upload is due, or while the replication thread is busy (a long upload, retries while S3 is down),
+ * so the shadow WAL stays close behind and the WAL keeps being restarted;</li>
  * <li>sqlite-jdbc's commit listener fires before the commit's frames are in the WAL, so a pass woken by
  * a commit that finds nothing looks again after 1, 2, 4 ... 512 ms.</li>
  * </ul>
@@ -51,6 +52,12 @@ final class CommitSignals {
 	/** {@link System#nanoTime()} until which the replication thread sleeps, unless woken. */
 	private volatile long sleepingUntilNanos;
 
+	/**
+	 * Whether the replication thread waits for work; false while it runs a pass or a task, which may last
+	 * (a long upload, S3 retries while the service is down) and during which waking it does nothing.
+	 */
+	private volatile boolean idle;
+
 	/** Replication thread only: delay of the next look for a notified commit's frames; 0 when none. */
 	private long recheckMillis;
 
@@ -64,15 +71,15 @@ final class CommitSignals {
 		}
 		boolean due = now - this.nextUploadDueNanos >= 0;
 		boolean oversleeping = this.sleepingUntilNanos - this.nextUploadDueNanos > 0;
-		if (due || oversleeping) {
-			return Wake.PASS;
-		}
-		if (now - this.lastLocalPassNanos >= LOCAL_PASS_INTERVAL_NANOS) {
-			// Keep the shadow WAL close behind between uploads, so that a due upload has little to copy first.
+		boolean wake = due || oversleeping;
+		// Keep the shadow WAL close behind between uploads, so that a due upload has little to copy first;
+		// and while the replication thread is busy, keep the WAL copied and checkpointed in its place (it
+		// passes again by itself once done: the commit marked the database changed).
+		if ((!wake || !this.idle) && now - this.lastLocalPassNanos >= LOCAL_PASS_INTERVAL_NANOS) {
 			this.lastLocalPassNanos = now;
 			return Wake.LOCAL_PASS;
 		}
-		return Wake.NONE;
+		return wake ? Wake.PASS : Wake.NONE;
 	}
 
 	/** A pass begins: what was notified so far is now being handled. */
@@ -95,7 +102,13 @@ final class CommitSignals {
 			millis = Math.min(millis, untilUploadDueMillis);
 		}
 		this.sleepingUntilNanos = now + millis * 1_000_000;
+		this.idle = true;
 		return millis;
+	}
+
+	/** The replication thread stopped waiting: a task, a wake-up or its sleep's end. */
+	void awake() {
+		this.idle = false;
 	}
 
 	/** Whether a commit woke the thread before an upload is due (it then only plans its sleep again). */

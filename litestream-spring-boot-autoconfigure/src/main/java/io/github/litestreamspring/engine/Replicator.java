@@ -374,6 +374,7 @@ public final class Replicator implements AutoCloseable {
 		while (isCurrentThread()) {
 			try {
 				Runnable task = this.tasks.poll(sleepMillis(), TimeUnit.MILLISECONDS);
+				this.commits.awake();
 				if (!isCurrentThread()) {
 					// Superseded by a restart meanwhile: what was taken belongs to the new thread.
 					if (task != null && task != WAKE_UP) {

@@ -81,6 +81,35 @@ class BusyWriterTests {
 	}
 
 	@Test
+	void aSlowWritersWalIsRestartedWhileAnUploadIsStuck() throws Exception {
+		// Far fewer commits than a local pass per 1,024: while the replication thread is stuck (as in S3
+		// retries while the service is down), the monitor must still be asked every 100 ms.
+		try (TestDatabase app = new TestDatabase(this.dir.resolve("app.db"));
+				Replicator replicator = replicator()) {
+			replicator.start();
+			replicator.syncNow();
+			this.gate.close();
+			app.insertBatch(0, 1, 50);
+			replicator.notifyChange();
+			assertThat(this.gate.awaitBlocked(Duration.ofSeconds(10))).as("an upload is stuck").isTrue();
+			long startIndex = replicator.database().position().index();
+			// 600 commits of one page each, 5 ms apart: 6 times the PASSIVE threshold (100 pages).
+			for (int i = 0; i < 600; i++) {
+				app.insertBatch(1000 + i, 1, 3000);
+				replicator.notifyChange();
+				Thread.sleep(5);
+			}
+			assertThat(awaitIndex(replicator, startIndex + 2, Duration.ofSeconds(10)))
+				.as("WAL index after 600 slow commits (upload still stuck)")
+				.isGreaterThanOrEqualTo(startIndex + 2);
+			assertThat(this.gate.blockedNow()).as("the upload was stuck throughout").isTrue();
+			this.gate.open();
+			replicator.syncNow();
+			assertThat(restoredRows()).isEqualTo(app.rows());
+		}
+	}
+
+	@Test
 	void aSnapshotUploadDoesNotHoldBackLocalSyncs() throws Exception {
 		try (TestDatabase app = new TestDatabase(this.dir.resolve("app.db"));
 				Replicator replicator = replicator()) {
