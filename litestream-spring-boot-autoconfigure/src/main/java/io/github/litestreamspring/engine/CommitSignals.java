@@ -11,7 +11,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <li>every {@value #COMMITS_PER_LOCAL_PASS} commits a local pass (shadow WAL copy and checkpoint) is
  * asked of the {@link DatabaseMonitor}, so that a fast writer's WAL is handled in small steps, also
  * while the replication thread uploads; a slower writer gets one every 100 ms while it commits and
- * no upload is due, or while the replication thread is busy (a long upload, retries while S3 is down),
+ * no upload is due, or while a pass has lasted 100 ms or more (a long upload, retries while S3 is down),
  * so the shadow WAL stays close behind and the WAL keeps being restarted;</li>
  * <li>sqlite-jdbc's commit listener fires before the commit's frames are in the WAL, so a pass woken by
  * a commit that finds nothing looks again after 1, 2, 4 ... 512 ms.</li>
@@ -58,6 +58,9 @@ final class CommitSignals {
 	 */
 	private volatile boolean idle;
 
+	/** {@link System#nanoTime()} when the replication thread last stopped waiting. */
+	private volatile long awakeSinceNanos = System.nanoTime();
+
 	/** Replication thread only: delay of the next look for a notified commit's frames; 0 when none. */
 	private long recheckMillis;
 
@@ -72,10 +75,13 @@ final class CommitSignals {
 		boolean due = now - this.nextUploadDueNanos >= 0;
 		boolean oversleeping = this.sleepingUntilNanos - this.nextUploadDueNanos > 0;
 		boolean wake = due || oversleeping;
+		// A pass of a few milliseconds (an upload) is the normal case; one that lasts is stuck in a long
+		// upload or in retries, and waking the thread does nothing until it ends.
+		boolean stuck = !this.idle && now - this.awakeSinceNanos >= LOCAL_PASS_INTERVAL_NANOS;
 		// Keep the shadow WAL close behind between uploads, so that a due upload has little to copy first;
-		// and while the replication thread is busy, keep the WAL copied and checkpointed in its place (it
+		// and while the replication thread is stuck, keep the WAL copied and checkpointed in its place (it
 		// passes again by itself once done: the commit marked the database changed).
-		if ((!wake || !this.idle) && now - this.lastLocalPassNanos >= LOCAL_PASS_INTERVAL_NANOS) {
+		if ((!wake || stuck) && now - this.lastLocalPassNanos >= LOCAL_PASS_INTERVAL_NANOS) {
 			this.lastLocalPassNanos = now;
 			return Wake.LOCAL_PASS;
 		}
@@ -108,6 +114,7 @@ final class CommitSignals {
 
 	/** The replication thread stopped waiting: a task, a wake-up or its sleep's end. */
 	void awake() {
+		this.awakeSinceNanos = System.nanoTime();
 		this.idle = false;
 	}
 
