@@ -53,11 +53,11 @@ final class Checkpointer {
 	}
 
 	/**
-	 * The mode of the checkpoint due after a sync that left the shadow WAL at {@code result}'s position,
-	 * the real WAL having been {@code walSizeBefore} bytes before it; {@code null} if none is due.
+	 * The mode of the checkpoint due with the shadow WAL at {@code position}, the real WAL having been
+	 * {@code walSizeBefore} bytes before the sync that got it there; {@code null} if none is due.
 	 */
-	CheckpointMode checkpointNeeded(long walSizeBefore, SyncResult result) throws IOException {
-		long shadowSize = result.position().offset();
+	CheckpointMode checkpointNeeded(long walSizeBefore, Pos position) throws IOException {
+		long shadowSize = position.offset();
 		int truncate = this.options.truncatePageCount();
 		int max = this.options.maxCheckpointPageCount();
 		if (truncate > 0 && walSizeBefore >= frames(truncate)) {

@@ -181,7 +181,7 @@ public final class Database implements Closeable {
 			return false;
 		}
 		try {
-			return this.checkpointer.checkpointNeeded(walSize(), new SyncResult(pos, 0, false, false, null, false)) != null;
+			return this.checkpointer.checkpointNeeded(walSize(), pos) != null;
 		}
 		catch (IOException ex) {
 			return true; // let the checkpoint, under the lock, report what is wrong
@@ -195,7 +195,8 @@ public final class Database implements Closeable {
 			ensureWalExists();
 			long walSizeBefore = walSize();
 			SyncResult result = this.shadowWal.sync();
-			CheckpointMode mode = checkpoint ? this.checkpointer.checkpointNeeded(walSizeBefore, result) : null;
+			CheckpointMode mode = checkpoint ? this.checkpointer.checkpointNeeded(walSizeBefore, result.position())
+					: null;
 			if (mode != null) {
 				boolean restarted = this.checkpointer.checkpoint(mode);
 				result = result.withCheckpoint(this.shadowWal.position(), mode, restarted);
@@ -221,16 +222,16 @@ public final class Database implements Closeable {
 	public SyncResult checkpointIfDue() {
 		this.lock.lock();
 		try {
-			if (this.shadowWal.position().isNone()) {
+			Pos pos = this.shadowWal.position();
+			if (pos.isNone()) {
 				return null;
 			}
-			SyncResult current = new SyncResult(this.shadowWal.position(), 0, false, false, null, false);
-			CheckpointMode mode = this.checkpointer.checkpointNeeded(walSize(), current);
+			CheckpointMode mode = this.checkpointer.checkpointNeeded(walSize(), pos);
 			if (mode == null) {
 				return null;
 			}
 			boolean restarted = this.checkpointer.checkpoint(mode);
-			return current.withCheckpoint(this.shadowWal.position(), mode, restarted);
+			return new SyncResult(this.shadowWal.position(), 0, false, false, mode, restarted);
 		}
 		catch (SQLException | IOException ex) {
 			this.listener.onSyncError(ex);
