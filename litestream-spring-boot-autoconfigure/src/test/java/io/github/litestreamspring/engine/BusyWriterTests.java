@@ -54,13 +54,7 @@ class BusyWriterTests {
 	void theWalIsRestartedWhileAnUploadIsStuck() throws Exception {
 		try (TestDatabase app = new TestDatabase(this.dir.resolve("app.db"));
 				Replicator replicator = replicator()) {
-			replicator.start();
-			replicator.syncNow();
-			this.gate.close();
-			app.insertBatch(0, 1, 50);
-			replicator.notifyChange();
-			assertThat(this.gate.awaitBlocked(Duration.ofSeconds(10))).as("an upload is stuck").isTrue();
-			long startIndex = replicator.database().position().index();
+			long startIndex = startWithAStuckUpload(app, replicator);
 			// Three rounds of commits, each enough for a local pass; each must restart the WAL although
 			// the only replication thread is inside an upload.
 			for (int round = 1; round <= 3; round++) {
@@ -73,10 +67,7 @@ class BusyWriterTests {
 					.as("WAL index after round %d (upload still stuck)", round)
 					.isGreaterThanOrEqualTo(expected);
 			}
-			assertThat(this.gate.blockedNow()).as("the upload was stuck throughout").isTrue();
-			this.gate.open();
-			replicator.syncNow();
-			assertThat(restoredRows()).isEqualTo(app.rows());
+			assertUnstuckReplicaRestoresEverything(app, replicator);
 		}
 	}
 
@@ -86,13 +77,7 @@ class BusyWriterTests {
 		// retries while the service is down), the monitor must still be asked every 100 ms.
 		try (TestDatabase app = new TestDatabase(this.dir.resolve("app.db"));
 				Replicator replicator = replicator()) {
-			replicator.start();
-			replicator.syncNow();
-			this.gate.close();
-			app.insertBatch(0, 1, 50);
-			replicator.notifyChange();
-			assertThat(this.gate.awaitBlocked(Duration.ofSeconds(10))).as("an upload is stuck").isTrue();
-			long startIndex = replicator.database().position().index();
+			long startIndex = startWithAStuckUpload(app, replicator);
 			// 600 commits of one page each, 5 ms apart: 6 times the PASSIVE threshold (100 pages).
 			for (int i = 0; i < 600; i++) {
 				app.insertBatch(1000 + i, 1, 3000);
@@ -102,10 +87,7 @@ class BusyWriterTests {
 			assertThat(awaitIndex(replicator, startIndex + 2, Duration.ofSeconds(10)))
 				.as("WAL index after 600 slow commits (upload still stuck)")
 				.isGreaterThanOrEqualTo(startIndex + 2);
-			assertThat(this.gate.blockedNow()).as("the upload was stuck throughout").isTrue();
-			this.gate.open();
-			replicator.syncNow();
-			assertThat(restoredRows()).isEqualTo(app.rows());
+			assertUnstuckReplicaRestoresEverything(app, replicator);
 		}
 	}
 
@@ -218,6 +200,25 @@ class BusyWriterTests {
 			assertThat(firstOffset.values()).as("first segment offset of every index").containsOnly(0L);
 			assertThat(restoredRows()).isEqualTo(app.rows());
 		}
+	}
+
+	/** Starts replication and blocks its next upload; returns the WAL index at that moment. */
+	private long startWithAStuckUpload(TestDatabase app, Replicator replicator) throws Exception {
+		replicator.start();
+		replicator.syncNow();
+		this.gate.close();
+		app.insertBatch(0, 1, 50);
+		replicator.notifyChange();
+		assertThat(this.gate.awaitBlocked(Duration.ofSeconds(10))).as("an upload is stuck").isTrue();
+		return replicator.database().position().index();
+	}
+
+	/** The upload must still be stuck; once let through, the replica must restore every row. */
+	private void assertUnstuckReplicaRestoresEverything(TestDatabase app, Replicator replicator) throws Exception {
+		assertThat(this.gate.blockedNow()).as("the upload was stuck throughout").isTrue();
+		this.gate.open();
+		replicator.syncNow();
+		assertThat(restoredRows()).isEqualTo(app.rows());
 	}
 
 	private static long awaitIndex(Replicator replicator, long index, Duration timeout) throws InterruptedException {

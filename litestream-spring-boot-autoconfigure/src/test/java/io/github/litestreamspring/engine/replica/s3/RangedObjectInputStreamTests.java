@@ -123,9 +123,7 @@ class RangedObjectInputStreamTests {
 
 	@Test
 	void aSlowGetHandsTheRestOverToRangesOfTheSameVersionAfterItsFirstPart() throws Exception {
-		// No GET can be this fast: every download continues in ranges after its first part.
-		S3ReplicaClient client = client(
-				S3ReplicaOptions.defaults().withDownload(PART, 3).withRangesBelow(S3ReplicaOptions.RANGES_ALWAYS - 1));
+		S3ReplicaClient client = client(handingOver(3));
 		int size = 10 * PART + 5;
 		byte[] data = random(size, 9);
 		client.writeSnapshot(GEN, 1, new ByteArrayInputStream(data));
@@ -147,8 +145,7 @@ class RangedObjectInputStreamTests {
 
 	@Test
 	void anObjectReplacedBeforeTheHandOverFailsInsteadOfMixingVersions() throws Exception {
-		S3ReplicaClient client = client(
-				S3ReplicaOptions.defaults().withDownload(PART, 2).withRangesBelow(S3ReplicaOptions.RANGES_ALWAYS - 1));
+		S3ReplicaClient client = client(handingOver(2));
 		client.writeSnapshot(GEN, 1, new ByteArrayInputStream(random(12 * PART, 1)));
 		try (InputStream in = client.openSnapshot(GEN, 1)) {
 			in.readNBytes(100);
@@ -162,8 +159,7 @@ class RangedObjectInputStreamTests {
 
 	@Test
 	void closingDuringTheFirstPartOrAfterTheHandOverLeavesNothingRunning() throws Exception {
-		S3ReplicaClient client = client(
-				S3ReplicaOptions.defaults().withDownload(PART, 4).withRangesBelow(S3ReplicaOptions.RANGES_ALWAYS - 1));
+		S3ReplicaClient client = client(handingOver(4));
 		client.writeSnapshot(GEN, 1, new ByteArrayInputStream(random(40 * PART, 5)));
 		calls.clear();
 		try (InputStream in = client.openSnapshot(GEN, 1)) {
@@ -376,6 +372,12 @@ class RangedObjectInputStreamTests {
 	/** Ranges from the first byte: these tests are about the ranged download itself. */
 	private static S3ReplicaOptions ranged(int parallelism) {
 		return S3ReplicaOptions.defaults().withDownload(PART, parallelism).withRangesBelow(S3ReplicaOptions.RANGES_ALWAYS);
+	}
+
+	/** No GET can be this fast: every download continues in ranges after its first part. */
+	private static S3ReplicaOptions handingOver(int parallelism) {
+		return S3ReplicaOptions.defaults().withDownload(PART, parallelism)
+			.withRangesBelow(S3ReplicaOptions.RANGES_ALWAYS - 1);
 	}
 
 	private static S3ReplicaClient client(S3ReplicaOptions options) {
