@@ -385,11 +385,18 @@ public final class Database implements Closeable {
 		return this.state.shadowWal(generation, index);
 	}
 
+	/**
+	 * Closes the engine's connections. When they are the last ones open, SQLite checkpoints the WAL into
+	 * the file and deletes it on close; a clean-stop record then lets the next start continue the
+	 * generation ({@link CleanClose}). Close the application's connections first to get that.
+	 */
 	@Override
 	public void close() {
 		this.lock.lock();
 		try {
-			this.connections.closeQuietly();
+			if (this.connections.isOpen()) {
+				new CleanClose(this, this.connections, this.shadowWal, this.state).close();
+			}
 		}
 		finally {
 			this.lock.unlock();

@@ -148,17 +148,34 @@ final class DatabaseConnections {
 		}
 	}
 
+	boolean isOpen() {
+		return this.writeConnection != null;
+	}
+
+	/** Closes the two read connections (which ends the read lock); the write connection stays open. */
+	void closeReaders() {
+		closeQuietly(this.readConnection);
+		closeQuietly(this.spareReadConnection);
+		this.readConnection = null;
+		this.spareReadConnection = null;
+		this.readLocked = false;
+	}
+
+	private void closeQuietly(Connection c) {
+		if (c != null) {
+			try {
+				c.close();
+			}
+			catch (SQLException ex) {
+				logger.debug("{}: error closing connection: {}", this.options.path(), ex.getMessage());
+			}
+		}
+	}
+
 	/** Closes every connection opened so far (which ends the read lock); errors are only logged. */
 	void closeQuietly() {
 		for (Connection c : new Connection[] { this.readConnection, this.spareReadConnection, this.writeConnection }) {
-			if (c != null) {
-				try {
-					c.close();
-				}
-				catch (SQLException ex) {
-					logger.debug("{}: error closing connection: {}", this.options.path(), ex.getMessage());
-				}
-			}
+			closeQuietly(c);
 		}
 		this.readConnection = null;
 		this.spareReadConnection = null;

@@ -171,10 +171,14 @@ final class ShadowWal {
 	}
 
 	/**
-	 * Keeps the recorded generation only if its last shadow index still matches the real WAL's header,
-	 * and deletes every other local generation.
+	 * Keeps the recorded generation only if the database can be shown to continue it: its real WAL's
+	 * header still matches the last shadow index's (a crash, or a stop while other connections kept the
+	 * WAL), or a clean-stop record proves that the file holds exactly the shadow WAL's end (the engine
+	 * closed last and SQLite deleted the WAL) — then the generation goes on with the next WAL index.
+	 * Deletes every other local generation, and the clean-stop record, which may vouch only once.
 	 */
-	void checkGenerationOnOpen() throws IOException {
+	void checkGenerationOnOpen() throws IOException, SQLException {
+		CleanStop cleanStop = CleanStop.read(this.state.metaDir());
 		String generation = this.state.generation();
 		if (generation != null) {
 			long index = this.state.maxShadowWalIndex(generation);
@@ -189,6 +193,17 @@ final class ShadowWal {
 					ShadowWalCopier.truncateToLastCommit(shadow, this.database.pageSize());
 				}
 			}
+			if (!consistent && index >= 0 && provesCleanStop(cleanStop, generation, index)) {
+				// The file is the state at the shadow WAL's end; whatever the WAL holds now (nothing, or
+				// commits made since start-up) lies on top of it: the next index of the same generation.
+				this.database.ensureWalExists();
+				long next = startIndex(generation, index + 1);
+				new ShadowWalCopier(this.options.walPath(), this.database.pageSize())
+					.copy(this.state.shadowWal(generation, next));
+				logger.info("{}: continuing generation {} after a clean stop at {} with WAL index {}",
+						this.database.path(), generation, cleanStop.position(), ReplicaPaths.formatIndex(next));
+				consistent = true;
+			}
 			if (!consistent) {
 				logger.info("{}: cannot determine last WAL position of generation {}, a new generation will start",
 						this.database.path(), generation);
@@ -196,7 +211,27 @@ final class ShadowWal {
 				generation = null;
 			}
 		}
+		CleanStop.delete(this.state.metaDir());
 		this.state.deleteOtherGenerations(generation);
+	}
+
+	/** Whether {@code stop} proves that the database file is the state at the end of shadow index {@code index}. */
+	private boolean provesCleanStop(CleanStop stop, String generation, long index) throws IOException {
+		if (stop == null) {
+			return false;
+		}
+		Pos pos = stop.position();
+		if (!pos.generation().equals(generation) || pos.index() != index
+				|| size(generation, index) != pos.offset()) {
+			logger.info("{}: the clean-stop record ({}) does not match the shadow WAL", this.database.path(), pos);
+			return false;
+		}
+		if (!Files.exists(this.database.path())
+				|| !CleanStop.FileIdentity.of(this.database.path()).equals(stop.database())) {
+			logger.info("{}: the database file changed after the clean stop at {}", this.database.path(), pos);
+			return false;
+		}
+		return true;
 	}
 
 	static byte[] readPrefix(Path file, int n) throws IOException {
