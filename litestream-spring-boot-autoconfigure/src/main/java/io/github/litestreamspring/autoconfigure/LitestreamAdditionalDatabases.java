@@ -2,13 +2,14 @@ package io.github.litestreamspring.autoconfigure;
 
 import java.util.List;
 
+import org.springframework.beans.factory.DisposableBean;
 import org.springframework.context.SmartLifecycle;
 
 /**
  * The databases of {@code litestream.databases[]}, replicated beside the application's DataSource:
  * each has its own engine ({@link LitestreamReplication}), started and stopped with the main one.
  */
-public class LitestreamAdditionalDatabases implements SmartLifecycle {
+public class LitestreamAdditionalDatabases implements SmartLifecycle, DisposableBean {
 
 	private final List<LitestreamReplication> replications;
 
@@ -29,6 +30,12 @@ public class LitestreamAdditionalDatabases implements SmartLifecycle {
 	@Override
 	public void stop() {
 		this.replications.forEach(LitestreamReplication::stop);
+	}
+
+	/** After every DataSource has closed, as {@link LitestreamReplication#destroy()}. */
+	@Override
+	public void destroy() {
+		this.replications.forEach(LitestreamReplication::destroy);
 	}
 
 	@Override

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
+import org.springframework.beans.factory.DisposableBean;
 import org.springframework.context.SmartLifecycle;
 
 import io.github.litestreamspring.engine.Replica;
@@ -21,12 +22,15 @@ import io.github.litestreamspring.engine.db.SyncResult;
 /**
  * Runs replication of the application's database for the lifetime of the context: starts once every
  * singleton (the DataSource included) is ready, before the web server takes traffic, and stops after
- * the web server has drained, with a final sync, before the DataSource closes.
+ * the web server has drained, with a final sync, before the DataSource closes. The engine's own
+ * connections close only after the DataSource has closed (every DataSource depends on the startup
+ * restore, which depends on this bean, so this bean is destroyed after them): the engine's connection
+ * is then the last, and the next start continues the same generation instead of uploading a snapshot.
  * <p>
  * Health, endpoint and metrics read it through {@link #replicator()}; they never drive the engine
  * except through its public operations.
  */
-public class LitestreamReplication implements SmartLifecycle {
+public class LitestreamReplication implements SmartLifecycle, DisposableBean {
 
 	/** Starts before and stops after the web server (whose phases are MAX_VALUE - 1024 and - 2048). */
 	public static final int PHASE = Integer.MAX_VALUE - 4096;
@@ -72,7 +76,13 @@ public class LitestreamReplication implements SmartLifecycle {
 
 	@Override
 	public void stop() {
-		this.replicator.stop(this.shutdownTimeout);
+		this.replicator.stopReplicating(this.shutdownTimeout);
+	}
+
+	/** After the DataSource has closed: the engine's connections close last (a clean stop). */
+	@Override
+	public void destroy() {
+		this.replicator.closeDatabase();
 	}
 
 	@Override

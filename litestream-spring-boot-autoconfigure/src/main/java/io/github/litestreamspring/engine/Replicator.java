@@ -172,6 +172,8 @@ public final class Replicator implements AutoCloseable {
 			guard.start();
 			this.leases = guard;
 		}
+		// After stopReplicating() without closeDatabase(): the connections are still open.
+		this.database.close();
 		this.database.open();
 		this.running = true;
 		// After a stop() that timed out, the previous thread may still be inside a replica call (an S3
@@ -190,9 +192,22 @@ public final class Replicator implements AutoCloseable {
 
 	/**
 	 * Stops the thread after a final sync of the database and every replica, then closes the engine's
-	 * connections. Waits at most {@code timeout} for the final sync.
+	 * connections ({@link #closeDatabase()}). Waits at most {@code timeout} for the final sync.
 	 */
 	public synchronized void stop(Duration timeout) {
+		stopReplicating(timeout);
+		closeDatabase();
+	}
+
+	/**
+	 * Stops replication as {@link #stop(Duration)} does, but leaves the engine's connections open until
+	 * {@link #closeDatabase()}. An application that closes its own connections in between lets the
+	 * engine's connection close last: SQLite then checkpoints the WAL into the file on that close, the
+	 * engine records a clean stop, and the next start continues the same generation instead of
+	 * uploading a new snapshot. Commits made in between reach the shadow WAL at that close and the
+	 * replicas at the next start.
+	 */
+	public synchronized void stopReplicating(Duration timeout) {
 		if (!this.running) {
 			return;
 		}
@@ -235,8 +250,18 @@ public final class Replicator implements AutoCloseable {
 			this.leases = null;
 		}
 		this.durableWaiters.failAll(new LitestreamException("replication of " + this.database.path() + " stopped"));
-		this.database.close();
 		logger.info("{}: replication stopped at {}", this.database.path(), this.database.position());
+	}
+
+	/**
+	 * Closes the engine's connections after {@link #stopReplicating(Duration)}; does nothing while
+	 * replication runs or once closed.
+	 */
+	public synchronized void closeDatabase() {
+		if (this.running) {
+			return;
+		}
+		this.database.close();
 	}
 
 	public void stop() {
