@@ -291,6 +291,24 @@ public class LitestreamProperties {
 		 */
 		private int parallelism = RestoreOptions.DEFAULT_PARALLELISM;
 
+		/**
+		 * What to do when an existing local database and the replica each hold commits the other lacks
+		 * (a fork: for example a pod back on an old volume with unshipped commits, while another
+		 * instance wrote a newer generation): fail startup, keep the local database (it starts a new
+		 * generation; the replica's newer commits stay restorable by generation only), or restore the
+		 * replica's latest state (the local database is moved aside). A local database that the replica
+		 * merely holds more of is always restored from the replica, unless this is 'local'.
+		 */
+		private OnDivergence onDivergence = OnDivergence.FAIL;
+
+		public OnDivergence getOnDivergence() {
+			return this.onDivergence;
+		}
+
+		public void setOnDivergence(OnDivergence onDivergence) {
+			this.onDivergence = onDivergence;
+		}
+
 		public boolean isEnabled() {
 			return this.enabled;
 		}
@@ -330,6 +348,20 @@ public class LitestreamProperties {
 		public void setParallelism(int parallelism) {
 			this.parallelism = parallelism;
 		}
+
+	}
+
+	/** What startup does when the local database and the replica diverge. */
+	public enum OnDivergence {
+
+		/** Fail startup, naming both positions. */
+		FAIL,
+
+		/** Keep the local database; it starts a new generation. */
+		LOCAL,
+
+		/** Move the local database aside and restore the replica's latest state. */
+		REPLICA
 
 	}
 

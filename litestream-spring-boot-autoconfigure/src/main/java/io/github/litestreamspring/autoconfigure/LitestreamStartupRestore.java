@@ -21,8 +21,9 @@ import io.github.litestreamspring.engine.restore.Restorer;
 
 /**
  * Restores the database from its replicas when the application starts, before any DataSource is
- * created (every DataSource bean depends on this one). An existing database is left alone; an empty
- * but reachable replica means a first start; an unreachable replica fails startup — starting empty
+ * created (every DataSource bean depends on this one). An existing database is kept unless the replica
+ * has moved past it or forked from it ({@link ExistingDatabase}); a 0-byte file counts as missing; an
+ * empty but reachable replica means a first start; an unreachable replica fails startup — starting empty
  * there would begin a new, newer generation and hide the real backup from the next restore.
  */
 public class LitestreamStartupRestore implements InitializingBean {
@@ -82,16 +83,36 @@ public class LitestreamStartupRestore implements InitializingBean {
 		}
 		RestoreOptions options = new RestoreOptions(database, null, -1, this.properties.getTimestamp(),
 				this.properties.getParallelism(), this.properties.isIfDbNotExists(), false, false);
+		ExistingDatabase.Decision replaced = null;
 		if (Files.exists(database)) {
-			if (this.properties.isIfDbNotExists()) {
-				logger.info("{}: database exists, not restoring", database);
-				this.result = new RestoreResult(RestoreResult.Outcome.DATABASE_EXISTS, database, null, 0,
-						java.time.Duration.ZERO);
-				return;
+			switch (ExistingDatabase.inspect(database)) {
+				case EMPTY -> {
+					// `touch`, a probe or `sqlite3 app.db .quit` leaves 0 bytes: no data, so no reason to
+					// skip the restore and start a new, newer generation over the real backup.
+					logger.warn("{}: the database file is empty (0 bytes); treating it as missing", database);
+					deleteQuietly(database);
+				}
+				case NOT_SQLITE -> throw new LitestreamConfigurationException("the file " + database
+						+ " is not a SQLite database (it does not begin with the SQLite header)", "spring.datasource.url",
+						"Point 'spring.datasource.url' at the application's SQLite database, or move the file away to "
+								+ "restore the database from its replica");
+				case SQLITE -> {
+					if (!this.properties.isIfDbNotExists()) {
+						throw new LitestreamConfigurationException("the database " + database
+								+ " already exists and restore on startup may not overwrite it",
+								"litestream.restore.if-db-not-exists",
+								"Set 'litestream.restore.if-db-not-exists=true' to keep an existing database, or remove the file");
+					}
+					ExistingDatabase.Decision decision = new ExistingDatabase(this.replication, this.properties).decide();
+					if (decision.keep()) {
+						logger.info("{}: database exists, not restoring", database);
+						this.result = new RestoreResult(RestoreResult.Outcome.DATABASE_EXISTS, database, null, 0,
+								java.time.Duration.ZERO);
+						return;
+					}
+					replaced = decision;
+				}
 			}
-			throw new LitestreamConfigurationException("the database " + database
-					+ " already exists and restore on startup may not overwrite it", "litestream.restore.if-db-not-exists",
-					"Set 'litestream.restore.if-db-not-exists=true' to keep an existing database, or remove the file");
 		}
 		List<Replica> candidates = chooseReplicas(options);
 		if (candidates.isEmpty()) {
@@ -113,6 +134,7 @@ public class LitestreamStartupRestore implements InitializingBean {
 			Replica replica = candidates.get(i);
 			try {
 				this.result = new Restorer(replica.client()).restore(options);
+				ExistingDatabase.discard(replaced);
 				return;
 			}
 			catch (LitestreamException ex) {
@@ -130,6 +152,16 @@ public class LitestreamStartupRestore implements InitializingBean {
 		throw new LitestreamConfigurationException("cannot restore " + database + " from any replica: "
 				+ String.join("; ", restoreFailures), "litestream.replicas",
 				"Check the replicas named in the message, or restore to another path with the CLI");
+	}
+
+	private static void deleteQuietly(Path file) {
+		try {
+			Files.deleteIfExists(file);
+		}
+		catch (java.io.IOException ex) {
+			throw new LitestreamConfigurationException("cannot delete the empty database file " + file + ": "
+					+ ex.getMessage(), "spring.datasource.url", "Remove the empty file by hand", ex);
+		}
 	}
 
 	/**
