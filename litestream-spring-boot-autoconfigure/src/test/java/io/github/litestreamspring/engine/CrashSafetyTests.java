@@ -29,7 +29,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * An application replicating with the engine is killed with SIGKILL at random moments and restarted
  * on the same database and replica. Whatever the moment, the replica must never get a hole: it
  * restores to a gap-free prefix of the rows, and that prefix holds every row the application was
- * told was shipped ({@code syncNow()} returned). A new generation after a crash is acceptable.
+ * told was shipped ({@code syncNow()} returned). A new generation after a crash is acceptable; after a
+ * graceful stop (run between the kills) it is not: the next start continues the same generation.
  * <p>
  * The seed is fixed so a failure can be replayed; override it with {@code -Dcrash.seed=N}.
  */
@@ -51,8 +52,16 @@ class CrashSafetyTests {
 		Path db = this.dir.resolve("app.db");
 		Path replicaDir = this.dir.resolve("replica");
 		long maxShipped = 0;
+		int gracefulRestarts = 0;
 		List<Long> shippedPerRound = new ArrayList<>();
 		for (int round = 0; round < ROUNDS; round++) {
+			if (round % 2 == 1) {
+				// Graceful restarts between the kills: the second continues the first's generation.
+				List<String> before = gracefulRun(db, replicaDir, "round-" + round + "-graceful-a");
+				List<String> after = gracefulRun(db, replicaDir, "round-" + round + "-graceful-b");
+				assertThat(after).as("generations after a graceful restart (round %d)", round).isEqualTo(before);
+				gracefulRestarts += 2;
+			}
 			Path out = this.dir.resolve("round-" + round + ".out");
 			Path err = this.dir.resolve("round-" + round + ".err");
 			// The time limit only matters if the kill never comes.
@@ -83,6 +92,7 @@ class CrashSafetyTests {
 			shippedPerRound.add(shipped);
 			maxShipped = Math.max(maxShipped, shipped);
 		}
+		assertThat(gracefulRestarts).isGreaterThan(0);
 		System.out.println("CrashSafetyTests shipped per round: " + shippedPerRound);
 		assertThat(maxShipped).as("rows reported shipped before the kills").isGreaterThan(0);
 
@@ -122,6 +132,22 @@ class CrashSafetyTests {
 		Soak.report("CrashSafetyTests", "rounds=" + ROUNDS + " rowsWritten=" + localMax + " rowsShippedBeforeKills="
 				+ maxShipped + " restores=" + (4 + generations.size()) + " generations=" + generations.size()
 				+ " lost=0");
+	}
+
+	/**
+	 * Runs the application for a short while and stops it cleanly; every row it committed is shipped.
+	 * @return the generations in the replica afterwards
+	 */
+	private List<String> gracefulRun(Path db, Path replicaDir, String name) throws Exception {
+		Path out = this.dir.resolve(name + ".out");
+		Path err = this.dir.resolve(name + ".err");
+		Process child = ChildJvm.start(CrashingWriter.class, this.dir, out, err, db.toString(), replicaDir.toString(),
+				"400", "clean");
+		assertThat(child.waitFor(30, TimeUnit.SECONDS)).as("%s finished", name).isTrue();
+		assertThat(child.exitValue()).as("%s\n%s\n%s", name, ChildJvm.describe(out), ChildJvm.describe(err)).isZero();
+		assertThat(restoreWithOurRestorer(replicaDir, this.dir.resolve(name + ".db")).max()).as("%s shipped", name)
+			.isEqualTo(SeqPrefix.localMax(db));
+		return generations(replicaDir);
 	}
 
 	private SeqPrefix restoreWithOurRestorer(Path replicaDir, Path out) throws Exception {

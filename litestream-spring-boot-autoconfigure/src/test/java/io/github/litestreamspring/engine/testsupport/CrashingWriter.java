@@ -78,7 +78,11 @@ public final class CrashingWriter {
 			if (clean) {
 				replicator.syncNow();
 				out.println("SHIPPED " + (next - 1));
-				replicator.stop();
+				// As the Spring layer stops: replication first, then the application's connections, then
+				// the engine's, which close last (a clean stop the next start continues from).
+				replicator.stopReplicating(Duration.ofSeconds(30));
+				c.close();
+				replicator.closeDatabase();
 				out.println("DONE " + (next - 1));
 				out.flush();
 			}
