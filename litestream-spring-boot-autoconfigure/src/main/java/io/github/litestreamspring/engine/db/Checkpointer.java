@@ -93,9 +93,11 @@ final class Checkpointer {
 	 * the WAL restart:
 	 * <ol>
 	 * <li>take the write lock (application writers wait on their busy timeout), copy every remaining
-	 * committed frame, release the read lock and back-fill with a PASSIVE checkpoint, then roll back;</li>
+	 * committed frame, move the read lock to the WAL's end and back-fill with a PASSIVE checkpoint, then
+	 * roll back; the read lock stays, so no writer can restart the WAL before step 2;</li>
 	 * <li>if everything was back-filled, take the write lock again, copy anything committed in between,
-	 * and commit a write to {@code _litestream_seq}: SQLite restarts the WAL for it;</li>
+	 * release the read lock and commit a write to {@code _litestream_seq}: SQLite restarts the WAL for
+	 * it;</li>
 	 * <li>if the header changed, seal the index and start the next one from the new header. Nothing else
 	 * can have written to the old WAL since step 2's copy.</li>
 	 * </ol>
@@ -105,6 +107,17 @@ final class Checkpointer {
 	 * the application committed during that first back-fill, and writers are blocked briefly.
 	 */
 	boolean checkpoint(CheckpointMode mode) throws SQLException, IOException {
+		try {
+			return checkpointSteps(mode);
+		}
+		finally {
+			// Whatever failed, the engine never goes on without the read lock: without it another process
+			// could restart the WAL past frames the shadow WAL has not copied.
+			this.connections.acquireReadLock();
+		}
+	}
+
+	private boolean checkpointSteps(CheckpointMode mode) throws SQLException, IOException {
 		long started = System.nanoTime();
 		boolean complete = false;
 		for (int round = 0; round < MAX_UNLOCKED_BACKFILLS; round++) {
@@ -145,10 +158,15 @@ final class Checkpointer {
 		}
 		try {
 			this.shadowWal.sync();
-			this.connections.releaseReadLock();
-			// On the read connection: the write connection is inside BEGIN IMMEDIATE, and SQLite refuses
-			// to checkpoint from a connection with an open transaction.
-			try (Statement st = this.connections.read().createStatement();
+			// The read lock moves to the WAL's end (nobody can append: we hold the write lock), so the
+			// back-fill below can complete, and it stays held until step 2's restarting commit: a writer
+			// that gets the write lock in between cannot restart the WAL (SQLite restarts only when no
+			// reader holds a mark), it can only append, which the next copy sees.
+			this.connections.refreshReadLock();
+			// On the spare read connection: the write connection is inside BEGIN IMMEDIATE and the other
+			// read connection holds the read lock, and SQLite refuses to checkpoint from a connection with
+			// an open transaction.
+			try (Statement st = this.connections.spare().createStatement();
 					ResultSet rs = st.executeQuery("PRAGMA wal_checkpoint(PASSIVE)")) {
 				rs.next();
 				complete = rs.getInt(1) == 0 && rs.getInt(2) == rs.getInt(3);
@@ -168,6 +186,8 @@ final class Checkpointer {
 					// The commit below restarts the WAL: from then on the shadow is the only copy of its frames.
 					FileSync.fsync(shadow);
 					headerBefore = ShadowWal.readPrefix(shadow, WalHeader.SIZE);
+					// Last moment: our commit can restart the WAL only once no reader holds a mark.
+					this.connections.releaseReadLock();
 					st.execute("PRAGMA journal_size_limit = " + ((mode == CheckpointMode.TRUNCATE) ? 0 : -1));
 					st.execute("INSERT INTO _litestream_seq (id, seq) VALUES (1, 1) "
 							+ "ON CONFLICT (id) DO UPDATE SET seq = seq + 1");

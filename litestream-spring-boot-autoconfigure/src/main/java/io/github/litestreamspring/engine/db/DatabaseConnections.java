@@ -52,6 +52,11 @@ final class DatabaseConnections {
 		return this.writeConnection;
 	}
 
+	/** The read connection that does not hold the read lock (no transaction open on it). */
+	Connection spare() {
+		return this.spareReadConnection;
+	}
+
 	/** The read connection that holds the read lock (or held it last, after {@link #releaseReadLock()}). */
 	Connection read() {
 		return this.readConnection;
