@@ -1,6 +1,5 @@
 package io.github.litestreamspring.autoconfigure.endpoint;
 
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,10 +21,10 @@ import io.github.litestreamspring.engine.replica.Pos;
 import io.github.litestreamspring.engine.replica.ReplicaClient;
 import io.github.litestreamspring.engine.replica.ReplicaPaths;
 import io.github.litestreamspring.engine.replica.SnapshotInfo;
-import io.github.litestreamspring.engine.replica.WalSegmentInfo;
 
 /**
- * {@code /actuator/litestream}: what is replicated where ({@code GET}), and on-demand operations
+ * {@code /actuator/litestream}: what is replicated where ({@code GET}; what each replica holds is
+ * listed at most every 30 s, see {@link ReplicaListings}), and on-demand operations
  * ({@code POST /actuator/litestream/snapshot}, {@code POST /actuator/litestream/sync},
  * {@code POST /actuator/litestream/verify}: a restore verification, returned when done). Never shows a
  * credential: replica locations come from {@link ReplicaClient#describe()}.
@@ -37,8 +36,15 @@ public class LitestreamEndpoint {
 
 	private List<LitestreamReplication> additional = List.of();
 
+	private final ReplicaListings listings;
+
 	public LitestreamEndpoint(LitestreamReplication replication) {
+		this(replication, java.time.Clock.systemUTC());
+	}
+
+	LitestreamEndpoint(LitestreamReplication replication, java.time.Clock clock) {
 		this.replication = replication;
+		this.listings = new ReplicaListings(clock);
 	}
 
 	@ReadOperation
@@ -140,26 +146,7 @@ public class LitestreamEndpoint {
 			r.put("lag", s.lag().toString());
 			r.put("lastError", s.lastError());
 		});
-		try {
-			List<Map<String, Object>> generations = new ArrayList<>();
-			for (String generation : replica.client().generations()) {
-				Map<String, Object> g = new LinkedHashMap<>();
-				g.put("generation", generation);
-				g.put("snapshots", replica.client().snapshots(generation).stream().map(this::snapshot).toList());
-				List<WalSegmentInfo> wal = replica.client().walSegments(generation);
-				g.put("walSegments", wal.size());
-				if (!wal.isEmpty()) {
-					WalSegmentInfo last = wal.get(wal.size() - 1);
-					g.put("lastWalSegment", position(last.pos()));
-					g.put("updatedAt", last.createdAt());
-				}
-				generations.add(g);
-			}
-			r.put("generations", generations);
-		}
-		catch (IOException | RuntimeException ex) {
-			r.put("generationsError", ex.getMessage());
-		}
+		r.putAll(this.listings.describe(replica, this::snapshot, LitestreamEndpoint::position));
 		return r;
 	}
 

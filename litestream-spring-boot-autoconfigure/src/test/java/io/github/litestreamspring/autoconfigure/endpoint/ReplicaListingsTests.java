@@ -1,0 +1,165 @@
+package io.github.litestreamspring.autoconfigure.endpoint;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.github.litestreamspring.engine.Replica;
+import io.github.litestreamspring.engine.ReplicaOptions;
+import io.github.litestreamspring.engine.Replicator;
+import io.github.litestreamspring.engine.db.DatabaseOptions;
+import io.github.litestreamspring.engine.replica.Pos;
+import io.github.litestreamspring.engine.replica.ReplicaClient;
+import io.github.litestreamspring.engine.replica.SnapshotInfo;
+import io.github.litestreamspring.engine.replica.WalSegmentInfo;
+import io.github.litestreamspring.engine.replica.file.FileReplicaClient;
+import io.github.litestreamspring.engine.testsupport.TestDatabase;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code GET /actuator/litestream} lists what a replica holds at most once per interval, however often
+ * it is polled.
+ */
+class ReplicaListingsTests {
+
+	@TempDir
+	Path dir;
+
+	@Test
+	void aReplicaIsListedAtMostOncePerInterval() throws Exception {
+		Path db = this.dir.resolve("app.db");
+		CountingClient client = new CountingClient(new FileReplicaClient(this.dir.resolve("replica")));
+		Replica replica = new Replica(ReplicaOptions.defaults("file"), client);
+		try (TestDatabase app = new TestDatabase(db); Replicator replicator = new Replicator(DatabaseOptions.defaults(db),
+				List.of(replica))) {
+			replicator.start();
+			app.insertBatch(0, 10, 100);
+			replicator.syncNow();
+		}
+		MutableClock clock = new MutableClock();
+		ReplicaListings listings = new ReplicaListings(clock);
+		int before = client.lists.get();
+		Map<String, Object> first = listings.describe(replica, (s) -> Map.of("index", s.index()), (p) -> Map.of());
+		int afterFirst = client.lists.get();
+		assertThat(afterFirst).isGreaterThan(before);
+		assertThat(first).containsKeys("generations", "listedAt");
+		for (int i = 0; i < 10; i++) {
+			clock.now = clock.now.plusSeconds(2);
+			assertThat(listings.describe(replica, (s) -> Map.of("index", s.index()), (p) -> Map.of())).isEqualTo(first);
+		}
+		assertThat(client.lists.get()).as("polled 10 times within the interval").isEqualTo(afterFirst);
+		clock.now = clock.now.plus(ReplicaListings.TTL);
+		Map<String, Object> later = listings.describe(replica, (s) -> Map.of("index", s.index()), (p) -> Map.of());
+		assertThat(client.lists.get()).isGreaterThan(afterFirst);
+		assertThat(later.get("listedAt")).isEqualTo(clock.now);
+	}
+
+	private static final class MutableClock extends Clock {
+
+		Instant now = Instant.parse("2026-12-06T00:00:00Z");
+
+		@Override
+		public ZoneOffset getZone() {
+			return ZoneOffset.UTC;
+		}
+
+		@Override
+		public Clock withZone(java.time.ZoneId zone) {
+			return this;
+		}
+
+		@Override
+		public Instant instant() {
+			return this.now;
+		}
+
+	}
+
+	/** Counts listing calls; delegates everything. */
+	private static final class CountingClient implements ReplicaClient {
+
+		final AtomicInteger lists = new AtomicInteger();
+
+		private final ReplicaClient delegate;
+
+		CountingClient(ReplicaClient delegate) {
+			this.delegate = delegate;
+		}
+
+		@Override
+		public String type() {
+			return this.delegate.type();
+		}
+
+		@Override
+		public String describe() {
+			return this.delegate.describe();
+		}
+
+		@Override
+		public List<String> generations() throws IOException {
+			this.lists.incrementAndGet();
+			return this.delegate.generations();
+		}
+
+		@Override
+		public List<SnapshotInfo> snapshots(String generation) throws IOException {
+			this.lists.incrementAndGet();
+			return this.delegate.snapshots(generation);
+		}
+
+		@Override
+		public List<WalSegmentInfo> walSegments(String generation) throws IOException {
+			this.lists.incrementAndGet();
+			return this.delegate.walSegments(generation);
+		}
+
+		@Override
+		public SnapshotInfo writeSnapshot(String generation, long index, InputStream data) throws IOException {
+			return this.delegate.writeSnapshot(generation, index, data);
+		}
+
+		@Override
+		public WalSegmentInfo writeWalSegment(Pos pos, InputStream data) throws IOException {
+			return this.delegate.writeWalSegment(pos, data);
+		}
+
+		@Override
+		public InputStream openSnapshot(String generation, long index) throws IOException {
+			return this.delegate.openSnapshot(generation, index);
+		}
+
+		@Override
+		public InputStream openWalSegment(Pos pos) throws IOException {
+			return this.delegate.openWalSegment(pos);
+		}
+
+		@Override
+		public void deleteSnapshots(List<SnapshotInfo> snapshots) throws IOException {
+			this.delegate.deleteSnapshots(snapshots);
+		}
+
+		@Override
+		public void deleteWalSegments(List<WalSegmentInfo> segments) throws IOException {
+			this.delegate.deleteWalSegments(segments);
+		}
+
+		@Override
+		public void deleteGeneration(String generation) throws IOException {
+			this.delegate.deleteGeneration(generation);
+		}
+
+	}
+
+}
