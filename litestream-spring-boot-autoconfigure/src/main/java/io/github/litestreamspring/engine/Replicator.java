@@ -60,6 +60,9 @@ public final class Replicator implements AutoCloseable {
 
 	private final DurableWaiters durableWaiters = new DurableWaiters();
 
+	/** When each local position not yet in every replica was first seen: the replicas' lag. */
+	private final UnshippedCommits unshipped = new UnshippedCommits();
+
 	/** Snapshot and retention schedules, created on the replication thread's first pass. */
 	private final Map<Replica, ReplicaMaintenance> maintenance = new HashMap<>();
 
@@ -103,7 +106,7 @@ public final class Replicator implements AutoCloseable {
 			this.replicaStates.put(replica, new ReplicaState());
 		}
 		this.shipping = new ReplicaShipping(this.database, this.replicas, this.replicaStates, () -> this.listener,
-				() -> this.leases);
+				() -> this.leases, this.unshipped);
 	}
 
 	public Path databasePath() {
@@ -181,7 +184,8 @@ public final class Replicator implements AutoCloseable {
 		t.setDaemon(true);
 		this.thread = t;
 		t.start();
-		DatabaseMonitor m = new DatabaseMonitor(this.database);
+		DatabaseMonitor m = new DatabaseMonitor(this.database,
+				() -> this.unshipped.seen(this.database.position(), System.nanoTime()));
 		m.start();
 		this.monitor = m;
 		logger.info("{}: replication started to {}", this.database.path(),
@@ -344,14 +348,16 @@ public final class Replicator implements AutoCloseable {
 	public ReplicationStatus status() {
 		Pos local = this.database.position();
 		List<ReplicationStatus.Replica> replicaStatus = new ArrayList<>();
-		Instant now = Instant.now();
+		long nowNanos = System.nanoTime();
+		this.unshipped.seen(local, nowNanos);
 		for (Replica replica : this.replicas) {
 			ReplicaState s = this.replicaStates.get(replica);
-			Duration lag = (s.behindSince != null) ? Duration.between(s.behindSince, now) : Duration.ZERO;
+			// After a failure the position is re-learnt from the replica; until then it holds what it last held.
+			Pos held = replica.position().isNone() ? s.lastKnownPosition : replica.position();
+			Duration lag = this.unshipped.lag(held, local, nowNanos);
 			replicaStatus.add(new ReplicationStatus.Replica(replica.name(), replica.client().type(),
 					replica.client().describe(), replica.position(), s.lastSyncAt, s.lastError, s.lastErrorAt, lag,
-					lagBytes(local, replica.position().isNone() ? s.lastKnownPosition : replica.position()),
-					s.shadowWalWarning));
+					lagBytes(local, held), s.shadowWalWarning));
 		}
 		return new ReplicationStatus(this.database.path(), this.running, local, this.lastSyncAt, this.lastError,
 				List.copyOf(replicaStatus));
@@ -569,7 +575,7 @@ public final class Replicator implements AutoCloseable {
 		Instant now = Instant.now();
 		for (Replica replica : this.replicas) {
 			ReplicaState s = this.replicaStates.get(replica);
-			if (!local.isNone() && !local.equals(replica.position()) && s.nextAttemptAt != null) {
+			if (!UnshippedCommits.holds(replica.position(), local) && s.nextAttemptAt != null) {
 				millis = Math.min(millis, Math.max(0, Duration.between(now, s.nextAttemptAt).toMillis()));
 			}
 		}
