@@ -160,22 +160,31 @@ public final class Replicator implements AutoCloseable {
 	}
 
 	/**
-	 * Opens the database for replication and starts the replication thread. With leases enabled, first
-	 * tries to take the lease of every replica path; uploads to a path wait until its lease is held.
-	 * @throws LitestreamException if another instance holds a replica path and the lease policy is
-	 * {@link LeaseOptions.OnConflict#FAIL}
+	 * Opens the database for replication (taking the exclusive lock on its local state) and starts the
+	 * replication thread. With leases enabled, then tries to take the lease of every replica path; uploads
+	 * to a path wait until its lease is held.
+	 * @throws LitestreamException if another replicator, in this process or another, replicates the same
+	 * database (the message names the lock file and its holder); if another instance holds a replica path
+	 * and the lease policy is {@link LeaseOptions.OnConflict#FAIL}
 	 */
 	public synchronized void start() {
 		if (this.running) {
 			return;
 		}
+		// First the local state's lock: a second replicator of the same database fails here, naming the first.
+		this.database.open();
 		if (this.leaseOptions.enabled()) {
 			ReplicaLeases guard = new ReplicaLeases(this.leaseOptions, String.valueOf(this.database.path().getFileName()),
 					this.replicas, this::notifyChange);
-			guard.start();
+			try {
+				guard.start();
+			}
+			catch (RuntimeException ex) {
+				this.database.close();
+				throw ex;
+			}
 			this.leases = guard;
 		}
-		this.database.open();
 		this.running = true;
 		// After a stop() that timed out, the previous thread may still be inside a replica call (an S3
 		// retry can last minutes); the new one waits for it to leave rather than run beside it.
