@@ -107,7 +107,15 @@ final class ReplicaShipping {
 		ReplicaLeases guard = this.leases.get();
 		String cause = (guard != null) ? guard.refusalKind(replica) : refusal;
 		if (!cause.equals(s.lastLoggedCause)) {
-			logger.warn("{}: {}", this.database.path(), message);
+			ReplicaLease lease = (guard != null) ? guard.lease(replica) : null;
+			ReplicaLease.State state = (lease != null) ? lease.state() : ReplicaLease.State.NEW;
+			if (state == ReplicaLease.State.HELD || state == ReplicaLease.State.LOST) {
+				// It was ours and may be another instance's now: writes stopped, loudly.
+				logger.error("{}: {}", this.database.path(), message);
+			}
+			else {
+				logger.warn("{}: {}", this.database.path(), message);
+			}
 			s.lastLoggedCause = cause;
 			s.lastErrorAt = Instant.now();
 		}
