@@ -23,14 +23,18 @@ final class DatabaseMonitor {
 
 	private final Database database;
 
+	/** Run after each local pass (the lag bookkeeping notes the new position). */
+	private final Runnable afterPass;
+
 	private final AtomicBoolean requested = new AtomicBoolean();
 
 	private volatile boolean running;
 
 	private volatile Thread thread;
 
-	DatabaseMonitor(Database database) {
+	DatabaseMonitor(Database database, Runnable afterPass) {
 		this.database = database;
+		this.afterPass = afterPass;
 	}
 
 	void start() {
@@ -74,6 +78,7 @@ final class DatabaseMonitor {
 			}
 			try {
 				this.database.sync();
+				this.afterPass.run();
 			}
 			catch (RuntimeException ex) {
 				logger.debug("{}: local pass failed: {}", this.database.path(), ex.getMessage());

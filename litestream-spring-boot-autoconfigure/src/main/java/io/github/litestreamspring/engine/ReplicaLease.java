@@ -25,7 +25,22 @@ import io.github.litestreamspring.engine.replica.ReplicaClient;
  * </ul>
  * So a holder that stops renewing stops writing before anyone else may start, whatever the wall
  * clocks say. A renewal refused because the version changed means the lease was lost: writing stops at
- * once. Thread-safe: renewals run on the lease thread, checks on the replication thread.
+ * once.
+ * <p>
+ * <b>The write fence.</b> Stopping to <em>start</em> requests is not enough: a request started just
+ * before 3/4 TTL (a large part, or a call in retries) could still reach the store after another instance
+ * took over. So every write request is also bounded by the {@linkplain #writeDeadlineNanos() write
+ * deadline}, 7/8 TTL after the last renewal started: S3 requests carry the time left as their API call
+ * timeout (which covers the SDK's own retries), and each part or retry asks the guard again. The margins:
+ * a request may start up to 3/4 TTL, must end by 7/8 TTL, and the last 1/8 TTL (3.75 s at the default
+ * 30 s) covers a request the client gave up on but the store still completes, and the drift between the
+ * two hosts' monotonic clocks. With renewals every third of the TTL, a request that starts while they
+ * succeed has at least 7/8 - 1/3 = 13/24 TTL (16 s at 30 s) for one part with its retries; a slower link
+ * needs a longer TTL or smaller parts.
+ * <p>
+ * Thread-safe: renewals run on the lease thread (without holding this object's monitor during the
+ * request, so that checks on the replication thread never wait for a slow renewal), checks on the
+ * replication thread.
  */
 final class ReplicaLease {
 
@@ -55,6 +70,9 @@ final class ReplicaLease {
 
 	private final String location;
 
+	/** Names the database and the replica in log lines, e.g. {@code app.db: replica 's3'}. */
+	private final String label;
+
 	private State state = State.NEW;
 
 	private String etag;
@@ -72,15 +90,35 @@ final class ReplicaLease {
 
 	private String lastError;
 
-	ReplicaLease(ReplicaClient client, String owner, Duration ttl) {
+	/** Whether the store was found to honour conditional writes (asked once, before the first take). */
+	private boolean probed;
+
+	/** Set when the store ignores conditional writes: the lease is never taken, nothing is written. */
+	private String unsafeStore;
+
+	ReplicaLease(ReplicaClient client, String owner, Duration ttl, String label) {
 		this.client = client;
 		this.owner = owner;
 		this.ttl = ttl;
 		this.location = client.describe() + "/" + ReplicaClient.LEASE_NAME;
+		this.label = label;
+	}
+
+	String owner() {
+		return this.owner;
+	}
+
+	String label() {
+		return this.label;
 	}
 
 	synchronized State state() {
 		return this.state;
+	}
+
+	/** Why the store cannot hold a lease (it ignores conditional writes), or {@code null}. */
+	synchronized String unsafeStore() {
+		return this.unsafeStore;
 	}
 
 	/** The other instance's lease as last read, or {@code null}. */
@@ -96,7 +134,21 @@ final class ReplicaLease {
 		if (this.state == State.HELD) {
 			return true;
 		}
+		if (this.unsafeStore != null) {
+			return false;
+		}
 		try {
+			if (!this.probed) {
+				if (!this.client.honoursConditionalWrites()) {
+					this.unsafeStore = this.client.describe() + " does not honour conditional writes (a PUT with "
+							+ "If-None-Match: * of an existing object succeeded), so the single-writer lease cannot work "
+							+ "there; disable it (litestream.lease.enabled=false) and make sure only one instance "
+							+ "replicates to this path";
+					logger.error("{}: {}", this.label, this.unsafeStore);
+					return false;
+				}
+				this.probed = true;
+			}
 			Optional<LeaseObject> current = this.client.readLease();
 			long started = System.nanoTime();
 			Instant now = Instant.now();
@@ -117,8 +169,8 @@ final class ReplicaLease {
 			byte[] content = LeaseContent.of(this.owner, now, now, this.ttl, false).toBytes();
 			if (!free) {
 				this.holder = other;
-				logger.warn("{}: taking over the lease of {}, unchanged for {}", this.location, describeHolder(),
-						Duration.ofMillis(holderTtl));
+				logger.warn("{}: taking over the lease on {} of {}, unchanged for {}", this.label, this.location,
+						describeHolder(), Duration.ofMillis(holderTtl));
 			}
 			return won(this.client.replaceLease(lease.etag(), content), content, started, now);
 		}
@@ -128,33 +180,57 @@ final class ReplicaLease {
 		}
 	}
 
-	/** Renews a held lease; on a refused renewal the lease is lost. */
-	synchronized void renew() throws IOException {
-		if (this.state != State.HELD) {
-			return;
+	/**
+	 * Renews a held lease; on a refused renewal the lease is lost. The request runs without this
+	 * object's monitor: a slow renewal must not hold up the write checks, which then see the lease age.
+	 */
+	void renew() throws IOException {
+		String currentEtag;
+		Instant acquired;
+		synchronized (this) {
+			if (this.state != State.HELD) {
+				return;
+			}
+			currentEtag = this.etag;
+			acquired = this.acquiredAt;
 		}
 		long started = System.nanoTime();
-		byte[] content = LeaseContent.of(this.owner, this.acquiredAt, Instant.now(), this.ttl, false).toBytes();
+		byte[] content = LeaseContent.of(this.owner, acquired, Instant.now(), this.ttl, false).toBytes();
 		try {
-			String newEtag = this.client.replaceLease(this.etag, content);
+			String newEtag = this.client.replaceLease(currentEtag, content);
 			if (newEtag == null) {
 				newEtag = ifOurs(content);
 			}
+			LeaseContent other = null;
 			if (newEtag == null) {
-				Optional<LeaseObject> now = this.client.readLease();
-				this.holder = now.map((l) -> LeaseContent.parse(l.content())).orElse(null);
-				this.state = State.LOST;
-				this.etag = null;
-				logger.error("{}: lease lost to {}; not writing to this replica until it is free again",
-						this.location, describeHolder());
-				return;
+				other = this.client.readLease().map((l) -> LeaseContent.parse(l.content())).orElse(null);
 			}
-			this.etag = newEtag;
-			this.renewedNanos = started;
-			this.lastError = null;
+			synchronized (this) {
+				if (this.state != State.HELD || !currentEtag.equals(this.etag)) {
+					return; // released meanwhile
+				}
+				if (newEtag == null) {
+					this.holder = other;
+					this.state = State.LOST;
+					this.etag = null;
+					logger.error("{}: lease on {} lost to {}; not writing to this replica until it is free again",
+							this.label, this.location, describeHolder());
+					return;
+				}
+				boolean wasExpired = !mayWrite();
+				this.etag = newEtag;
+				this.renewedNanos = started;
+				this.lastError = null;
+				if (wasExpired) {
+					logger.info("{}: lease on {} renewed again (owner {}); writes resume", this.label, this.location,
+							this.owner);
+				}
+			}
 		}
 		catch (IOException | RuntimeException ex) {
-			this.lastError = ex.getMessage();
+			synchronized (this) {
+				this.lastError = ex.getMessage();
+			}
 			throw ex;
 		}
 	}
@@ -185,6 +261,14 @@ final class ReplicaLease {
 		return this.state == State.HELD && System.nanoTime() - this.renewedNanos < this.ttl.toNanos() * 3 / 4;
 	}
 
+	/**
+	 * The {@link System#nanoTime()} by which every write request must have ended: 7/8 TTL after the last
+	 * successful renewal started (see the class comment for the margins); in the past when not held.
+	 */
+	synchronized long writeDeadlineNanos() {
+		return (this.state == State.HELD) ? this.renewedNanos + this.ttl.toNanos() * 7 / 8 : System.nanoTime() - 1;
+	}
+
 	/** Whether it is time to renew (a third of the TTL since the last renewal started). */
 	synchronized boolean renewalDue() {
 		return this.state == State.HELD && System.nanoTime() - this.renewedNanos >= this.ttl.toNanos() / 3;
@@ -195,14 +279,18 @@ final class ReplicaLease {
 		if (mayWrite()) {
 			return null;
 		}
+		if (this.unsafeStore != null) {
+			return this.unsafeStore;
+		}
 		String error = (this.lastError != null) ? " (last error: " + this.lastError + ")" : "";
 		return switch (this.state) {
 			case NEW -> "lease on " + this.location + " not acquired yet" + error;
 			case WAITING -> "waiting for the lease on " + this.location + ", held by " + describeHolder() + error;
 			case LOST -> "lease on " + this.location + " lost to " + describeHolder()
 					+ "; not writing until it is free again" + error;
-			case HELD -> "lease on " + this.location + " not renewed for "
-					+ Duration.ofNanos(System.nanoTime() - this.renewedNanos).withNanos(0) + error;
+			case HELD -> "lease on " + this.location + " (ours, owner " + this.owner + ") expired: not renewed for "
+					+ Duration.ofMillis((System.nanoTime() - this.renewedNanos) / 1_000_000)
+					+ "; not writing until a renewal succeeds" + error;
 		};
 	}
 

@@ -19,7 +19,8 @@ import io.github.litestreamspring.engine.replica.ObservedReplicaClient;
  * The single-writer guard of one {@link Replicator}: a {@link ReplicaLease} per replica, taken at
  * start, renewed and (while another instance holds it) polled by a daemon thread of its own, so that a
  * long snapshot upload on the replication thread never delays a renewal. Every write and delete of a
- * replica's objects passes {@link #checkWrite}; released at a graceful stop.
+ * replica's objects passes {@link #checkWrite}, and every store request of one is bounded by the
+ * lease's write deadline (see {@link ReplicaLease}); released at a graceful stop.
  */
 final class ReplicaLeases {
 
@@ -52,7 +53,8 @@ final class ReplicaLeases {
 		// One owner id per start: a restarted replicator is a new writer.
 		String owner = UUID.randomUUID().toString().replace("-", "").substring(0, 16);
 		for (Replica replica : replicas) {
-			this.leases.put(replica, new ReplicaLease(replica.client(), owner, options.ttl()));
+			this.leases.put(replica, new ReplicaLease(replica.client(), owner, options.ttl(),
+					databaseName + ": replica '" + replica.name() + "'"));
 		}
 	}
 
@@ -66,6 +68,11 @@ final class ReplicaLeases {
 			ReplicaLease lease = e.getValue();
 			try {
 				if (!lease.tryAcquire()) {
+					if (lease.unsafeStore() != null) {
+						this.leases.values().forEach(ReplicaLease::release);
+						throw new LitestreamException("replica '" + e.getKey().name() + "': " + lease.unsafeStore()
+								+ "; not starting");
+					}
 					LeaseContent holder = lease.holder();
 					// A lease whose holder's own expiry has passed is probably a crashed instance's: it is
 					// taken over after one TTL unchanged, so failing would only make startup flaky.
@@ -89,7 +96,19 @@ final class ReplicaLeases {
 		for (Map.Entry<Replica, ReplicaLease> e : this.leases.entrySet()) {
 			if (e.getKey().client() instanceof ObservedReplicaClient observed) {
 				ReplicaLease lease = e.getValue();
-				observed.setWriteGuard(() -> checkWrite(lease));
+				observed.setWriteGuard(new ObservedReplicaClient.WriteGuard() {
+
+					@Override
+					public void checkWrite() throws IOException {
+						ReplicaLeases.checkWrite(lease);
+					}
+
+					@Override
+					public long deadlineNanos() {
+						return lease.writeDeadlineNanos();
+					}
+
+				});
 			}
 		}
 		long tick = Math.max(50, Math.min(1_000, this.options.ttl().toMillis() / 10));

@@ -34,28 +34,30 @@ final class ReplicaShipping {
 
 	private final Supplier<ReplicaLeases> leases;
 
+	private final UnshippedCommits unshipped;
+
 	ReplicaShipping(Database database, List<Replica> replicas, Map<Replica, ReplicaState> states,
-			Supplier<ReplicationListener> listener, Supplier<ReplicaLeases> leases) {
+			Supplier<ReplicationListener> listener, Supplier<ReplicaLeases> leases, UnshippedCommits unshipped) {
 		this.database = database;
 		this.replicas = replicas;
 		this.states = states;
 		this.listener = listener;
 		this.leases = leases;
+		this.unshipped = unshipped;
 	}
 
 	/**
 	 * Ships {@code local} to every replica that is behind and due ({@code urgent}: due or not); with
-	 * {@code only}, just to those replicas.
+	 * {@code only}, just to those replicas. A replica holds {@code local} when it is at that position or
+	 * beyond it (the monitor may have moved the local position on while an upload ran).
 	 */
 	Round ship(Pos local, boolean urgent, Instant now, LitestreamException failure, Set<Replica> only) {
+		this.unshipped.seen(local, System.nanoTime());
 		long lowestIndex = Long.MAX_VALUE;
 		Set<Replica> current = new HashSet<>();
 		for (Replica replica : this.replicas) {
 			ReplicaState s = this.states.get(replica);
-			boolean behind = !local.equals(replica.position());
-			if (behind && s.behindSince == null) {
-				s.behindSince = now;
-			}
+			boolean behind = !UnshippedCommits.holds(replica.position(), local);
 			ReplicaLeases guard = this.leases.get();
 			String refusal = (guard != null) ? guard.refusal(replica) : null;
 			if (refusal != null) {
@@ -65,13 +67,29 @@ final class ReplicaShipping {
 				failure = syncReplica(replica, s, local, failure);
 			}
 			Pos pos = replica.position();
-			if (local.equals(pos)) {
+			if (UnshippedCommits.holds(pos, local)) {
 				current.add(replica);
 			}
 			lowestIndex = Math.min(lowestIndex,
 					(pos.isNone() || !pos.generation().equals(local.generation())) ? 0 : pos.index());
 		}
+		forgetShipped(local);
 		return new Round(local, current, lowestIndex, failure);
+	}
+
+	/** Lets the lag bookkeeping drop what every replica holds (as far as each was last known to be). */
+	private void forgetShipped(Pos local) {
+		Pos lowest = null;
+		for (Replica replica : this.replicas) {
+			Pos pos = replica.position().isNone() ? this.states.get(replica).lastKnownPosition : replica.position();
+			if (pos.isNone() || local.isNone() || !pos.generation().equals(local.generation())) {
+				return;
+			}
+			lowest = (lowest == null || pos.compareTo(lowest) < 0) ? pos : lowest;
+		}
+		if (lowest != null) {
+			this.unshipped.shipped(lowest);
+		}
 	}
 
 	/** What a round left: the local position, the replicas holding it, the lowest index. */
@@ -89,7 +107,15 @@ final class ReplicaShipping {
 		ReplicaLeases guard = this.leases.get();
 		String cause = (guard != null) ? guard.refusalKind(replica) : refusal;
 		if (!cause.equals(s.lastLoggedCause)) {
-			logger.warn("{}: {}", this.database.path(), message);
+			ReplicaLease lease = (guard != null) ? guard.lease(replica) : null;
+			ReplicaLease.State state = (lease != null) ? lease.state() : ReplicaLease.State.NEW;
+			if (state == ReplicaLease.State.HELD || state == ReplicaLease.State.LOST) {
+				// It was ours and may be another instance's now: writes stopped, loudly.
+				logger.error("{}: {}", this.database.path(), message);
+			}
+			else {
+				logger.warn("{}: {}", this.database.path(), message);
+			}
 			s.lastLoggedCause = cause;
 			s.lastErrorAt = Instant.now();
 		}
@@ -118,9 +144,8 @@ final class ReplicaShipping {
 				s.shadowWalWarning = null;
 			}
 			s.lastKnownPosition = replica.position();
-			if (replica.position().equals(this.database.position())) {
-				s.behindSince = null;
-			}
+			// The monitor may have copied more during the upload: that is when those commits were first seen.
+			this.unshipped.seen(this.database.position(), System.nanoTime());
 			this.listener.get().onReplicaSync(replica, bytes, System.nanoTime() - started);
 			return failure;
 		}

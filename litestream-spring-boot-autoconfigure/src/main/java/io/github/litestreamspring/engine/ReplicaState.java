@@ -3,9 +3,12 @@ package io.github.litestreamspring.engine;
 import java.time.Duration;
 import java.time.Instant;
 
+import io.github.litestreamspring.engine.replica.Pos;
+
 /**
- * The replication thread's bookkeeping for one replica: outcome of the last attempt, how long it has
- * been behind, and when it may upload next (sync interval, or an exponential backoff after failures).
+ * The replication thread's bookkeeping for one replica: outcome of the last attempt, where it was last
+ * known to be, and when it may upload next (sync interval, or an exponential backoff after failures).
+ * Its lag is measured by {@link UnshippedCommits}.
  */
 final class ReplicaState {
 
@@ -22,8 +25,6 @@ final class ReplicaState {
 	/** The cause of the failure last logged at ERROR, so that a persistent one is logged once. */
 	volatile String lastLoggedCause;
 
-	volatile Instant behindSince;
-
 	/** Set when the shadow WAL bound deleted what this replica needed; cleared by its next good sync. */
 	volatile String shadowWalWarning;
 
@@ -36,7 +37,7 @@ final class ReplicaState {
 	 * Where the replica was after its last successful sync: a failed sync forgets the replica position
 	 * (it is re-learnt from the replica), but the lag in bytes is still measured from here.
 	 */
-	volatile io.github.litestreamspring.engine.replica.Pos lastKnownPosition = io.github.litestreamspring.engine.replica.Pos.NONE;
+	volatile Pos lastKnownPosition = Pos.NONE;
 
 	boolean due(Instant now) {
 		return this.nextAttemptAt == null || !now.isBefore(this.nextAttemptAt);

@@ -34,7 +34,8 @@ public record ReplicationStatus(Path database, boolean running, Pos position, In
 	 * @param lastSyncAt when it last caught up with the local position, or {@code null}
 	 * @param lastError the last error, or {@code null} once a sync succeeded again
 	 * @param lastErrorAt when {@code lastError} happened
-	 * @param lag how long the replica has been behind the local position; zero when caught up
+	 * @param lag the age of the oldest commit the replica lacks, from when the engine copied it into the
+	 * shadow WAL; zero when caught up
 	 * @param lagBytes how many WAL bytes the local shadow WAL holds beyond the replica position (a lower
 	 * bound when the replica is in another generation or local files were pruned); zero when caught up
 	 * @param warning a condition short of an error, or {@code null}: the replica fell behind the local

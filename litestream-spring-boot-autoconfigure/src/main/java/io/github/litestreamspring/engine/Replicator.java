@@ -60,6 +60,9 @@ public final class Replicator implements AutoCloseable {
 
 	private final DurableWaiters durableWaiters = new DurableWaiters();
 
+	/** When each local position not yet in every replica was first seen: the replicas' lag. */
+	private final UnshippedCommits unshipped = new UnshippedCommits();
+
 	/** Snapshot and retention schedules, created on the replication thread's first pass. */
 	private final Map<Replica, ReplicaMaintenance> maintenance = new HashMap<>();
 
@@ -103,7 +106,7 @@ public final class Replicator implements AutoCloseable {
 			this.replicaStates.put(replica, new ReplicaState());
 		}
 		this.shipping = new ReplicaShipping(this.database, this.replicas, this.replicaStates, () -> this.listener,
-				() -> this.leases);
+				() -> this.leases, this.unshipped);
 	}
 
 	public Path databasePath() {
@@ -157,24 +160,33 @@ public final class Replicator implements AutoCloseable {
 	}
 
 	/**
-	 * Opens the database for replication and starts the replication thread. With leases enabled, first
-	 * tries to take the lease of every replica path; uploads to a path wait until its lease is held.
-	 * @throws LitestreamException if another instance holds a replica path and the lease policy is
-	 * {@link LeaseOptions.OnConflict#FAIL}
+	 * Opens the database for replication (taking the exclusive lock on its local state) and starts the
+	 * replication thread. With leases enabled, then tries to take the lease of every replica path; uploads
+	 * to a path wait until its lease is held.
+	 * @throws LitestreamException if another replicator, in this process or another, replicates the same
+	 * database (the message names the lock file and its holder); if another instance holds a replica path
+	 * and the lease policy is {@link LeaseOptions.OnConflict#FAIL}
 	 */
 	public synchronized void start() {
 		if (this.running) {
 			return;
 		}
+		// After stopReplicating() without closeDatabase() the connections (and the lock) are still held.
+		this.database.close();
+		// First the local state's lock: a second replicator of the same database fails here, naming the first.
+		this.database.open();
 		if (this.leaseOptions.enabled()) {
 			ReplicaLeases guard = new ReplicaLeases(this.leaseOptions, String.valueOf(this.database.path().getFileName()),
 					this.replicas, this::notifyChange);
-			guard.start();
+			try {
+				guard.start();
+			}
+			catch (RuntimeException ex) {
+				this.database.close();
+				throw ex;
+			}
 			this.leases = guard;
 		}
-		// After stopReplicating() without closeDatabase(): the connections are still open.
-		this.database.close();
-		this.database.open();
 		this.running = true;
 		// After a stop() that timed out, the previous thread may still be inside a replica call (an S3
 		// retry can last minutes); the new one waits for it to leave rather than run beside it.
@@ -183,7 +195,8 @@ public final class Replicator implements AutoCloseable {
 		t.setDaemon(true);
 		this.thread = t;
 		t.start();
-		DatabaseMonitor m = new DatabaseMonitor(this.database);
+		DatabaseMonitor m = new DatabaseMonitor(this.database,
+				() -> this.unshipped.seen(this.database.position(), System.nanoTime()));
 		m.start();
 		this.monitor = m;
 		logger.info("{}: replication started to {}", this.database.path(),
@@ -369,14 +382,16 @@ public final class Replicator implements AutoCloseable {
 	public ReplicationStatus status() {
 		Pos local = this.database.position();
 		List<ReplicationStatus.Replica> replicaStatus = new ArrayList<>();
-		Instant now = Instant.now();
+		long nowNanos = System.nanoTime();
+		this.unshipped.seen(local, nowNanos);
 		for (Replica replica : this.replicas) {
 			ReplicaState s = this.replicaStates.get(replica);
-			Duration lag = (s.behindSince != null) ? Duration.between(s.behindSince, now) : Duration.ZERO;
+			// After a failure the position is re-learnt from the replica; until then it holds what it last held.
+			Pos held = replica.position().isNone() ? s.lastKnownPosition : replica.position();
+			Duration lag = this.unshipped.lag(held, local, nowNanos);
 			replicaStatus.add(new ReplicationStatus.Replica(replica.name(), replica.client().type(),
 					replica.client().describe(), replica.position(), s.lastSyncAt, s.lastError, s.lastErrorAt, lag,
-					lagBytes(local, replica.position().isNone() ? s.lastKnownPosition : replica.position()),
-					s.shadowWalWarning));
+					lagBytes(local, held), s.shadowWalWarning));
 		}
 		return new ReplicationStatus(this.database.path(), this.running, local, this.lastSyncAt, this.lastError,
 				List.copyOf(replicaStatus));
@@ -594,7 +609,7 @@ public final class Replicator implements AutoCloseable {
 		Instant now = Instant.now();
 		for (Replica replica : this.replicas) {
 			ReplicaState s = this.replicaStates.get(replica);
-			if (!local.isNone() && !local.equals(replica.position()) && s.nextAttemptAt != null) {
+			if (!UnshippedCommits.holds(replica.position(), local) && s.nextAttemptAt != null) {
 				millis = Math.min(millis, Math.max(0, Duration.between(now, s.nextAttemptAt).toMillis()));
 			}
 		}

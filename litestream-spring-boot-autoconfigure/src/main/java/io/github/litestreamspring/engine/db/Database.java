@@ -67,6 +67,9 @@ public final class Database implements Closeable {
 
 	private volatile DatabaseListener listener = DatabaseListener.NONE;
 
+	/** The exclusive lock on the local state, held from {@link #open()} to {@link #close()}. */
+	private LocalStateLock stateLock;
+
 	public Database(DatabaseOptions options) {
 		this.options = options;
 		this.state = new LocalState(options.metaPath());
@@ -111,6 +114,7 @@ public final class Database implements Closeable {
 	public void open() {
 		this.lock.lock();
 		try {
+			this.stateLock = this.state.lock(path());
 			this.connections.open();
 			try (Statement st = this.connections.write().createStatement()) {
 				String mode = DatabaseConnections.queryString(st, "PRAGMA journal_mode = wal");
@@ -129,11 +133,13 @@ public final class Database implements Closeable {
 		}
 		catch (SQLException | IOException ex) {
 			this.connections.closeQuietly();
+			releaseStateLock();
 			throw new LitestreamException("cannot open database " + path() + " for replication: " + ex.getMessage(), ex);
 		}
 		catch (RuntimeException ex) {
 			// Not in WAL mode, or a generation check failed: the connections must not outlive the failure.
 			this.connections.closeQuietly();
+			releaseStateLock();
 			throw ex;
 		}
 		finally {
@@ -397,9 +403,19 @@ public final class Database implements Closeable {
 			if (this.connections.isOpen()) {
 				new CleanClose(this, this.connections, this.shadowWal, this.state).close();
 			}
+			releaseStateLock();
 		}
 		finally {
 			this.lock.unlock();
+		}
+	}
+
+	/** Lets another replicator take the local state (see {@link LocalStateLock}). */
+	private void releaseStateLock() {
+		LocalStateLock held = this.stateLock;
+		this.stateLock = null;
+		if (held != null) {
+			held.close();
 		}
 	}
 

@@ -131,6 +131,15 @@ public final class LocalState {
 		}
 	}
 
+	/**
+	 * Takes the exclusive lock on this local state for {@code database}: held while it is replicated,
+	 * so that no second process or replicator copies its WAL meanwhile.
+	 * @throws io.github.litestreamspring.engine.LitestreamException naming the holder if another has it
+	 */
+	public LocalStateLock lock(Path database) {
+		return LocalStateLock.acquire(this.metaDir, database);
+	}
+
 	/** Removes leftovers of interrupted writes ({@code *.tmp}), as Litestream does at start-up. */
 	public void deleteTempFiles() throws IOException {
 		if (!Files.isDirectory(this.metaDir)) {

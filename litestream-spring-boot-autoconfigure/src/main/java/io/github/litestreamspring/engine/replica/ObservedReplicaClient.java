@@ -1,5 +1,6 @@
 package io.github.litestreamspring.engine.replica;
 
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
@@ -12,7 +13,10 @@ import java.util.Optional;
  * <p>
  * It is also where the single-writer guard is enforced: with a {@link WriteGuard} set, every write or
  * delete of Litestream's objects asks it first, so no code path (shipping, snapshots, retention) can
- * touch the replica without holding its lease. The lease calls themselves are not guarded.
+ * touch the replica without holding its lease; it is asked again on every read of the data being
+ * written (a long snapshot stops within one buffer of the guard's refusal), and a delegate that
+ * implements {@link GuardedWrites} asks it before each request it sends. The lease calls themselves
+ * are not guarded.
  */
 public final class ObservedReplicaClient implements ReplicaClient {
 
@@ -40,6 +44,15 @@ public final class ObservedReplicaClient implements ReplicaClient {
 		 */
 		void checkWrite() throws IOException;
 
+		/**
+		 * The {@link System#nanoTime()} by which a write request that starts now must have ended (a store
+		 * request, with all of its retries, is cut at it); {@link Long#MAX_VALUE} when writes are not bounded
+		 * in time.
+		 */
+		default long deadlineNanos() {
+			return Long.MAX_VALUE;
+		}
+
 	}
 
 	private final ReplicaClient delegate;
@@ -60,6 +73,32 @@ public final class ObservedReplicaClient implements ReplicaClient {
 	/** Sets (or, with {@code null}, removes) the guard asked before every write and delete. */
 	public void setWriteGuard(WriteGuard writeGuard) {
 		this.writeGuard = writeGuard;
+		if (this.delegate instanceof GuardedWrites guarded) {
+			guarded.setWriteGuard(writeGuard);
+		}
+	}
+
+	/** {@code data}, asking the guard before each read: a long write stops soon after a refusal. */
+	private InputStream guarded(InputStream data) {
+		WriteGuard guard = this.writeGuard;
+		if (guard == null) {
+			return data;
+		}
+		return new FilterInputStream(data) {
+
+			@Override
+			public int read() throws IOException {
+				guard.checkWrite();
+				return super.read();
+			}
+
+			@Override
+			public int read(byte[] b, int off, int len) throws IOException {
+				guard.checkWrite();
+				return super.read(b, off, len);
+			}
+
+		};
 	}
 
 	private void checkWrite() throws IOException {
@@ -101,14 +140,14 @@ public final class ObservedReplicaClient implements ReplicaClient {
 	public SnapshotInfo writeSnapshot(String generation, long index, InputStream data) throws IOException {
 		checkWrite();
 		this.observer.onOperation(Operation.PUT);
-		return this.delegate.writeSnapshot(generation, index, data);
+		return this.delegate.writeSnapshot(generation, index, guarded(data));
 	}
 
 	@Override
 	public WalSegmentInfo writeWalSegment(Pos pos, InputStream data) throws IOException {
 		checkWrite();
 		this.observer.onOperation(Operation.PUT);
-		return this.delegate.writeWalSegment(pos, data);
+		return this.delegate.writeWalSegment(pos, guarded(data));
 	}
 
 	@Override
@@ -160,6 +199,12 @@ public final class ObservedReplicaClient implements ReplicaClient {
 	public String replaceLease(String etag, byte[] content) throws IOException {
 		this.observer.onOperation(Operation.PUT);
 		return this.delegate.replaceLease(etag, content);
+	}
+
+	@Override
+	public boolean honoursConditionalWrites() throws IOException {
+		this.observer.onOperation(Operation.PUT);
+		return this.delegate.honoursConditionalWrites();
 	}
 
 	@Override

@@ -97,6 +97,17 @@ public interface ReplicaClient extends AutoCloseable {
 		throw new UnsupportedOperationException(type() + " replica does not support leases");
 	}
 
+	/**
+	 * Whether the store honours the conditional writes the lease relies on: a create-if-absent of an
+	 * object that exists must be refused. Asked once before the lease is first taken; a store that says
+	 * yes to everything would let two writers both believe they hold it. The file replica's
+	 * compare-and-swap runs under a file lock, so it needs no probe.
+	 * @return {@code false} if a conditional create of an existing object succeeded
+	 */
+	default boolean honoursConditionalWrites() throws IOException {
+		return true;
+	}
+
 	@Override
 	default void close() throws IOException {
 	}

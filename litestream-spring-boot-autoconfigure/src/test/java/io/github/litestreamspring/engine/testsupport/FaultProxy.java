@@ -13,7 +13,9 @@ import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadLocalRandom;
@@ -21,6 +23,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 
 /**
  * A fault-injecting HTTP/1.1 proxy on 127.0.0.1 in front of an S3 endpoint (S3Proxy in the tests).
@@ -31,8 +34,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * <li>{@link #slowDown(double) slow down}: a fraction of requests is answered {@code 503 SlowDown}
  * with S3's XML error body, without reaching the endpoint (throttling);</li>
  * <li>{@link #resetAfter(int) resets}: a connection is reset (RST, {@code SO_LINGER 0}) once that
- * many response bytes went through it, i.e. mid-response.</li>
+ * many response bytes went through it, i.e. mid-response;</li>
+ * <li>per request line: {@link #latency(Duration, Predicate) latency} and {@link #refuse(Predicate)
+ * 503 SlowDown} for matching requests only (e.g. the lease object's, or every other);</li>
+ * <li>{@link #ignoreConditionalWrites(boolean) a store that ignores conditional writes}: a request
+ * with {@code If-None-Match} or {@code If-Match} is answered {@code 200 OK} without reaching the
+ * endpoint (stripping the header instead would break the request's signature).</li>
  * </ul>
+ * Write requests (PUT, POST, DELETE) are recorded ({@link #writeRequests()}) with their arrival and,
+ * if forwarded, the time their last byte went out: the store cannot have acted on one before that.
  * It parses requests only as far as needed to answer one itself (request line, headers, a
  * {@code Content-Length} or chunked body); responses are piped through untouched. Threads are
  * daemons from a bounded pool: a connection beyond the bound is closed, and the client retries.
@@ -57,6 +67,28 @@ public final class FaultProxy implements AutoCloseable {
 
 	/** Response bytes after which a connection is reset; negative when off. */
 	private volatile int resetAfterBytes = -1;
+
+	private volatile Predicate<String> slowRequests = (line) -> false;
+
+	private volatile long slowRequestMillis;
+
+	private volatile Predicate<String> refusedRequests = (line) -> false;
+
+	private volatile boolean ignoreConditionalWrites;
+
+	private final List<WriteRequest> writeRequests = new CopyOnWriteArrayList<>();
+
+	/**
+	 * A write request (PUT, POST, DELETE) that arrived at {@link System#nanoTime()} {@code arrivedNanos}
+	 * and was forwarded whole at {@code forwardedNanos}, or answered by the proxy ({@code -1}).
+	 */
+	public record WriteRequest(long arrivedNanos, long forwardedNanos, String requestLine) {
+
+		public boolean forwarded() {
+			return this.forwardedNanos >= 0;
+		}
+
+	}
 
 	private final AtomicLong requests = new AtomicLong();
 
@@ -102,9 +134,34 @@ public final class FaultProxy implements AutoCloseable {
 		return this;
 	}
 
+	/** Delays the requests whose request line ({@code PUT /bucket/key?... HTTP/1.1}) matches. */
+	public FaultProxy latency(Duration latency, Predicate<String> requestLines) {
+		this.slowRequestMillis = latency.toMillis();
+		this.slowRequests = requestLines;
+		return this;
+	}
+
+	/** Answers every request whose request line matches with {@code 503 SlowDown}. */
+	public FaultProxy refuse(Predicate<String> requestLines) {
+		this.refusedRequests = requestLines;
+		return this;
+	}
+
+	/** Answers conditional requests ({@code If-None-Match}, {@code If-Match}) {@code 200 OK} unforwarded. */
+	public FaultProxy ignoreConditionalWrites(boolean ignore) {
+		this.ignoreConditionalWrites = ignore;
+		return this;
+	}
+
+	/** Write requests seen so far, in order of arrival. */
+	public List<WriteRequest> writeRequests() {
+		return List.copyOf(this.writeRequests);
+	}
+
 	/** Turns every fault off. */
 	public FaultProxy heal() {
-		return latency(Duration.ZERO).slowDown(0).resetAfter(-1);
+		return latency(Duration.ZERO).slowDown(0).resetAfter(-1).latency(Duration.ZERO, (line) -> false)
+			.refuse((line) -> false).ignoreConditionalWrites(false);
 	}
 
 	/** Requests seen, including those answered by the proxy itself. */
@@ -203,6 +260,7 @@ public final class FaultProxy implements AutoCloseable {
 				}
 				long contentLength = 0;
 				boolean chunked = false;
+				boolean conditional = false;
 				String header;
 				while ((header = HttpFraming.line(in, head)) != null && !header.isEmpty()) {
 					String lower = header.toLowerCase(Locale.ROOT);
@@ -212,11 +270,34 @@ public final class FaultProxy implements AutoCloseable {
 					else if (lower.startsWith("transfer-encoding:") && lower.contains("chunked")) {
 						chunked = true;
 					}
+					else if (lower.startsWith("if-none-match:") || lower.startsWith("if-match:")) {
+						conditional = true;
+					}
 				}
 				if (header == null) {
 					return;
 				}
 				FaultProxy.this.requests.incrementAndGet();
+				long arrived = System.nanoTime();
+				boolean write = requestLine.startsWith("PUT ") || requestLine.startsWith("POST ")
+						|| requestLine.startsWith("DELETE ");
+				if (write && ((conditional && FaultProxy.this.ignoreConditionalWrites)
+						|| FaultProxy.this.refusedRequests.test(requestLine))) {
+					FaultProxy.this.writeRequests.add(new WriteRequest(arrived, -1, requestLine));
+				}
+				if (conditional && FaultProxy.this.ignoreConditionalWrites) {
+					answer("200 OK", "ETag: \"" + Long.toHexString(ThreadLocalRandom.current().nextLong()) + "\"\r\n",
+							new byte[0]);
+					return;
+				}
+				if (FaultProxy.this.refusedRequests.test(requestLine)) {
+					FaultProxy.this.slowDowns.incrementAndGet();
+					answerSlowDown(requestLine);
+					return;
+				}
+				if (FaultProxy.this.slowRequests.test(requestLine)) {
+					sleep(FaultProxy.this.slowRequestMillis);
+				}
 				double fraction = FaultProxy.this.slowDownFraction;
 				if (fraction > 0 && ThreadLocalRandom.current().nextDouble() < fraction) {
 					// Closing after the answer spares reading a body the client may never send (it may
@@ -239,6 +320,9 @@ public final class FaultProxy implements AutoCloseable {
 					HttpFraming.copy(in, out, contentLength);
 				}
 				out.flush();
+				if (write) {
+					FaultProxy.this.writeRequests.add(new WriteRequest(arrived, System.nanoTime(), requestLine));
+				}
 			}
 		}
 
@@ -283,8 +367,12 @@ public final class FaultProxy implements AutoCloseable {
 			String body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>SlowDown</Code>"
 					+ "<Message>Please reduce your request rate.</Message><Resource>" + resource
 					+ "</Resource><RequestId>fault-proxy</RequestId></Error>";
-			byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-			String head = "HTTP/1.1 503 Slow Down\r\nContent-Type: application/xml\r\nContent-Length: " + bytes.length
+			answer("503 Slow Down", "Content-Type: application/xml\r\n", body.getBytes(StandardCharsets.UTF_8));
+		}
+
+		/** Answers the request itself and closes (the body, if any, is never read). */
+		private void answer(String status, String headers, byte[] bytes) throws IOException {
+			String head = "HTTP/1.1 " + status + "\r\n" + headers + "Content-Length: " + bytes.length
 					+ "\r\nx-amz-request-id: fault-proxy\r\nConnection: close\r\n\r\n";
 			synchronized (this.clientLock) {
 				OutputStream out = this.client.getOutputStream();

@@ -3,6 +3,7 @@ package io.github.litestreamspring.engine.replica.s3;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -11,19 +12,23 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
 
+import io.github.litestreamspring.engine.replica.GuardedWrites;
 import io.github.litestreamspring.engine.replica.LeaseObject;
+import io.github.litestreamspring.engine.replica.ObservedReplicaClient;
 import io.github.litestreamspring.engine.replica.Pos;
 import io.github.litestreamspring.engine.replica.ReplicaClient;
 import io.github.litestreamspring.engine.replica.ReplicaPaths;
 import io.github.litestreamspring.engine.replica.SnapshotInfo;
 import io.github.litestreamspring.engine.replica.WalSegmentInfo;
 
+import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
 import software.amazon.awssdk.core.ResponseBytes;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CommonPrefix;
 import software.amazon.awssdk.services.s3.model.Delete;
+import software.amazon.awssdk.services.s3.model.DeleteObjectRequest;
 import software.amazon.awssdk.services.s3.model.DeleteObjectsRequest;
 import software.amazon.awssdk.services.s3.model.DeleteObjectsResponse;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
@@ -51,7 +56,7 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * another writer got there first. The given {@link S3Client} is not closed by {@link #close()} unless the replica
  * was created with {@link #owning}.
  */
-public final class S3ReplicaClient implements ReplicaClient {
+public final class S3ReplicaClient implements ReplicaClient, GuardedWrites {
 
 	/** DeleteObjects accepts at most this many keys per request. */
 	static final int DELETE_BATCH = 1000;
@@ -67,6 +72,8 @@ public final class S3ReplicaClient implements ReplicaClient {
 	private final S3Retry retry;
 
 	private final S3Uploader uploader;
+
+	private final S3WriteFence fence = new S3WriteFence();
 
 	private final boolean ownsClient;
 
@@ -92,7 +99,7 @@ public final class S3ReplicaClient implements ReplicaClient {
 		this.root = (root == null) ? "" : root;
 		this.options = Objects.requireNonNull(options, "options");
 		this.retry = new S3Retry(options.retry(), bucket);
-		this.uploader = new S3Uploader(s3, bucket, options, this.retry);
+		this.uploader = new S3Uploader(s3, bucket, options, this.retry, this.fence);
 		this.ownsClient = ownsClient;
 	}
 
@@ -121,6 +128,11 @@ public final class S3ReplicaClient implements ReplicaClient {
 
 	public S3ReplicaOptions options() {
 		return this.options;
+	}
+
+	@Override
+	public void setWriteGuard(ObservedReplicaClient.WriteGuard guard) {
+		this.fence.set(guard);
 	}
 
 	@Override
@@ -278,12 +290,41 @@ public final class S3ReplicaClient implements ReplicaClient {
 
 	@Override
 	public String createLease(byte[] content) throws IOException {
-		return putLease(content, leaseRequest().ifNoneMatch("*"));
+		return putLease(content, leaseRequest(leaseKey()).ifNoneMatch("*"));
 	}
 
 	@Override
 	public String replaceLease(String etag, byte[] content) throws IOException {
-		return putLease(content, leaseRequest().ifMatch(Objects.requireNonNull(etag, "etag")));
+		return putLease(content, leaseRequest(leaseKey()).ifMatch(Objects.requireNonNull(etag, "etag")));
+	}
+
+	/**
+	 * Writes a probe object beside the lease ({@code lease.json.probe}), then writes it again with
+	 * {@code If-None-Match: *}, which must be refused (412); deletes the probe either way. Some
+	 * S3-compatible stores ignore the header and overwrite.
+	 */
+	@Override
+	public boolean honoursConditionalWrites() throws IOException {
+		String key = ReplicaPaths.join(this.root, LEASE_NAME + ".probe");
+		byte[] content = ("{\"probe\":\"conditional writes\",\"at\":\"" + Instant.now() + "\"}\n")
+			.getBytes(StandardCharsets.UTF_8);
+		try {
+			if (putLease(content, leaseRequest(key)) == null) {
+				throw new S3ReplicaException("S3 PutObject of s3://" + this.bucket + "/" + key
+						+ " was refused without a condition", this.bucket, key, false, null);
+			}
+			return putLease(content, leaseRequest(key).ifNoneMatch("*")) == null;
+		}
+		finally {
+			try {
+				// Not fenced, like the lease calls: the probe runs before the lease is held.
+				DeleteObjectRequest delete = DeleteObjectRequest.builder().bucket(this.bucket).key(key).build();
+				this.retry.call("DeleteObject", key, () -> this.s3.deleteObject(delete));
+			}
+			catch (IOException | RuntimeException ex) {
+				// Harmless: a few bytes beside the lease, overwritten by the next probe.
+			}
+		}
 	}
 
 	@Override
@@ -302,8 +343,8 @@ public final class S3ReplicaClient implements ReplicaClient {
 		return ReplicaPaths.join(this.root, LEASE_NAME);
 	}
 
-	private PutObjectRequest.Builder leaseRequest() {
-		PutObjectRequest.Builder request = PutObjectRequest.builder().bucket(this.bucket).key(leaseKey())
+	private PutObjectRequest.Builder leaseRequest(String key) {
+		PutObjectRequest.Builder request = PutObjectRequest.builder().bucket(this.bucket).key(key)
 			.contentType("application/json");
 		// Same encryption as every other object: a bucket policy may require the header on every PUT.
 		S3ReplicaOptions.Encryption sse = this.options.encryption();
@@ -392,8 +433,12 @@ public final class S3ReplicaClient implements ReplicaClient {
 			DeleteObjectsRequest request = DeleteObjectsRequest.builder().bucket(this.bucket)
 					.delete(Delete.builder().objects(batch).quiet(true).build()).build();
 			String first = batch.get(0).key();
-			DeleteObjectsResponse response = this.retry.call("DeleteObjects", first,
-					() -> this.s3.deleteObjects(request));
+			DeleteObjectsResponse response = this.retry.call("DeleteObjects", first, () -> {
+				AwsRequestOverrideConfiguration bound = this.fence.check("DeleteObjects", "s3://" + this.bucket + "/"
+						+ first);
+				return this.s3.deleteObjects(
+						(bound != null) ? request.toBuilder().overrideConfiguration(bound).build() : request);
+			});
 			checkDeleteErrors(response);
 		}
 	}

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
+import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.AbortMultipartUploadRequest;
@@ -23,7 +24,9 @@ import software.amazon.awssdk.services.s3.model.UploadPartRequest;
  * Streams one object to S3 with memory bounded by a single part buffer, whatever the object's size:
  * a body that ends before the threshold goes in one PutObject, anything else in a multipart upload
  * whose parts are read, one at a time, into the same buffer. A failed multipart upload is aborted so
- * that no orphaned parts keep costing storage.
+ * that no orphaned parts keep costing storage. Every request is fenced ({@link S3WriteFence}): a lease
+ * that may no longer be relied on stops the upload before its next request (or cuts the one in flight
+ * at the lease's write deadline), and the multipart upload is then aborted.
  */
 final class S3Uploader {
 
@@ -39,11 +42,14 @@ final class S3Uploader {
 
 	private final S3Retry retry;
 
-	S3Uploader(S3Client s3, String bucket, S3ReplicaOptions options, S3Retry retry) {
+	private final S3WriteFence fence;
+
+	S3Uploader(S3Client s3, String bucket, S3ReplicaOptions options, S3Retry retry, S3WriteFence fence) {
 		this.s3 = s3;
 		this.bucket = bucket;
 		this.options = options;
 		this.retry = retry;
+		this.fence = fence;
 	}
 
 	/** Uploads {@code data} until its end and returns the object's size. */
@@ -89,7 +95,11 @@ final class S3Uploader {
 			request.storageClass(StorageClass.fromValue(this.options.storageClass()));
 		}
 		PutObjectRequest put = request.build();
-		this.retry.call("PutObject", key, () -> this.s3.putObject(put, body(buffer, n)));
+		this.retry.call("PutObject", key, () -> {
+			AwsRequestOverrideConfiguration bound = this.fence.check("PutObject", location(key));
+			return this.s3.putObject((bound != null) ? put.toBuilder().overrideConfiguration(bound).build() : put,
+					body(buffer, n));
+		});
 	}
 
 	private long multipart(String key, InputStream data, byte[] buffer, int firstPart) throws IOException {
@@ -108,8 +118,11 @@ final class S3Uploader {
 			create.storageClass(StorageClass.fromValue(this.options.storageClass()));
 		}
 		CreateMultipartUploadRequest createRequest = create.build();
-		String uploadId = this.retry.call("CreateMultipartUpload", key,
-				() -> this.s3.createMultipartUpload(createRequest)).uploadId();
+		String uploadId = this.retry.call("CreateMultipartUpload", key, () -> {
+			AwsRequestOverrideConfiguration bound = this.fence.check("CreateMultipartUpload", location(key));
+			return this.s3.createMultipartUpload(
+					(bound != null) ? createRequest.toBuilder().overrideConfiguration(bound).build() : createRequest);
+		}).uploadId();
 		try {
 			List<CompletedPart> parts = new ArrayList<>();
 			long total = 0;
@@ -125,7 +138,11 @@ final class S3Uploader {
 			CompleteMultipartUploadRequest complete = CompleteMultipartUploadRequest.builder().bucket(this.bucket)
 					.key(key).uploadId(uploadId).multipartUpload(CompletedMultipartUpload.builder().parts(parts).build())
 					.build();
-			this.retry.call("CompleteMultipartUpload", key, () -> this.s3.completeMultipartUpload(complete));
+			this.retry.call("CompleteMultipartUpload", key, () -> {
+				AwsRequestOverrideConfiguration bound = this.fence.check("CompleteMultipartUpload", location(key));
+				return this.s3.completeMultipartUpload(
+						(bound != null) ? complete.toBuilder().overrideConfiguration(bound).build() : complete);
+			});
 			return total;
 		}
 		catch (IOException | RuntimeException | Error ex) {
@@ -144,10 +161,19 @@ final class S3Uploader {
 					.sseCustomerKeyMD5(sse.customerKeyMd5());
 		}
 		UploadPartRequest part = request.build();
-		String etag = this.retry.call("UploadPart", key, () -> this.s3.uploadPart(part, body(buffer, n))).eTag();
+		String etag = this.retry.call("UploadPart", key, () -> {
+			AwsRequestOverrideConfiguration bound = this.fence.check("UploadPart " + partNumber, location(key));
+			return this.s3.uploadPart((bound != null) ? part.toBuilder().overrideConfiguration(bound).build() : part,
+					body(buffer, n));
+		}).eTag();
 		return CompletedPart.builder().partNumber(partNumber).eTag(etag).build();
 	}
 
+	private String location(String key) {
+		return "s3://" + this.bucket + "/" + key;
+	}
+
+	/** Never fenced: aborting removes our own parts and can only make the replica cleaner. */
 	private void abort(String key, String uploadId, Throwable failure) {
 		try {
 			this.s3.abortMultipartUpload(

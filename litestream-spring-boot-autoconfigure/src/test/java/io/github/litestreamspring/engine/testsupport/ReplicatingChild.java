@@ -1,0 +1,48 @@
+package io.github.litestreamspring.engine.testsupport;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import io.github.litestreamspring.engine.Replica;
+import io.github.litestreamspring.engine.ReplicaOptions;
+import io.github.litestreamspring.engine.Replicator;
+import io.github.litestreamspring.engine.db.DatabaseOptions;
+import io.github.litestreamspring.engine.replica.file.FileReplicaClient;
+
+/**
+ * A child-process replicator for tests of what two processes on one volume may do: replicates
+ * {@code db} to a file replica until killed or its time runs out.
+ * <p>
+ * Protocol on standard output (each line flushed): {@code STARTED <pid>} once replication runs, or
+ * {@code REFUSED <message>} when {@link Replicator#start()} failed (then exit code 3).
+ * Arguments: {@code db replicaDir maxMillis}.
+ */
+public final class ReplicatingChild {
+
+	private ReplicatingChild() {
+	}
+
+	public static void main(String[] args) throws Exception {
+		PrintStream out = System.out;
+		Path db = Path.of(args[0]);
+		DatabaseOptions options = DatabaseOptions.defaults(db).withIntervals(Duration.ofMillis(50), Duration.ofMinutes(1));
+		Replica replica = new Replica(ReplicaOptions.defaults("file"), new FileReplicaClient(Path.of(args[1])));
+		Replicator replicator = new Replicator(options, List.of(replica));
+		try {
+			replicator.start();
+		}
+		catch (RuntimeException ex) {
+			out.println("REFUSED " + ex.getMessage());
+			out.flush();
+			System.exit(3);
+		}
+		out.println("STARTED " + ProcessHandle.current().pid());
+		out.flush();
+		Thread.sleep(Long.parseLong(args[2]));
+		replicator.stop();
+		System.exit(0);
+	}
+
+}
