@@ -55,6 +55,10 @@ final class RestoreCommand implements Callable<Integer> {
 			description = "Do nothing (exit 0) instead of failing if no replica holds a matching backup.")
 	boolean ifReplicaExists;
 
+	@Option(names = { "--force" }, description = "Replace an existing output database (and drop its -wal, -shm "
+			+ "and -journal). Stop the application first.")
+	boolean force;
+
 	@Option(names = { "--dry-run" }, description = "Print the plan (snapshot, WAL segments, bytes to fetch); "
 			+ "write nothing.")
 	boolean dryRun;
@@ -68,15 +72,19 @@ final class RestoreCommand implements Callable<Integer> {
 		PrintWriter out = this.spec.commandLine().getOut();
 		PrintWriter err = this.spec.commandLine().getErr();
 		Path target = outputPath();
-		RestoreOptions options = this.pointInTime.toOptions(target, this.ifDbNotExists, this.ifReplicaExists);
-		if (Files.exists(target)) {
+		if (this.force && this.ifDbNotExists) {
+			throw new ParameterException(this.spec.commandLine(), "give --force or -if-db-not-exists, not both");
+		}
+		RestoreOptions options = this.pointInTime.toOptions(target, this.ifDbNotExists, this.ifReplicaExists)
+			.withOverwrite(this.force);
+		if (Files.exists(target) && !this.force) {
 			if (this.ifDbNotExists) {
 				err.println(target + ": database already exists, skipping restore");
 				printOutcome(out, RestoreResult.Outcome.DATABASE_EXISTS, target, null);
 				return 0;
 			}
 			throw new CliException("cannot restore to " + target + ": the file already exists (remove it, "
-					+ "restore to another path with -o, or use -if-db-not-exists)");
+					+ "restore to another path with -o, use -if-db-not-exists, or replace it with --force)");
 		}
 		try (OpenReplicas replicas = this.selection.open(this.parent.env(), target)) {
 			Optional<ReplicaChoice> choice = ReplicaChoice.choose(replicas.all(), options, err);
