@@ -85,6 +85,9 @@ public final class Restorer {
 			throw new LitestreamException(what);
 		}
 		RestorePlan plan = planned.get();
+		if (plan.fellBack()) {
+			logger.warn("{}: {} in {}", output, plan.describeFallback(), this.client.describe());
+		}
 		logger.info("{}: restoring generation {} from {}: snapshot {} and WAL indexes {} to {} ({} segments, {} MB)",
 				output, plan.generation(), this.client.describe(), ReplicaPaths.formatIndex(plan.snapshot().index()),
 				ReplicaPaths.formatIndex(plan.snapshot().index()), ReplicaPaths.formatIndex(plan.lastIndex()),
