@@ -97,6 +97,7 @@ final class RestoreCommand implements Callable<Integer> {
 				}
 				throw new CliException(what);
 			}
+			choice.get().warnIfFellBack(err);
 			if (this.dryRun) {
 				new PlanPrinter(choice.get(), target).print(out, this.json);
 				return 0;
@@ -142,6 +143,7 @@ final class RestoreCommand implements Callable<Integer> {
 			json.put("index", Formats.hex(result.plan().lastIndex()));
 			json.put("bytes", result.downloadedBytes());
 			json.put("millis", result.duration().toMillis());
+			json.put("skipped_generations", Formats.skipped(result.plan()));
 		}
 		out.println(Json.write(json));
 		out.flush();
