@@ -44,7 +44,7 @@ final class RestoreCommand implements Callable<Integer> {
 	@Mixin
 	PointInTime pointInTime;
 
-	@Option(names = { "-o", "--output" }, paramLabel = "PATH", description = "Where to write the database.")
+	@Option(names = { "-o", "--o", "--output" }, paramLabel = "PATH", description = "Where to write the database.")
 	Path output;
 
 	@Option(names = { "-if-db-not-exists", "--if-db-not-exists" },
@@ -121,6 +121,9 @@ final class RestoreCommand implements Callable<Integer> {
 	private Path outputPath() {
 		if (this.output != null) {
 			return this.output.toAbsolutePath();
+		}
+		if (this.selection.databaseArgument().isPresent()) {
+			return this.selection.databaseArgument().get();
 		}
 		if (!this.selection.usesConfig()) {
 			throw new ParameterException(this.spec.commandLine(), "restoring from a REPLICA_URL needs -o PATH");
