@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.Set;
 
 import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.bind.PlaceholdersResolver;
 import org.springframework.boot.context.properties.bind.PropertySourcesPlaceholdersResolver;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
 import org.springframework.boot.env.PropertiesPropertySourceLoader;
@@ -48,6 +49,15 @@ final class CliConfiguration {
 
 	/** Loads {@code file} (may be {@code null}: environment only) with the given environment variables. */
 	static CliConfiguration load(Path file, Map<String, String> env, List<String> profiles) {
+		return load(file, env, profiles, true);
+	}
+
+	/**
+	 * As {@link #load(Path, Map, List)}; without {@code expandPlaceholders} (Litestream's
+	 * {@code -no-expand-env}) {@code ${...}} stays as written.
+	 */
+	static CliConfiguration load(Path file, Map<String, String> env, List<String> profiles,
+			boolean expandPlaceholders) {
 		PropertySource<?> environment = new SystemEnvironmentPropertySource(
 				StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME, new LinkedHashMap<>(env));
 		List<PropertySource<?>> documents = (file != null) ? read(file) : List.of();
@@ -60,7 +70,7 @@ final class CliConfiguration {
 		Collections.reverse(applicable); // the first source that has a property wins
 		sources.addAll(applicable);
 		return new CliConfiguration(new Binder(ConfigurationPropertySources.from(sources),
-				new PropertySourcesPlaceholdersResolver(sources)));
+				expandPlaceholders ? new PropertySourcesPlaceholdersResolver(sources) : PlaceholdersResolver.NONE));
 	}
 
 	/** {@code litestream.*}, with the starter's defaults where nothing is set. */

@@ -7,6 +7,8 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 
+import io.github.litestreamspring.engine.restore.RestorePlan;
+
 /** Parsing and printing of the values Litestream's CLI shows: RFC 3339 times, hex indexes, Go durations. */
 final class Formats {
 
@@ -56,6 +58,17 @@ final class Formats {
 			return (s / 60) + "m" + (s % 60) + "s";
 		}
 		return (s / 3600) + "h" + ((s % 3600) / 60) + "m" + (s % 60) + "s";
+	}
+
+	/** A plan's skipped generations for JSON: generation, newest WAL time, segment count. */
+	static java.util.List<java.util.Map<String, Object>> skipped(RestorePlan plan) {
+		return plan.skipped().stream().map((g) -> {
+			java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+			m.put("generation", g.generation());
+			m.put("updated", g.updatedAt());
+			m.put("wal_segments", g.walSegments());
+			return m;
+		}).toList();
 	}
 
 	static String megabytes(long bytes) {

@@ -23,7 +23,8 @@ import io.github.litestreamspring.engine.LitestreamException;
 		exitCodeListHeading = "%nExit codes:%n",
 		exitCodeList = { "0:Success (also when -if-db-not-exists or -if-replica-exists made restore do nothing).",
 				"1:Error: nothing matched, the replica cannot be read, the restore or verification failed.",
-				"2:Usage error: unknown or conflicting options." })
+				"2:Usage error: unknown or conflicting options.",
+				"3:verify: the restore is sound, but a newer generation without snapshot was skipped (see the warning)." })
 public final class LitestreamCommand implements Callable<Integer> {
 
 	/** Exit code of a failed command. */
@@ -31,6 +32,12 @@ public final class LitestreamCommand implements Callable<Integer> {
 
 	/** Exit code of a command line that does not parse. */
 	public static final int USAGE = 2;
+
+	/**
+	 * Exit code of a {@code verify} whose restore is sound but fell back past a newer generation that has
+	 * WAL and no snapshot: its commits are in no restore, which a scheduled check must not call success.
+	 */
+	public static final int FELL_BACK = 3;
 
 	private final Map<String, String> env;
 

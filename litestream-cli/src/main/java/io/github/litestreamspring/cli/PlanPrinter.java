@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 
 import io.github.litestreamspring.engine.replica.WalSegmentInfo;
+import io.github.litestreamspring.engine.restore.IncompleteGeneration;
 import io.github.litestreamspring.engine.restore.RestorePlan;
 
 /** Prints what {@code restore --dry-run} would fetch: the snapshot, every WAL segment, the total. */
@@ -33,6 +34,9 @@ final class PlanPrinter {
 		out.println("output:      " + this.output);
 		out.println("replica:     " + this.choice.describe());
 		out.println("generation:  " + plan.generation());
+		for (IncompleteGeneration skipped : plan.skipped()) {
+			out.println("skipped:     " + skipped.describe());
+		}
 		out.printf("snapshot:    index %s, %d bytes, created %s%n", Formats.hex(plan.snapshot().index()),
 				plan.snapshot().size(), Formats.time(plan.snapshot().createdAt()));
 		out.printf("wal:         %d segments, indexes %s to %s%n", plan.segments().size(),
@@ -55,6 +59,7 @@ final class PlanPrinter {
 		map.put("replica", this.choice.replica().name());
 		map.put("url", this.choice.replica().client().describe());
 		map.put("generation", plan.generation());
+		map.put("skipped_generations", Formats.skipped(plan));
 		Map<String, Object> snapshot = new LinkedHashMap<>();
 		snapshot.put("index", Formats.hex(plan.snapshot().index()));
 		snapshot.put("size", plan.snapshot().size());

@@ -21,7 +21,8 @@ final class PointInTime {
 	String generation;
 
 	@Option(names = { "-index", "--index" }, paramLabel = "HEX",
-			description = "Restore up to and including this WAL index (hex, e.g. 0000000a); needs -generation.")
+			description = "Restore up to and including this WAL index (hex, e.g. 0000000a); without -generation, "
+					+ "in the generation a restore would pick.")
 	String index;
 
 	@Option(names = { "-timestamp", "--timestamp" }, paramLabel = "RFC3339",
@@ -29,25 +30,21 @@ final class PointInTime {
 	String timestamp;
 
 	@Option(names = { "-parallelism", "--parallelism" }, paramLabel = "N",
-			description = "WAL segments downloaded at once (default: ${DEFAULT-VALUE}).")
+			description = "WAL segments downloaded at once (default: ${DEFAULT-VALUE}; below 1 means 1, as in Litestream).")
 	int parallelism = RestoreOptions.DEFAULT_PARALLELISM;
 
 	/** Restore options for {@code output}; a bad combination is a usage error (exit code 2). */
 	RestoreOptions toOptions(Path output, boolean ifDbNotExists, boolean ifReplicaExists) {
-		if (this.index != null && this.generation == null) {
-			throw usage("-index needs -generation: WAL indexes restart in every generation");
-		}
+		// As in Litestream v0.3.13: -index without -generation is that index in the generation a restore
+		// would pick (RestorePlanner), and a parallelism below 1 downloads one at a time.
 		if (this.index != null && this.timestamp != null) {
 			throw usage("give -index or -timestamp, not both");
-		}
-		if (this.parallelism < 1) {
-			throw usage("-parallelism must be at least 1");
 		}
 		try {
 			long idx = (this.index != null) ? Formats.parseIndex(this.index) : -1;
 			Instant time = (this.timestamp != null) ? Formats.parseTimestamp(this.timestamp) : null;
-			return new RestoreOptions(output, this.generation, idx, time, this.parallelism, ifDbNotExists,
-					ifReplicaExists, false);
+			return new RestoreOptions(output, this.generation, idx, time, Math.max(1, this.parallelism),
+					ifDbNotExists, ifReplicaExists, false);
 		}
 		catch (IllegalArgumentException ex) {
 			throw usage(ex.getMessage());

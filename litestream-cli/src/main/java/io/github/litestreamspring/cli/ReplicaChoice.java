@@ -49,6 +49,14 @@ record ReplicaChoice(Replica replica, RestorePlan plan) {
 		return Optional.ofNullable(best);
 	}
 
+	/** Prints a warning line when the plan skips a newer generation without snapshot. */
+	void warnIfFellBack(java.io.PrintWriter err) {
+		if (this.plan.fellBack()) {
+			err.println("warning: replica '" + this.replica.name() + "': " + this.plan.describeFallback());
+			err.flush();
+		}
+	}
+
 	/** "name (where)", for messages. */
 	String describe() {
 		return this.replica.name() + " (" + this.replica.client().describe() + ")";

@@ -4,6 +4,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
 
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -20,6 +22,8 @@ import io.github.litestreamspring.autoconfigure.LitestreamProperties;
  */
 final class ReplicaSelection {
 
+	private static final Pattern URL = Pattern.compile("^\\w+://");
+
 	@Spec(Spec.Target.MIXEE)
 	CommandSpec spec;
 
@@ -31,12 +35,18 @@ final class ReplicaSelection {
 			description = "Activate a Spring profile of the configuration file (repeatable).")
 	List<String> profiles = new ArrayList<>();
 
+	@Option(names = { "-no-expand-env", "--no-expand-env" },
+			description = "Do not resolve ${...} placeholders in the configuration file (Litestream's flag).")
+	boolean noExpandEnv;
+
 	@Option(names = { "-replica", "--replica" }, paramLabel = "NAME",
-			description = "Use only the replica with this name (default: all; restore picks the newest backup).")
+			description = "Use only the replica with this name (default: all; restore picks the newest backup). "
+					+ "Ignored with a REPLICA_URL, as in Litestream.")
 	String replicaName;
 
-	@Parameters(index = "0", arity = "0..1", paramLabel = "REPLICA_URL",
-			description = "s3://bucket/path or file:///path, instead of -config.")
+	@Parameters(index = "0", arity = "0..1", paramLabel = "REPLICA_URL|DB_PATH",
+			description = "s3://bucket/path or file:///path instead of -config; or, with -config, the path of "
+					+ "one of the configured databases (default: the application's).")
 	String url;
 
 	@Option(names = { "--endpoint" }, paramLabel = "URL",
@@ -53,11 +63,26 @@ final class ReplicaSelection {
 		return this.config != null;
 	}
 
-	/** Fails with a usage error (exit code 2) unless exactly one of -config and REPLICA_URL is given. */
+	/** The positional argument when it is a database path (with -config), as Litestream tells them apart. */
+	Optional<Path> databaseArgument() {
+		return (this.url != null && !isUrl(this.url)) ? Optional.of(Path.of(this.url).toAbsolutePath().normalize())
+				: Optional.empty();
+	}
+
+	/**
+	 * Fails with a usage error (exit code 2) unless the replicas come from exactly one of -config and a
+	 * REPLICA_URL; a database path is taken with -config only.
+	 */
 	void validate() {
-		if ((this.config == null) == (this.url == null)) {
+		if (this.url != null && isUrl(this.url) == (this.config != null)) {
+			throw new ParameterException(this.spec.commandLine(), isUrl(this.url)
+					? "give either -config FILE or a REPLICA_URL (s3://bucket/path or file:///path), not both"
+					: "the database path " + this.url + " needs -config FILE (the application's configuration; "
+							+ "this tool does not read litestream.yml), or give a REPLICA_URL");
+		}
+		if (this.url == null && this.config == null) {
 			throw new ParameterException(this.spec.commandLine(),
-					"give either -config FILE or a REPLICA_URL (s3://bucket/path or file:///path), not both");
+					"give either -config FILE or a REPLICA_URL (s3://bucket/path or file:///path)");
 		}
 		if (this.config != null && (this.endpoint != null || this.region != null || this.forcePathStyle != null)) {
 			throw new ParameterException(this.spec.commandLine(), "--endpoint, --region and --force-path-style "
@@ -67,7 +92,7 @@ final class ReplicaSelection {
 
 	/** The configuration (file and environment, or environment only with a replica URL). */
 	CliConfiguration configuration(Map<String, String> env) {
-		return CliConfiguration.load(this.config, env, this.profiles);
+		return CliConfiguration.load(this.config, env, this.profiles, !this.noExpandEnv);
 	}
 
 	/**
@@ -79,12 +104,47 @@ final class ReplicaSelection {
 		CliConfiguration configuration = configuration(env);
 		List<LitestreamProperties.Replica> replicas;
 		if (this.config != null) {
-			replicas = configuration.litestream().getReplicas();
+			replicas = configuredReplicas(configuration);
 		}
 		else {
 			replicas = List.of(urlReplica(env));
+			if (this.replicaName != null) {
+				this.spec.commandLine().getErr().println("note: -replica applies to -config; ignored with a REPLICA_URL");
+			}
 		}
-		return OpenReplicas.open(replicas, configuration, database, this.replicaName, this.config != null);
+		return OpenReplicas.open(replicas, configuration, database, (this.config != null) ? this.replicaName : null,
+				this.config != null);
+	}
+
+	/**
+	 * The replicas of the database named by the positional path (the application's, or one of
+	 * {@code litestream.databases[]}), or of the application's database when none is given.
+	 */
+	private List<LitestreamProperties.Replica> configuredReplicas(CliConfiguration configuration) {
+		Optional<Path> wanted = databaseArgument();
+		LitestreamProperties litestream = configuration.litestream();
+		if (wanted.isEmpty() || wanted.equals(configuration.databasePath().map((p) -> p.normalize()))) {
+			return litestream.getReplicas();
+		}
+		List<String> known = new ArrayList<>();
+		configuration.databasePath().ifPresent((p) -> known.add(p.toString()));
+		for (LitestreamProperties.Database database : litestream.getDatabases()) {
+			if (database.getPath() == null) {
+				continue;
+			}
+			Path path = database.getPath().toAbsolutePath().normalize();
+			if (path.equals(wanted.get())) {
+				return database.getReplicas();
+			}
+			known.add(path.toString());
+		}
+		throw new CliException("database not found in config: " + wanted.get() + " (configured: "
+				+ (known.isEmpty() ? "none" : String.join(", ", known)) + ")");
+	}
+
+	/** Litestream's test: a scheme followed by "://". */
+	static boolean isUrl(String argument) {
+		return URL.matcher(argument).find();
 	}
 
 	/**

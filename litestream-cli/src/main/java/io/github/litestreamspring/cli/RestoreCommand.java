@@ -44,7 +44,7 @@ final class RestoreCommand implements Callable<Integer> {
 	@Mixin
 	PointInTime pointInTime;
 
-	@Option(names = { "-o", "--output" }, paramLabel = "PATH", description = "Where to write the database.")
+	@Option(names = { "-o", "--o", "--output" }, paramLabel = "PATH", description = "Where to write the database.")
 	Path output;
 
 	@Option(names = { "-if-db-not-exists", "--if-db-not-exists" },
@@ -54,6 +54,10 @@ final class RestoreCommand implements Callable<Integer> {
 	@Option(names = { "-if-replica-exists", "--if-replica-exists" },
 			description = "Do nothing (exit 0) instead of failing if no replica holds a matching backup.")
 	boolean ifReplicaExists;
+
+	@Option(names = { "--force" }, description = "Replace an existing output database (and drop its -wal, -shm "
+			+ "and -journal). Stop the application first.")
+	boolean force;
 
 	@Option(names = { "--dry-run" }, description = "Print the plan (snapshot, WAL segments, bytes to fetch); "
 			+ "write nothing.")
@@ -68,15 +72,19 @@ final class RestoreCommand implements Callable<Integer> {
 		PrintWriter out = this.spec.commandLine().getOut();
 		PrintWriter err = this.spec.commandLine().getErr();
 		Path target = outputPath();
-		RestoreOptions options = this.pointInTime.toOptions(target, this.ifDbNotExists, this.ifReplicaExists);
-		if (Files.exists(target)) {
+		if (this.force && this.ifDbNotExists) {
+			throw new ParameterException(this.spec.commandLine(), "give --force or -if-db-not-exists, not both");
+		}
+		RestoreOptions options = this.pointInTime.toOptions(target, this.ifDbNotExists, this.ifReplicaExists)
+			.withOverwrite(this.force);
+		if (Files.exists(target) && !this.force) {
 			if (this.ifDbNotExists) {
 				err.println(target + ": database already exists, skipping restore");
 				printOutcome(out, RestoreResult.Outcome.DATABASE_EXISTS, target, null);
 				return 0;
 			}
 			throw new CliException("cannot restore to " + target + ": the file already exists (remove it, "
-					+ "restore to another path with -o, or use -if-db-not-exists)");
+					+ "restore to another path with -o, use -if-db-not-exists, or replace it with --force)");
 		}
 		try (OpenReplicas replicas = this.selection.open(this.parent.env(), target)) {
 			Optional<ReplicaChoice> choice = ReplicaChoice.choose(replicas.all(), options, err);
@@ -89,6 +97,7 @@ final class RestoreCommand implements Callable<Integer> {
 				}
 				throw new CliException(what);
 			}
+			choice.get().warnIfFellBack(err);
 			if (this.dryRun) {
 				new PlanPrinter(choice.get(), target).print(out, this.json);
 				return 0;
@@ -113,6 +122,9 @@ final class RestoreCommand implements Callable<Integer> {
 		if (this.output != null) {
 			return this.output.toAbsolutePath();
 		}
+		if (this.selection.databaseArgument().isPresent()) {
+			return this.selection.databaseArgument().get();
+		}
 		if (!this.selection.usesConfig()) {
 			throw new ParameterException(this.spec.commandLine(), "restoring from a REPLICA_URL needs -o PATH");
 		}
@@ -134,6 +146,7 @@ final class RestoreCommand implements Callable<Integer> {
 			json.put("index", Formats.hex(result.plan().lastIndex()));
 			json.put("bytes", result.downloadedBytes());
 			json.put("millis", result.duration().toMillis());
+			json.put("skipped_generations", Formats.skipped(result.plan()));
 		}
 		out.println(Json.write(json));
 		out.flush();

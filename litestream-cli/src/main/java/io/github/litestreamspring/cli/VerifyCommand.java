@@ -23,6 +23,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
+import io.github.litestreamspring.engine.restore.IncompleteGeneration;
 import io.github.litestreamspring.engine.restore.RestoreOptions;
 import io.github.litestreamspring.engine.restore.RestoreResult;
 import io.github.litestreamspring.engine.restore.Restorer;
@@ -66,12 +67,16 @@ final class VerifyCommand implements Callable<Integer> {
 			ReplicaChoice choice = ReplicaChoice.choose(replicas.all(), options, err)
 				.orElseThrow(() -> new CliException("no matching backups found in "
 						+ String.join(", ", replicas.all().stream().map((r) -> r.client().describe()).toList())));
+			choice.warnIfFellBack(err);
 			RestoreResult restored = new Restorer(choice.replica().client()).restore(options);
 			long started = System.nanoTime();
 			List<String> problems = integrityCheck(target);
 			Duration check = Duration.ofNanos(System.nanoTime() - started);
 			report(choice, restored, problems, check, Files.size(target));
-			return problems.isEmpty() ? 0 : LitestreamCommand.ERROR;
+			if (!problems.isEmpty()) {
+				return LitestreamCommand.ERROR;
+			}
+			return restored.plan().fellBack() ? LitestreamCommand.FELL_BACK : 0;
 		}
 		finally {
 			if (scratchDir != null) {
@@ -90,6 +95,8 @@ final class VerifyCommand implements Callable<Integer> {
 		if (this.json) {
 			Map<String, Object> map = new LinkedHashMap<>();
 			map.put("ok", problems.isEmpty());
+			map.put("fell_back", restored.plan().fellBack());
+			map.put("skipped_generations", Formats.skipped(restored.plan()));
 			map.put("integrity_check", result);
 			map.put("replica", choice.replica().name());
 			map.put("url", choice.replica().client().describe());
@@ -106,6 +113,10 @@ final class VerifyCommand implements Callable<Integer> {
 			out.printf("replica:          %s%n", choice.describe());
 			out.printf("generation:       %s up to WAL index %s%n", restored.plan().generation(),
 					Formats.hex(restored.plan().lastIndex()));
+			for (IncompleteGeneration skipped : restored.plan().skipped()) {
+				out.printf("skipped:          %s: FELL BACK past it, its commits are not restored%n",
+						skipped.describe());
+			}
 			out.printf("restore:          %s fetched in %d ms (%s), database %d bytes%n",
 					Formats.megabytes(restored.downloadedBytes()), restored.duration().toMillis(),
 					Formats.mbPerSecond(restored.downloadedBytes(), restored.duration()), size);

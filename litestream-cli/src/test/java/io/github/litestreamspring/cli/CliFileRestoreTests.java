@@ -144,7 +144,9 @@ class CliFileRestoreTests {
 	@Test
 	void badCommandLinesAreUsageErrors() {
 		Map<String, CliRun> runs = Map.of(
-				"index without generation", CliRun.run("restore", "-o", "/tmp/x.db", "-index", "1", "file:///r"),
+				"index and timestamp", CliRun.run("restore", "-o", "/tmp/x.db", "-index", "1", "-timestamp",
+						"2026-01-02T03:04:05Z", "file:///r"),
+				"database path without config", CliRun.run("restore", "/var/lib/app.db"),
 				"config and url", CliRun.run("restore", "-config", "a.yml", "-o", "/tmp/x.db", "file:///r"),
 				"neither config nor url", CliRun.run("generations"),
 				"bad timestamp", CliRun.run("restore", "-o", "/tmp/x.db", "-timestamp", "yesterday", "file:///r"),
@@ -152,7 +154,8 @@ class CliFileRestoreTests {
 				"url without -o", CliRun.run("restore", "file:///r"),
 				"no subcommand", CliRun.run());
 		runs.forEach((name, run) -> assertThat(run.exitCode()).as(name + ": " + run.describe()).isEqualTo(2));
-		assertThat(runs.get("index without generation").err()).contains("-index needs -generation");
+		assertThat(runs.get("index and timestamp").err()).contains("-index or -timestamp");
+		assertThat(runs.get("database path without config").err()).contains("needs -config");
 		assertThat(runs.get("bad timestamp").err()).contains("RFC 3339");
 	}
 

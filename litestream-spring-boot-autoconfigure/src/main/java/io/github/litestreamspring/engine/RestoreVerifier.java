@@ -27,6 +27,7 @@ import org.sqlite.SQLiteConfig;
 import io.github.litestreamspring.engine.replica.Pos;
 import io.github.litestreamspring.engine.replica.SnapshotInfo;
 import io.github.litestreamspring.engine.restore.RestoreOptions;
+import io.github.litestreamspring.engine.restore.RestorePlan;
 import io.github.litestreamspring.engine.restore.RestoreResult;
 import io.github.litestreamspring.engine.restore.Restorer;
 
@@ -97,6 +98,9 @@ public final class RestoreVerifier {
 			if (result.ok()) {
 				logger.info("{}: restore verification passed at {}: {}", this.replicator.databasePath(),
 						result.position(), result.message());
+				for (String warning : result.warnings()) {
+					logger.warn("{}: restore verification: {}", this.replicator.databasePath(), warning);
+				}
 			}
 			else {
 				logger.error("{}: restore verification FAILED at {}: {}", this.replicator.databasePath(),
@@ -206,7 +210,25 @@ public final class RestoreVerifier {
 		}
 		return new VerificationResult.ReplicaResult(replica.name(), true, restored.duration(), check,
 				"restored generation " + restored.plan().generation() + " in " + restored.duration().toMillis()
-						+ " ms, " + restored.downloadedBytes() + " bytes downloaded, contents match");
+						+ " ms, " + restored.downloadedBytes() + " bytes downloaded, contents match",
+				latestRestoreWarning(replica, output));
+	}
+
+	/**
+	 * The verification restores the live generation; a disaster restore takes the latest state. When that
+	 * would skip a newer generation without snapshot (a crash during another writer's first snapshot),
+	 * say so: its commits are in no restore.
+	 */
+	private static String latestRestoreWarning(Replica replica, Path output) {
+		try {
+			return new Restorer(replica.client()).plan(RestoreOptions.latest(output))
+				.filter(RestorePlan::fellBack)
+				.map(RestorePlan::describeFallback)
+				.orElse(null);
+		}
+		catch (LitestreamException ex) {
+			return "a restore of the latest state would fail: " + ex.getMessage();
+		}
 	}
 
 	/** On the replication thread: the live database's read transaction at a position every replica holds. */

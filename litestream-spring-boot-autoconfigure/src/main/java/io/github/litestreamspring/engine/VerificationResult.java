@@ -27,6 +27,17 @@ public record VerificationResult(boolean ok, Instant at, Pos position, Duration 
 		replicas = List.copyOf(replicas);
 	}
 
+	/**
+	 * What an operator should know although the verification passed, one line per replica: a restore of
+	 * the latest state would skip a newer generation that has WAL but no snapshot.
+	 */
+	public List<String> warnings() {
+		return this.replicas.stream()
+			.filter((r) -> r.warning() != null)
+			.map((r) -> "replica '" + r.replica() + "': " + r.warning())
+			.toList();
+	}
+
 	static VerificationResult failed(Instant at, Pos position, String message) {
 		return new VerificationResult(false, at, position, Duration.ZERO, Duration.ZERO, message, List.of());
 	}
@@ -39,9 +50,16 @@ public record VerificationResult(boolean ok, Instant at, Pos position, Duration 
 	 * @param restoreDuration its restore time
 	 * @param checkDuration time spent checksumming its restored database
 	 * @param message what matched, or what failed
+	 * @param warning what a restore of the latest state would skip (a newer generation without
+	 * snapshot, see {@code RestorePlan#skipped()}), or {@code null}
 	 */
 	public record ReplicaResult(String replica, boolean ok, Duration restoreDuration, Duration checkDuration,
-			String message) {
+			String message, String warning) {
+
+		public ReplicaResult(String replica, boolean ok, Duration restoreDuration, Duration checkDuration,
+				String message) {
+			this(replica, ok, restoreDuration, checkDuration, message, null);
+		}
 
 	}
 

@@ -100,6 +100,30 @@ class LitestreamVerificationTests {
 	}
 
 	@Test
+	void aNewerGenerationWithoutSnapshotIsReportedInHealthAndTheEndpoint() {
+		runner().run((context) -> {
+			context.start();
+			write(context.getBean(DataSource.class), 20);
+			context.getBean(LitestreamReplication.class).replicator().syncNow();
+			// What a crash during another writer's first snapshot leaves: WAL, no snapshot, newest of all.
+			String incomplete = "00000000000000ff";
+			new FileReplicaClient(this.dir.resolve("replica")).writeWalSegment(new Pos(incomplete, 0, 0),
+					new ByteArrayInputStream(new byte[] { 0x04, 0x22, 0x4d, 0x18 }));
+
+			Map<String, Object> result = context.getBean(LitestreamEndpoint.class).operation("verify");
+
+			assertThat(result).containsEntry("ok", true);
+			assertThat(String.valueOf(result.get("warnings"))).contains("replica 'file'")
+				.contains("skipped generation " + incomplete)
+				.contains("no snapshot");
+			Health health = context.getBean(LitestreamHealthIndicator.class).health(true);
+			assertThat(health.getStatus()).isEqualTo(Status.UP);
+			assertThat(String.valueOf(health.getDetails().get("verification"))).contains("warnings=")
+				.contains("skipped generation " + incomplete);
+		});
+	}
+
+	@Test
 	void verifiesOnASchedule() {
 		runner().withPropertyValues("litestream.verification.interval=300ms").run((context) -> {
 			context.start();

@@ -211,6 +211,7 @@ public class LitestreamEndpoint {
 		m.put("restoreDurationMillis", result.restoreDuration().toMillis());
 		m.put("checkDurationMillis", result.checkDuration().toMillis());
 		m.put("message", result.message());
+		m.put("warnings", result.warnings());
 		List<Map<String, Object>> replicas = new ArrayList<>();
 		for (VerificationResult.ReplicaResult r : result.replicas()) {
 			Map<String, Object> rm = new LinkedHashMap<>();
@@ -218,6 +219,7 @@ public class LitestreamEndpoint {
 			rm.put("ok", r.ok());
 			rm.put("restoreDurationMillis", r.restoreDuration().toMillis());
 			rm.put("message", r.message());
+			rm.put("warning", r.warning());
 			replicas.add(rm);
 		}
 		m.put("replicas", replicas);

@@ -146,6 +146,9 @@ public class LitestreamHealthIndicator extends AbstractHealthIndicator {
 			details.put("position", last.position().toString());
 			details.put("restoreDuration", last.restoreDuration().toString());
 			details.put("message", last.message());
+			if (!last.warnings().isEmpty()) {
+				details.put("warnings", last.warnings());
+			}
 			builder.withDetail("verification", details);
 			if (!last.ok() && reason == null) {
 				reason = "last restore verification failed: " + last.message();

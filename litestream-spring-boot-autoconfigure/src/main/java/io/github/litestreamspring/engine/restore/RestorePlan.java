@@ -17,12 +17,38 @@ import io.github.litestreamspring.engine.replica.WalSegmentInfo;
  * @param snapshot the snapshot restored first
  * @param segments WAL segments to apply, sorted by index then offset
  * @param updatedAt the newest object in the generation
+ * @param skipped newer generations that could not be restored (WAL but no snapshot), newest first: the
+ * restore fell back past them, and their commits are not in it. Empty in the normal case
  */
 public record RestorePlan(String generation, SnapshotInfo snapshot, List<WalSegmentInfo> segments,
-		Instant updatedAt) {
+		Instant updatedAt, List<IncompleteGeneration> skipped) {
 
 	public RestorePlan {
 		segments = List.copyOf(segments);
+		skipped = List.copyOf(skipped);
+	}
+
+	public RestorePlan(String generation, SnapshotInfo snapshot, List<WalSegmentInfo> segments, Instant updatedAt) {
+		this(generation, snapshot, segments, updatedAt, List.of());
+	}
+
+	RestorePlan withSkipped(List<IncompleteGeneration> generations) {
+		return new RestorePlan(this.generation, this.snapshot, this.segments, this.updatedAt, generations);
+	}
+
+	/** Whether the restore fell back past a newer, incomplete generation. */
+	public boolean fellBack() {
+		return !this.skipped.isEmpty();
+	}
+
+	/**
+	 * For warnings: "skipped generation X (N WAL segments up to T, no snapshot), ...: restoring older
+	 * generation Y".
+	 */
+	public String describeFallback() {
+		return "skipped " + String.join(", ", this.skipped.stream().map(IncompleteGeneration::describe).toList())
+				+ ": it cannot be restored, restoring the newest complete generation " + this.generation
+				+ " (up to " + this.updatedAt + ") instead; commits only in the skipped generation are not restored";
 	}
 
 	/** The highest WAL index applied (the snapshot's index when there are no segments). */

@@ -3,6 +3,7 @@ package io.github.litestreamspring.engine.restore;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -22,8 +23,14 @@ import io.github.litestreamspring.engine.replica.WalSegmentInfo;
  * (Litestream #631);</li>
  * <li>a timestamp later than every object restores the latest state instead of "no matching backups"
  * (Litestream #564); one earlier than a generation's first object excludes it;</li>
- * <li>a generation with WAL but no snapshot fails the plan when it is the newest, instead of being
- * passed over as "no backup" (Litestream fails too: "no snapshots available");</li>
+ * <li>a generation with WAL but no snapshot (a crash during its first snapshot) cannot be restored:
+ * the plan falls back to the newest generation that has a snapshot and names the newer incomplete ones
+ * ({@link RestorePlan#skipped()}) so that callers report them; with no complete generation at all it
+ * fails instead of answering "no backup" (which would let a caller start empty over a replica that
+ * holds data), and so does asking for an incomplete generation by name. Litestream v0.3.13 fails on the
+ * newest generation: "no snapshots available". A generation with neither is ignored;</li>
+ * <li>an index without a generation is that index in the generation a restore would pick (as in
+ * Litestream's CLI), never another generation that happens to have a snapshot below it;</li>
  * <li>WAL below the snapshot is ignored, so leftovers of an interrupted prune do not break a restore
  * (Litestream #224, #535);</li>
  * <li>every index from the snapshot to the last one must be present and start at offset 0, else the
@@ -39,26 +46,34 @@ final class RestorePlanner {
 	}
 
 	Optional<RestorePlan> plan(RestoreOptions options) throws IOException {
+		if (options.generation() == null && options.index() >= 0) {
+			Optional<RestorePlan> latest = plan(new RestoreOptions(options.outputPath(), null, -1, null,
+					options.parallelism(), options.ifDbNotExists(), options.ifReplicaExists(), options.overwrite()));
+			if (latest.isEmpty()) {
+				return latest;
+			}
+			return planGenerations(options.upTo(latest.get().generation(), options.index()))
+				.map((p) -> p.withSkipped(latest.get().skipped()));
+		}
+		return planGenerations(options);
+	}
+
+	private Optional<RestorePlan> planGenerations(RestoreOptions options) throws IOException {
 		List<String> generations = (options.generation() != null) ? List.of(options.generation())
 				: this.client.generations();
 		RestorePlan best = null;
 		Instant bestCreatedAt = null;
-		String unrestorable = null;
-		Instant unrestorableUpdatedAt = null;
+		List<IncompleteGeneration> incomplete = new ArrayList<>();
 		for (String generation : generations) {
 			List<SnapshotInfo> snapshots = this.client.snapshots(generation);
 			List<WalSegmentInfo> segments = this.client.walSegments(generation);
 			if (snapshots.isEmpty()) {
-				// WAL without a snapshot: the snapshot was lost. Remember the newest such generation so
-				// it is reported rather than passed over as "no backup" (which would let a caller
-				// start empty over a replica that still holds data).
+				// WAL without a snapshot: a first snapshot that never made it (or was lost). Remembered so
+				// that it is reported, never passed over silently.
 				Instant created = segments.stream().map(WalSegmentInfo::createdAt).reduce(null, RestorePlanner::min);
 				if (created != null && (options.timestamp() == null || !options.timestamp().isBefore(created))) {
 					Instant updated = segments.stream().map(WalSegmentInfo::createdAt).reduce(null, RestorePlanner::max);
-					if (unrestorableUpdatedAt == null || updated.isAfter(unrestorableUpdatedAt)) {
-						unrestorable = generation;
-						unrestorableUpdatedAt = updated;
-					}
+					incomplete.add(new IncompleteGeneration(generation, updated, segments.size()));
 				}
 				continue;
 			}
@@ -86,15 +101,24 @@ final class RestorePlanner {
 				bestCreatedAt = createdAt;
 			}
 		}
-		if (unrestorable != null && (best == null || unrestorableUpdatedAt.isAfter(best.updatedAt()))) {
-			throw new LitestreamException("generation " + unrestorable + " in " + this.client.describe()
-					+ " has WAL segments but no snapshot ("
-					+ ReplicaPaths.snapshotsPath("", unrestorable) + " is empty) and cannot be restored");
+		Instant chosenUpdatedAt = (best != null) ? best.updatedAt() : null;
+		List<IncompleteGeneration> skipped = incomplete.stream()
+			.filter((g) -> chosenUpdatedAt == null || !g.updatedAt().isBefore(chosenUpdatedAt))
+			.sorted(Comparator.comparing(IncompleteGeneration::updatedAt).reversed())
+			.toList();
+		if (!skipped.isEmpty() && (best == null || options.generation() != null)) {
+			IncompleteGeneration newest = skipped.get(0);
+			throw new LitestreamException("generation " + newest.generation() + " in " + this.client.describe()
+					+ " has WAL segments but no snapshot (" + ReplicaPaths.snapshotsPath("", newest.generation())
+					+ " is empty) and cannot be restored"
+					+ ((options.generation() != null) ? "; restore another generation, or the latest complete one"
+							: "; no other generation has a snapshot to fall back to"));
 		}
-		if (best != null) {
-			check(best, options);
+		if (best == null) {
+			return Optional.empty();
 		}
-		return Optional.ofNullable(best);
+		check(best, options);
+		return Optional.of(best.withSkipped(skipped));
 	}
 
 	private static SnapshotInfo chooseSnapshot(List<SnapshotInfo> snapshots, RestoreOptions options) {

@@ -32,9 +32,12 @@ import io.github.litestreamspring.engine.replica.ReplicaPaths;
  * <li>Download WAL indexes in parallel, each into its own file, checking that its segments are
  * contiguous; apply them strictly in index order, each after {@link WalIndexCheck} proved every frame
  * valid, by letting SQLite itself check­point it ({@code wal_checkpoint(TRUNCATE)}).</li>
- * <li>Run {@code PRAGMA integrity_check}, then rename {@code <out>.tmp} to {@code <out>}.</li>
+ * <li>Run {@code PRAGMA integrity_check}; remove any {@code <out>-wal}, {@code <out>-shm} and
+ * {@code <out>-journal} left by an earlier database (SQLite would replay them onto the restored one), then
+ * rename {@code <out>.tmp} to {@code <out>}.</li>
  * </ol>
- * A failure at any step removes the temporary files and leaves no output behind.
+ * Every exit — success, failure at any step, interrupt — removes the temporary files
+ * ({@link RestoreFiles}); a failed restore leaves no output behind.
  */
 public final class Restorer {
 
@@ -82,34 +85,42 @@ public final class Restorer {
 			throw new LitestreamException(what);
 		}
 		RestorePlan plan = planned.get();
+		if (plan.fellBack()) {
+			logger.warn("{}: {} in {}", output, plan.describeFallback(), this.client.describe());
+		}
 		logger.info("{}: restoring generation {} from {}: snapshot {} and WAL indexes {} to {} ({} segments, {} MB)",
 				output, plan.generation(), this.client.describe(), ReplicaPaths.formatIndex(plan.snapshot().index()),
 				ReplicaPaths.formatIndex(plan.snapshot().index()), ReplicaPaths.formatIndex(plan.lastIndex()),
 				plan.segments().size(), String.format("%.1f", plan.bytes() / 1048576.0));
-		Path tmp = output.resolveSibling(output.getFileName() + ".tmp");
+		RestoreFiles files = new RestoreFiles(output);
+		Path tmp = files.tmp();
 		RestoreProgress progress = new RestoreProgress(output, plan.bytes());
 		try {
-			deleteTemporaryFiles(tmp);
 			Files.createDirectories(output.getParent());
+			files.deleteTemporaryFiles();
 			restoreSnapshot(plan, tmp, progress);
-			new WalReplay(this.client, plan, tmp, options.parallelism(), progress).run();
+			new WalReplay(this.client, plan, files, options.parallelism(), progress).run();
 			checkIntegrity(tmp);
+			files.finishTmp();
 			// One fsync, as late as possible: the kernel writes the snapshot back while the WAL is applied
 			// and checked, and the output name appears only once the bytes are durable.
 			FileSync.fsync(tmp);
+			// A leftover -wal/-shm/-journal of the output goes first, durably: after a crash between
+			// the two steps there is no output and no stale WAL, never the restored file beside it.
+			files.removeStaleSqliteFiles();
+			FileSync.fsyncDirectory(output.getParent());
 			Files.move(tmp, output, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
 			FileSync.fsyncDirectory(output.getParent());
 		}
 		catch (IOException | SQLException | RuntimeException ex) {
-			deleteQuietly(tmp);
 			String message = (ex instanceof LitestreamException) ? ex.getMessage()
 					: ex.getClass().getSimpleName() + ": " + ex.getMessage();
 			throw new LitestreamException("cannot restore " + this.client.describe() + " to " + output + ": " + message,
 					ex);
 		}
 		finally {
-			deleteQuietly(tmp.resolveSibling(tmp.getFileName() + "-wal"));
-			deleteQuietly(tmp.resolveSibling(tmp.getFileName() + "-shm"));
+			// Every exit (success, failure, interrupt, an Error) leaves no temporary file behind.
+			files.deleteTemporaryFilesQuietly();
 		}
 		Duration duration = elapsed(started);
 		logger.info("{}: restored generation {} up to WAL index {} in {} ms ({} MB/s)", output, plan.generation(),
@@ -172,21 +183,6 @@ public final class Restorer {
 			if (problems.length() > 0) {
 				throw new LitestreamException("restored database fails PRAGMA integrity_check: " + problems);
 			}
-		}
-	}
-
-	private static void deleteTemporaryFiles(Path tmp) throws IOException {
-		for (String suffix : new String[] { "", "-wal", "-shm" }) {
-			Files.deleteIfExists(tmp.resolveSibling(tmp.getFileName() + suffix));
-		}
-	}
-
-	private static void deleteQuietly(Path file) {
-		try {
-			Files.deleteIfExists(file);
-		}
-		catch (IOException ex) {
-			logger.debug("cannot delete {}: {}", file, ex.getMessage());
 		}
 	}
 

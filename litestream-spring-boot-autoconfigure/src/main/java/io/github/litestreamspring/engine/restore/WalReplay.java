@@ -56,16 +56,22 @@ final class WalReplay {
 
 	private final RestorePlan plan;
 
+	private final RestoreFiles files;
+
 	private final Path tmp;
 
 	private final int parallelism;
 
 	private final RestoreProgress progress;
 
-	WalReplay(ReplicaClient client, RestorePlan plan, Path tmp, int parallelism, RestoreProgress progress) {
+	/** Set once the replay gives up: a download finishing later deletes its file instead of keeping it. */
+	private volatile boolean abandoned;
+
+	WalReplay(ReplicaClient client, RestorePlan plan, RestoreFiles files, int parallelism, RestoreProgress progress) {
 		this.client = client;
 		this.plan = plan;
-		this.tmp = tmp;
+		this.files = files;
+		this.tmp = files.tmp();
 		this.parallelism = parallelism;
 		this.progress = progress;
 	}
@@ -108,12 +114,14 @@ final class WalReplay {
 			}
 		}
 		finally {
+			this.abandoned = true;
 			pool.shutdownNow();
 			for (Future<Fetched> f : inFlight) {
 				f.cancel(true);
 			}
 			awaitTermination(pool);
-			// A failure leaves downloaded but unapplied data behind: remove it all.
+			// A failure leaves downloaded but unapplied data behind: remove it all (the restorer also
+			// removes by name whatever a download still running after the wait writes).
 			for (Future<Fetched> f : inFlight) {
 				discard(f);
 			}
@@ -134,11 +142,18 @@ final class WalReplay {
 					return new Fetched(segment, head, null);
 				}
 			}
-			Path file = this.tmp.resolveSibling(this.tmp.getFileName() + "-" + ReplicaPaths.formatIndex(segment.index())
-					+ "-" + ReplicaPaths.formatIndex(segment.offset()) + "-segment");
+			Path file = this.files.segment(segment.index(), segment.offset());
 			try (OutputStream out = Files.newOutputStream(file)) {
 				out.write(head);
 				in.transferTo(out);
+			}
+			catch (IOException | RuntimeException ex) {
+				deleteQuietly(file);
+				throw ex;
+			}
+			if (this.abandoned) {
+				deleteQuietly(file);
+				throw new IOException("restore abandoned");
 			}
 			return new Fetched(segment, null, file);
 		}
@@ -152,7 +167,7 @@ final class WalReplay {
 		index.close();
 		List<WalSegmentInfo> segments = this.plan.segmentsByIndex().get(index.index);
 		new WalIndexCheck(index.file, this.plan.generation(), index.index, segments, this.client.describe()).check();
-		Path target = this.tmp.resolveSibling(this.tmp.getFileName() + "-wal");
+		Path target = this.files.tmpWal();
 		Files.move(index.file, target, StandardCopyOption.REPLACE_EXISTING);
 		try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + this.tmp);
 				Statement st = c.createStatement();
@@ -167,7 +182,7 @@ final class WalReplay {
 	}
 
 	private Path file(long index) {
-		return this.tmp.resolveSibling(this.tmp.getFileName() + "-" + ReplicaPaths.formatIndex(index) + "-wal");
+		return this.files.indexWal(index);
 	}
 
 	private String objectName(WalSegmentInfo segment) {
@@ -208,14 +223,40 @@ final class WalReplay {
 		}
 	}
 
+	/**
+	 * Waits (bounded) for the downloads to end even when the restoring thread was interrupted: a
+	 * cancelled restore must not return while a download can still write a temporary file.
+	 */
 	private static void awaitTermination(ExecutorService pool) {
+		boolean interrupted = Thread.interrupted();
+		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
 		try {
-			if (!pool.awaitTermination(30, TimeUnit.SECONDS)) {
-				logger.warn("WAL downloads still running after a failed restore; temporary files may remain");
+			while (true) {
+				try {
+					if (!pool.awaitTermination(deadline - System.nanoTime(), TimeUnit.NANOSECONDS)) {
+						logger.warn("WAL downloads still running 30 s after a failed restore; each deletes its "
+								+ "temporary file when it ends");
+					}
+					return;
+				}
+				catch (InterruptedException ex) {
+					interrupted = true;
+				}
 			}
 		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
+		finally {
+			if (interrupted) {
+				Thread.currentThread().interrupt();
+			}
+		}
+	}
+
+	private static void deleteQuietly(Path file) {
+		try {
+			Files.deleteIfExists(file);
+		}
+		catch (IOException ex) {
+			logger.debug("cannot delete {}: {}", file, ex.getMessage());
 		}
 	}
 
