@@ -24,9 +24,32 @@ import io.github.litestreamspring.engine.wal.WalHeader;
  * The replica position is where the next WAL segment starts. It is learnt from the replica itself
  * whenever the generation changes (at start-up, after an error, on a new generation): the highest
  * snapshot, then the end of the highest WAL segment. It then only advances by what was uploaded, so
- * segments are contiguous; after any error it is forgotten and recomputed. Not thread-safe: the
- * {@link Replicator} calls it from its replication thread (the local pass may run beside it; the
- * replica reads the shadow WAL only up to the database's position).
+ * segments are contiguous; after any error it is forgotten and recomputed. Learning it also checks
+ * that the replica holds the local history ({@link ReplicaHistory}); one that does not starts a new
+ * generation.
+ *
+ * <h2>Snapshots and point-in-time restore</h2>
+ * A snapshot at position {@code p} of index {@code I} may hold pages of index {@code I}'s frames up to
+ * {@code p} (a PASSIVE checkpoint back-fills before it is taken). Restore, ours and Litestream's, takes
+ * it and applies index {@code I}'s segments from offset 0 up to the first one newer than the target.
+ * A prefix of index {@code I} that ends before {@code p} would put older page versions over newer ones,
+ * so no timestamp may select one:
+ * <ul>
+ * <li>A generation's <b>first</b> snapshot goes up before any of its WAL (so no crash leaves WAL
+ * without a snapshot), then index {@code I} from offset 0 to the shadow WAL's end (at least {@code p})
+ * in <b>one</b> segment, streamed whatever its size ({@link #unsplitIndex}). Before that segment's
+ * timestamp the snapshot alone restores (the state at {@code p}); after it, the whole segment is
+ * applied. Every later segment starts after {@code p}.</li>
+ * <li><b>Later</b> snapshots go up after every frame they can contain, at an index that has no
+ * snapshot yet (a RESTART checkpoint starts one): the generation already has a snapshot, and a restore
+ * that picks the new one applies all of the older WAL before it. No snapshot object is ever
+ * replaced.</li>
+ * </ul>
+ * The alternative, a first snapshot taken right after a WAL restart (holding no frame of its index),
+ * would need the checkpoint to succeed while readers may block it, and a fallback when it cannot.
+ * <p>
+ * Not thread-safe: the {@link Replicator} calls it from its replication thread (the local pass may run
+ * beside it; the replica reads the shadow WAL only up to the database's position).
  */
 public final class Replica {
 
