@@ -145,8 +145,10 @@ public final class Replica {
 		if (learnt.divergence() != null) {
 			throw diverged(db, learnt.position(), local, learnt.divergence());
 		}
-		if (generation.equals(local.generation()) && learnt.position().index() > local.index()) {
-			throw diverged(db, learnt.position(), local, "its WAL index is ahead of the local one");
+		if (generation.equals(local.generation()) && learnt.position().compareTo(local) > 0) {
+			// Everything ever shipped came from the shadow WAL up to the local position, and a restart
+			// keeps the shadow WAL (up to its last commit): a replica beyond it holds frames we lost.
+			throw diverged(db, learnt.position(), local, "it is ahead of the local position");
 		}
 		this.position = learnt.position();
 		// A segment that starts the index of a snapshot already uploaded must reach the snapshot's
