@@ -23,19 +23,24 @@ import io.github.litestreamspring.engine.replica.ReplicaPaths;
 import io.github.litestreamspring.engine.replica.SnapshotInfo;
 import io.github.litestreamspring.engine.replica.WalSegmentInfo;
 import io.github.litestreamspring.engine.replica.file.FileReplicaClient;
+import io.github.litestreamspring.engine.replica.s3.S3ProxyServer;
+import io.github.litestreamspring.engine.replica.s3.S3ReplicaClient;
+import io.github.litestreamspring.engine.replica.s3.S3ReplicaOptions;
 import io.github.litestreamspring.engine.restore.RestoreOptions;
 import io.github.litestreamspring.engine.restore.Restorer;
 import io.github.litestreamspring.engine.testsupport.DelegatingReplicaClient;
 import io.github.litestreamspring.engine.testsupport.TestDatabase;
 import io.github.litestreamspring.interop.CommandResult;
 import io.github.litestreamspring.interop.LitestreamCli;
+import software.amazon.awssdk.services.s3.S3Client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * A generation's first snapshot goes up before any of its WAL, and no point in time of the replica
- * restores an inconsistent database (ours and the real Litestream v0.3.13's {@code -timestamp}).
+ * A generation's first snapshot goes up before any of its WAL, its index's catch-up follows in one
+ * streamed segment of any size, and no point in time of the replica restores an inconsistent database
+ * (ours and the real Litestream v0.3.13's {@code -timestamp}).
  */
 class FirstSnapshotTests {
 
@@ -176,6 +181,44 @@ class FirstSnapshotTests {
 			assertThat(TestDatabase.rows(theirs)).as("Litestream as of %s", point).isEqualTo(rows);
 		}
 		assertThat(previous).as("the last point").isEqualTo(states.get(states.size() - 1));
+	}
+
+	@Test
+	void aLargeFirstCatchUpGoesToS3AsOneStreamedSegmentInParts() throws Exception {
+		Path db = this.dir.resolve("app.db");
+		S3ProxyServer server = S3ProxyServer.shared();
+		server.createBucket("first-snapshot");
+		S3ReplicaOptions s3Options = S3ReplicaOptions.defaults().withPartSize(S3ReplicaOptions.MIN_PART_SIZE);
+		try (S3Client s3 = server.client(); TestDatabase app = new TestDatabase(db);
+				Database database = new Database(options(db))) {
+			S3ReplicaClient client = new S3ReplicaClient(s3, "first-snapshot", "app.db", s3Options);
+			database.open();
+			// About 12 MiB of WAL that LZ4 cannot shrink, in one index, before the first snapshot.
+			try (var st = app.connection().createStatement()) {
+				for (int i = 0; i < 6; i++) {
+					st.executeUpdate("INSERT INTO t (batch, payload) SELECT " + i + ", hex(randomblob(2000)) "
+							+ "FROM (WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 500) "
+							+ "SELECT x FROM n)");
+				}
+			}
+			database.sync();
+			// Other segments are capped at 1 MiB: without the rule the catch-up would go in a dozen.
+			Replica replica = new Replica(new ReplicaOptions("s3", null, null, null, null, 1024 * 1024), client);
+			replica.sync(database);
+			Pos local = database.position();
+			assertThat(replica.position()).isEqualTo(local);
+			List<WalSegmentInfo> segments = client.walSegments(local.generation());
+			assertThat(segments).singleElement().satisfies((segment) -> {
+				assertThat(segment.pos()).isEqualTo(new Pos(local.generation(), 0, 0));
+				assertThat(segment.size()).as("compressed size: uploaded in parts")
+					.isGreaterThan(2L * S3ReplicaOptions.MIN_PART_SIZE);
+			});
+			assertThat(client.snapshots(local.generation()).get(0).createdAt())
+				.isBeforeOrEqualTo(segments.get(0).createdAt());
+			Path restored = this.dir.resolve("restored.db");
+			new Restorer(client).restore(RestoreOptions.latest(restored));
+			assertThat(TestDatabase.rows(restored)).isEqualTo(app.rows());
+		}
 	}
 
 	/** Adds rows, then rewrites some earlier ones; records the state after each of the two transactions. */
