@@ -8,7 +8,6 @@ import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.github.litestreamspring.engine.db.CheckpointMode;
 import io.github.litestreamspring.engine.db.Database;
 import io.github.litestreamspring.engine.replica.Pos;
 import io.github.litestreamspring.engine.replica.SnapshotInfo;
@@ -126,21 +125,12 @@ final class ReplicaMaintenance {
 	}
 
 	/**
-	 * Takes a snapshot at an index the replica has no snapshot of yet: snapshots are named by index,
-	 * so writing one at the latest snapshot's index would replace it and lose the restore point it is
-	 * (possibly the base of the retention window). A RESTART checkpoint starts a new index first.
+	 * Takes a snapshot at an index the replica has no snapshot of yet ({@link Replica#snapshot} never
+	 * replaces one: that would lose the restore point it is, possibly the base of the retention window).
 	 */
 	private void snapshotAtNewIndex(String generation) throws IOException {
-		List<SnapshotInfo> snapshots = this.replica.client().snapshots(generation);
-		long latest = snapshots.isEmpty() ? -1 : snapshots.get(snapshots.size() - 1).index();
-		Pos local = this.database.position();
-		if (generation.equals(local.generation()) && local.index() <= latest) {
-			this.database.checkpoint(CheckpointMode.RESTART);
-			local = this.database.position();
-			if (generation.equals(local.generation()) && local.index() <= latest) {
-				throw new IOException("cannot start a new WAL index for the snapshot (the checkpoint was blocked, "
-						+ "probably by a long read transaction); will try again");
-			}
+		if (!generation.equals(this.database.position().generation())) {
+			return;
 		}
 		this.replica.snapshot(this.database);
 		// The interval schedule restarts from this snapshot (recomputed from the listing).

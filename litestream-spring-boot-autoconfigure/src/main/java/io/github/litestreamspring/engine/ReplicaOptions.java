@@ -10,7 +10,8 @@ import java.time.Duration;
  * @param snapshotInterval how often a new snapshot is taken; zero for only when a generation starts
  * @param retention how long snapshots and WAL are kept; zero keeps everything
  * @param retentionCheckInterval how often retention is enforced
- * @param maxSegmentBytes the largest uncompressed WAL segment uploaded as one object
+ * @param maxSegmentBytes the largest uncompressed WAL segment uploaded as one object, except the segment
+ * that starts the index of a generation's first snapshot, which goes in one piece (see {@link Replica})
  */
 public record ReplicaOptions(String name, Duration syncInterval, Duration snapshotInterval, Duration retention,
 		Duration retentionCheckInterval, long maxSegmentBytes) {

@@ -45,7 +45,8 @@ import io.github.litestreamspring.engine.replica.WalSegmentInfo;
  * <p>
  * Writes go to {@code <name>.tmp} next to the target, are fsynced, renamed atomically over the target
  * and the directory is fsynced, so a crash leaves either the old object, the new one, or a stray
- * {@code .tmp} that listings ignore. Like Litestream, new directories take the mode of the database's
+ * {@code .tmp} that listings ignore. A directory it creates (a generation, its {@code snapshots/} and
+ * {@code wal/}) is made durable the same way, by syncing its parent. Like Litestream, new directories take the mode of the database's
  * directory and new files the mode of the database file, when a database file is given.
  * <p>
  * The lease's compare-and-swap runs under an exclusive {@link FileLock} on {@code lease.json.lock}
@@ -334,6 +335,11 @@ public final class FileReplicaClient implements ReplicaClient {
 				if (!Files.isDirectory(p)) {
 					throw ex;
 				}
+			}
+			// A new directory's entry is only durable once its parent is synced: without it a power cut
+			// could lose a generation's directory, and every object in it, after they were fsynced.
+			if (p.getParent() != null) {
+				fsyncDirectory(p.getParent());
 			}
 		}
 	}

@@ -47,6 +47,22 @@ class FileReplicaClientTests extends ReplicaClientContractTests {
 	}
 
 	@Test
+	void writesIntoAFreshGenerationCreatingEveryDirectoryOnTheWay() throws IOException {
+		// Each new level (root, generations/, the generation, snapshots/, wal/) is created and its parent
+		// fsynced before the object is written. A lost directory entry after a power cut cannot be
+		// reproduced here; this pins that the path that creates and syncs them works on a fresh replica.
+		Path root = this.tmp.resolve("replica");
+		assertThat(root).doesNotExist();
+		this.client.writeWalSegment(new Pos(GEN, 0, 0), bytes("w"));
+		this.client.writeSnapshot(GEN, 0, bytes("s"));
+
+		assertThat(root.resolve("generations/" + GEN + "/wal")).isDirectory();
+		assertThat(root.resolve("generations/" + GEN + "/snapshots")).isDirectory();
+		assertThat(this.client.snapshots(GEN)).hasSize(1);
+		assertThat(this.client.walSegments(GEN)).hasSize(1);
+	}
+
+	@Test
 	void reportsFileMtimeAsCreatedAt() throws IOException {
 		this.client.writeSnapshot(GEN, 1, bytes("s"));
 		Path file = this.tmp.resolve("replica/generations/" + GEN + "/snapshots/00000001.snapshot.lz4");
