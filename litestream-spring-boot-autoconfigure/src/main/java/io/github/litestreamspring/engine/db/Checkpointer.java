@@ -93,13 +93,9 @@ final class Checkpointer {
 	 * the WAL restart:
 	 * <ol>
 	 * <li>take the write lock (application writers wait on their busy timeout), copy every remaining
-	 * committed frame, move the read lock to the WAL's end and back-fill with a PASSIVE checkpoint; if
-	 * everything was back-filled, release the read lock and commit a write to {@code _litestream_seq}
-	 * in the same transaction: SQLite restarts the WAL for it when the transaction began on a fully
-	 * back-filled WAL;</li>
-	 * <li>otherwise that commit appended a frame, which nobody can restart the WAL past until it is
-	 * back-filled: take a read lock above it, back-fill it, take the write lock again and commit once
-	 * more — this transaction begins on a fully back-filled WAL and restarts it;</li>
+	 * committed frame, release the read lock and back-fill with a PASSIVE checkpoint, then roll back;</li>
+	 * <li>if everything was back-filled, take the write lock again, copy anything committed in between,
+	 * and commit a write to {@code _litestream_seq}: SQLite restarts the WAL for it;</li>
 	 * <li>if the header changed, seal the index and start the next one from the new header. Nothing else
 	 * can have written to the old WAL since step 2's copy.</li>
 	 * </ol>
@@ -113,8 +109,9 @@ final class Checkpointer {
 			return checkpointSteps(mode);
 		}
 		finally {
-			// Whatever failed, the engine never goes on without the read lock: without it another process
-			// could restart the WAL past frames the shadow WAL has not copied.
+			// Whatever failed (step 1 releases the read lock before its back-fill), the engine never goes on
+			// without the read lock: without it another connection could restart the WAL past frames the
+			// shadow WAL has not copied.
 			this.connections.acquireReadLock();
 		}
 	}
@@ -146,51 +143,8 @@ final class Checkpointer {
 			// engine restarts the WAL itself rather than leave it to the next writer, unseen.
 			return finishCheckpoint(mode, false, started);
 		}
-		// Step 1, under the write lock: copy the rest, move the read lock to the WAL's end (nobody can
-		// append now), back-fill everything, and commit the restarting write in the same transaction.
-		if (!beginImmediate(mode)) {
-			return false;
-		}
-		boolean restarted;
-		try {
-			this.shadowWal.sync();
-			this.connections.refreshReadLock();
-			complete = backfill();
-			if (!complete) {
-				this.connections.rollback();
-				return finishCheckpoint(mode, false, started);
-			}
-			restarted = commitRestart(mode);
-		}
-		catch (SQLException | IOException | RuntimeException ex) {
-			this.connections.rollback();
-			throw ex;
-		}
-		if (!restarted) {
-			// Step 2. SQLite restarts the WAL for a commit only if the committing transaction began on a
-			// fully back-filled WAL; ours began before step 1's back-fill, so its commit appended a frame
-			// instead. That frame is not back-filled, so until it is nobody can restart the WAL, and the
-			// read lock taken after it (on a mark of its own) keeps it so while it is back-filled and the
-			// next transaction begins: no writer restarts the WAL between the two steps, unseen.
-			this.connections.refreshReadLock();
-			if (backfill() && beginImmediate(mode)) {
-				try {
-					restarted = commitRestart(mode);
-				}
-				catch (SQLException | IOException | RuntimeException ex) {
-					this.connections.rollback();
-					throw ex;
-				}
-			}
-		}
-		return finishCheckpoint(mode, restarted, started);
-	}
-
-	/** {@code BEGIN IMMEDIATE}; false if writers kept the lock for the whole busy timeout. */
-	private boolean beginImmediate(CheckpointMode mode) throws SQLException {
 		try {
 			this.connections.beginImmediate();
-			return true;
 		}
 		catch (SQLException ex) {
 			if (!DatabaseConnections.isBusy(ex)) {
@@ -201,61 +155,58 @@ final class Checkpointer {
 			logger.debug("{}: {} checkpoint skipped, the database stayed locked", this.database.path(), mode);
 			return false;
 		}
-	}
-
-	/**
-	 * A PASSIVE checkpoint up to the read lock's mark, on the spare read connection (the write
-	 * connection may be inside a transaction and the other read connection holds the read lock; SQLite
-	 * refuses to checkpoint from a connection with an open transaction).
-	 * @return whether every frame of the WAL is back-filled
-	 */
-	private boolean backfill() throws SQLException {
-		try (Statement st = this.connections.spare().createStatement();
-				ResultSet rs = st.executeQuery("PRAGMA wal_checkpoint(PASSIVE)")) {
-			rs.next();
-			return rs.getInt(1) == 0 && rs.getInt(2) == rs.getInt(3);
-		}
-	}
-
-	/**
-	 * Commits a write to {@code _litestream_seq} in the open write transaction, having copied what is
-	 * left and made the shadow WAL durable; if the commit restarted the WAL, seals the index and starts
-	 * the next. The read lock is released just before the commit (a reader's mark would stop the
-	 * restart) and taken again after it.
-	 * @return whether the commit restarted the WAL
-	 */
-	private boolean commitRestart(CheckpointMode mode) throws SQLException, IOException {
-		byte[] headerBefore;
-		try (Statement st = this.connections.write().createStatement()) {
-			Pos pos = this.shadowWal.sync().position();
-			Path shadow = this.state.shadowWal(pos.generation(), pos.index());
-			// The commit below may restart the WAL: from then on the shadow is the only copy of its frames.
-			FileSync.fsync(shadow);
-			headerBefore = ShadowWal.readPrefix(shadow, WalHeader.SIZE);
+		try {
+			this.shadowWal.sync();
 			this.connections.releaseReadLock();
-			st.execute("PRAGMA journal_size_limit = " + ((mode == CheckpointMode.TRUNCATE) ? 0 : -1));
-			st.execute("INSERT INTO _litestream_seq (id, seq) VALUES (1, 1) "
-					+ "ON CONFLICT (id) DO UPDATE SET seq = seq + 1");
-			st.execute("COMMIT");
+			// On the read connection: the write connection is inside BEGIN IMMEDIATE, and SQLite refuses
+			// to checkpoint from a connection with an open transaction.
+			try (Statement st = this.connections.read().createStatement();
+					ResultSet rs = st.executeQuery("PRAGMA wal_checkpoint(PASSIVE)")) {
+				rs.next();
+				complete = rs.getInt(1) == 0 && rs.getInt(2) == rs.getInt(3);
+			}
+		}
+		finally {
+			this.connections.rollback();
+		}
+		boolean restarted = false;
+		try {
+			if (complete) {
+				this.connections.beginImmediate();
+				byte[] headerBefore;
+				try (Statement st = this.connections.write().createStatement()) {
+					Pos pos = this.shadowWal.sync().position();
+					Path shadow = this.state.shadowWal(pos.generation(), pos.index());
+					// The commit below restarts the WAL: from then on the shadow is the only copy of its frames.
+					FileSync.fsync(shadow);
+					headerBefore = ShadowWal.readPrefix(shadow, WalHeader.SIZE);
+					st.execute("PRAGMA journal_size_limit = " + ((mode == CheckpointMode.TRUNCATE) ? 0 : -1));
+					st.execute("INSERT INTO _litestream_seq (id, seq) VALUES (1, 1) "
+							+ "ON CONFLICT (id) DO UPDATE SET seq = seq + 1");
+					st.execute("COMMIT");
+				}
+				catch (SQLException | IOException | RuntimeException ex) {
+					this.connections.rollback();
+					throw ex;
+				}
+				// Step 3 needs no lock: every frame of the old WAL was copied before our commit restarted it,
+				// so only the new WAL's frames are left to copy (and the copier checks their salts).
+				byte[] header = ShadowWal.readPrefix(this.options.walPath(), WalHeader.SIZE);
+				if (!Arrays.equals(header, headerBefore) && !WalVerifier.isSingleRestart(headerBefore, header)) {
+					// Someone restarted the WAL again after our commit: the WAL life our commit began is
+					// gone unseen. Let the verifier start a new generation.
+					this.shadowWal.sync();
+				}
+				else if (!Arrays.equals(header, headerBefore)) {
+					this.shadowWal.startNextIndex();
+					restarted = true;
+				}
+			}
 		}
 		finally {
 			this.connections.acquireReadLock();
 		}
-		// No lock needed from here: every frame of the old WAL was copied before our commit restarted it,
-		// so only the new WAL's frames are left to copy (and the copier checks their salts).
-		byte[] header = ShadowWal.readPrefix(this.options.walPath(), WalHeader.SIZE);
-		if (Arrays.equals(header, headerBefore)) {
-			this.shadowWal.sync(); // our own frame
-			return false;
-		}
-		if (!WalVerifier.isSingleRestart(headerBefore, header)) {
-			// Someone restarted the WAL again after our commit: the WAL life our commit began is gone
-			// unseen. Let the verifier start a new generation.
-			this.shadowWal.sync();
-			return false;
-		}
-		this.shadowWal.startNextIndex();
-		return true;
+		return finishCheckpoint(mode, restarted, started);
 	}
 
 	private boolean finishCheckpoint(CheckpointMode mode, boolean restarted, long started) {
