@@ -44,13 +44,13 @@ public final class LitestreamAutoConfiguration {
 		Path database = (properties.getPath() != null) ? properties.getPath().toAbsolutePath()
 				: DatabasePaths.fromJdbcUrl(environment.getProperty("spring.datasource.url"));
 		return replication(properties, database, properties.getMetaPath(), properties.getReplicas(),
-				"litestream.replicas", beanFactory);
+				"litestream.replicas", beanFactory, finalSyncTimeout(environment));
 	}
 
 	@Bean
 	@ConditionalOnMissingBean
 	LitestreamAdditionalDatabases litestreamAdditionalDatabases(LitestreamProperties properties,
-			LitestreamReplication main, BeanFactory beanFactory) {
+			LitestreamReplication main, BeanFactory beanFactory, Environment environment) {
 		List<LitestreamReplication> replications = new ArrayList<>();
 		Set<Path> paths = new HashSet<>(List.of(main.databasePath()));
 		Set<String> replicaUrls = new HashSet<>(urls(properties.getReplicas()));
@@ -73,7 +73,7 @@ public final class LitestreamAutoConfiguration {
 				}
 			}
 			replications.add(replication(properties, path, database.getMetaPath(), database.getReplicas(),
-					prefix + ".replicas", beanFactory));
+					prefix + ".replicas", beanFactory, finalSyncTimeout(environment)));
 		}
 		return new LitestreamAdditionalDatabases(replications);
 	}
@@ -84,15 +84,27 @@ public final class LitestreamAutoConfiguration {
 
 	/** One database's engine, configured from the shared settings and its own replicas. */
 	private static LitestreamReplication replication(LitestreamProperties properties, Path database, Path metaPath,
-			List<LitestreamProperties.Replica> replicas, String property, BeanFactory beanFactory) {
+			List<LitestreamProperties.Replica> replicas, String property, BeanFactory beanFactory,
+			Duration finalSyncTimeout) {
 		DatabaseOptions options = databaseOptions(properties, database, metaPath);
 		LitestreamReplication replication = new LitestreamReplication(options,
 				new ReplicaFactory(beanFactory).create(replicas, database, property), properties.getCommitWindow(),
-				Duration.ofSeconds(30));
+				finalSyncTimeout);
 		replication.replicator().setLeaseOptions(leaseOptions(properties.getLease()));
 		DataSize shadowWalMaxSize = properties.getShadowWalMaxSize();
 		replication.replicator().setShadowWalMaxBytes((shadowWalMaxSize != null) ? shadowWalMaxSize.toBytes() : 0);
 		return replication;
+	}
+
+	/**
+	 * How long the final sync at shutdown may take: Spring Boot's budget for one shutdown phase
+	 * ({@code spring.lifecycle.timeout-per-shutdown-phase}, default 30 s), so that raising it for a
+	 * Kubernetes {@code terminationGracePeriodSeconds} also gives the final upload more time.
+	 */
+	static Duration finalSyncTimeout(Environment environment) {
+		return Binder.get(environment)
+			.bind("spring.lifecycle.timeout-per-shutdown-phase", Duration.class)
+			.orElse(Duration.ofSeconds(30));
 	}
 
 	static LeaseOptions leaseOptions(LitestreamProperties.Lease lease) {

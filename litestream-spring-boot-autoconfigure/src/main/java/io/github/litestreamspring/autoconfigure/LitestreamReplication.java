@@ -60,6 +60,11 @@ public class LitestreamReplication implements SmartLifecycle, DisposableBean {
 		return this.replicator.replicas();
 	}
 
+	/** How long the final sync at shutdown may take ({@code spring.lifecycle.timeout-per-shutdown-phase}). */
+	public Duration finalSyncTimeout() {
+		return this.shutdownTimeout;
+	}
+
 	public ReplicationStatus status() {
 		return this.replicator.status();
 	}

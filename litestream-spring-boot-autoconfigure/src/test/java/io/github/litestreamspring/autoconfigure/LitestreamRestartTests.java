@@ -56,6 +56,15 @@ class LitestreamRestartTests {
 	}
 
 	@Test
+	void theFinalSyncMayTakeTheShutdownPhaseTimeout() {
+		runner().run((context) -> assertThat(context.getBean(LitestreamReplication.class).finalSyncTimeout())
+			.isEqualTo(java.time.Duration.ofSeconds(30)));
+		runner().withPropertyValues("spring.lifecycle.timeout-per-shutdown-phase=75s")
+			.run((context) -> assertThat(context.getBean(LitestreamReplication.class).finalSyncTimeout())
+				.isEqualTo(java.time.Duration.ofSeconds(75)));
+	}
+
+	@Test
 	void aGracefulRestartContinuesTheGenerationWithoutANewSnapshot() throws Exception {
 		Pos first = runWriting("one", "two");
 		assertThat(this.dir.resolve("app.db-wal")).as("the engine closed last: SQLite checkpointed and deleted the WAL")
