@@ -1,7 +1,6 @@
 package io.github.litestreamspring.autoconfigure.endpoint;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -18,11 +17,11 @@ import io.github.litestreamspring.engine.Replica;
 import io.github.litestreamspring.engine.ReplicaOptions;
 import io.github.litestreamspring.engine.Replicator;
 import io.github.litestreamspring.engine.db.DatabaseOptions;
-import io.github.litestreamspring.engine.replica.Pos;
 import io.github.litestreamspring.engine.replica.ReplicaClient;
 import io.github.litestreamspring.engine.replica.SnapshotInfo;
 import io.github.litestreamspring.engine.replica.WalSegmentInfo;
 import io.github.litestreamspring.engine.replica.file.FileReplicaClient;
+import io.github.litestreamspring.engine.testsupport.DelegatingReplicaClient;
 import io.github.litestreamspring.engine.testsupport.TestDatabase;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -87,77 +86,30 @@ class ReplicaListingsTests {
 	}
 
 	/** Counts listing calls; delegates everything. */
-	private static final class CountingClient implements ReplicaClient {
+	private static final class CountingClient extends DelegatingReplicaClient {
 
 		final AtomicInteger lists = new AtomicInteger();
 
-		private final ReplicaClient delegate;
-
 		CountingClient(ReplicaClient delegate) {
-			this.delegate = delegate;
-		}
-
-		@Override
-		public String type() {
-			return this.delegate.type();
-		}
-
-		@Override
-		public String describe() {
-			return this.delegate.describe();
+			super(delegate);
 		}
 
 		@Override
 		public List<String> generations() throws IOException {
 			this.lists.incrementAndGet();
-			return this.delegate.generations();
+			return super.generations();
 		}
 
 		@Override
 		public List<SnapshotInfo> snapshots(String generation) throws IOException {
 			this.lists.incrementAndGet();
-			return this.delegate.snapshots(generation);
+			return super.snapshots(generation);
 		}
 
 		@Override
 		public List<WalSegmentInfo> walSegments(String generation) throws IOException {
 			this.lists.incrementAndGet();
-			return this.delegate.walSegments(generation);
-		}
-
-		@Override
-		public SnapshotInfo writeSnapshot(String generation, long index, InputStream data) throws IOException {
-			return this.delegate.writeSnapshot(generation, index, data);
-		}
-
-		@Override
-		public WalSegmentInfo writeWalSegment(Pos pos, InputStream data) throws IOException {
-			return this.delegate.writeWalSegment(pos, data);
-		}
-
-		@Override
-		public InputStream openSnapshot(String generation, long index) throws IOException {
-			return this.delegate.openSnapshot(generation, index);
-		}
-
-		@Override
-		public InputStream openWalSegment(Pos pos) throws IOException {
-			return this.delegate.openWalSegment(pos);
-		}
-
-		@Override
-		public void deleteSnapshots(List<SnapshotInfo> snapshots) throws IOException {
-			this.delegate.deleteSnapshots(snapshots);
-		}
-
-		@Override
-		public void deleteWalSegments(List<WalSegmentInfo> segments) throws IOException {
-			this.delegate.deleteWalSegments(segments);
-		}
-
-		@Override
-		public void deleteGeneration(String generation) throws IOException {
-			this.delegate.deleteGeneration(generation);
+			return super.walSegments(generation);
 		}
 
 	}

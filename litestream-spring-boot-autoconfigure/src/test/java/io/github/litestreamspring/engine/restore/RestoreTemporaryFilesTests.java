@@ -24,11 +24,11 @@ import io.github.litestreamspring.engine.ReplicaOptions;
 import io.github.litestreamspring.engine.Replicator;
 import io.github.litestreamspring.engine.db.DatabaseOptions;
 import io.github.litestreamspring.engine.replica.Pos;
-import io.github.litestreamspring.engine.replica.ReplicaClient;
 import io.github.litestreamspring.engine.replica.ReplicaPaths;
 import io.github.litestreamspring.engine.replica.SnapshotInfo;
 import io.github.litestreamspring.engine.replica.WalSegmentInfo;
 import io.github.litestreamspring.engine.replica.file.FileReplicaClient;
+import io.github.litestreamspring.engine.testsupport.DelegatingReplicaClient;
 import io.github.litestreamspring.engine.testsupport.TestDatabase;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -143,9 +143,7 @@ class RestoreTemporaryFilesTests {
 	 * A file replica whose WAL downloads behave like a network read that ignores interrupts: the bytes
 	 * arrive {@code delay} after the request, whatever happens to the thread meanwhile.
 	 */
-	private static final class SlowWalClient implements ReplicaClient {
-
-		private final FileReplicaClient delegate;
+	private static final class SlowWalClient extends DelegatingReplicaClient {
 
 		private final Duration delay;
 
@@ -154,7 +152,7 @@ class RestoreTemporaryFilesTests {
 		final AtomicInteger open = new AtomicInteger();
 
 		SlowWalClient(FileReplicaClient delegate, Duration delay) {
-			this.delegate = delegate;
+			super(delegate);
 			this.delay = delay;
 		}
 
@@ -185,36 +183,6 @@ class RestoreTemporaryFilesTests {
 					SlowWalClient.this.open.decrementAndGet();
 				}
 			};
-		}
-
-		@Override
-		public String type() {
-			return this.delegate.type();
-		}
-
-		@Override
-		public String describe() {
-			return this.delegate.describe();
-		}
-
-		@Override
-		public List<String> generations() throws IOException {
-			return this.delegate.generations();
-		}
-
-		@Override
-		public List<SnapshotInfo> snapshots(String generation) throws IOException {
-			return this.delegate.snapshots(generation);
-		}
-
-		@Override
-		public List<WalSegmentInfo> walSegments(String generation) throws IOException {
-			return this.delegate.walSegments(generation);
-		}
-
-		@Override
-		public InputStream openSnapshot(String generation, long index) throws IOException {
-			return this.delegate.openSnapshot(generation, index);
 		}
 
 		@Override
