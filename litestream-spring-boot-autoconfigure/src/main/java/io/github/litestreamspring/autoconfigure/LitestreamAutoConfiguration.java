@@ -41,6 +41,7 @@ public final class LitestreamAutoConfiguration {
 	LitestreamReplication litestreamReplication(LitestreamProperties properties, Environment environment,
 			BeanFactory beanFactory) {
 		PropertyValidation.validate(properties);
+		SqliteVersionGuard.check(properties.getSqlite());
 		Path database = (properties.getPath() != null) ? properties.getPath().toAbsolutePath()
 				: DatabasePaths.fromJdbcUrl(environment.getProperty("spring.datasource.url"));
 		return replication(properties, database, properties.getMetaPath(), properties.getReplicas(),

@@ -852,4 +852,35 @@ public class LitestreamProperties {
 
 	}
 
+
+	// ---- SQLite library ----------------------------------------------------------------------------
+
+	private final Sqlite sqlite = new Sqlite();
+
+	public Sqlite getSqlite() {
+		return this.sqlite;
+	}
+
+	/**
+	 * The SQLite library in the sqlite-jdbc driver on the class path.
+	 */
+	public static class Sqlite {
+
+		/**
+		 * Whether to start replication on a SQLite version with the WAL-reset bug (3.7.0 to 3.51.2), which
+		 * can corrupt the database when the engine's checkpoint and the application write at the same
+		 * time. Start-up fails on such a version unless this is true; upgrade sqlite-jdbc instead.
+		 */
+		private boolean acceptWalResetBug;
+
+		public boolean isAcceptWalResetBug() {
+			return this.acceptWalResetBug;
+		}
+
+		public void setAcceptWalResetBug(boolean acceptWalResetBug) {
+			this.acceptWalResetBug = acceptWalResetBug;
+		}
+
+	}
+
 }

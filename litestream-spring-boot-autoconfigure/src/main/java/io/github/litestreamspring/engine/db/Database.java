@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 
 import org.slf4j.Logger;
@@ -48,6 +49,9 @@ public final class Database implements Closeable {
 
 	/** The local copy a snapshot is read from ({@code .tmp}: removed at start-up if a crash left it). */
 	static final String SNAPSHOT_STAGING_FILE = "snapshot.db.tmp";
+
+	/** The WAL-reset bug is a property of the driver, so it is reported once per JVM, not per database. */
+	private static final AtomicBoolean walResetBugReported = new AtomicBoolean();
 
 	private final DatabaseOptions options;
 
@@ -126,6 +130,7 @@ public final class Database implements Closeable {
 				st.execute("CREATE TABLE IF NOT EXISTS _litestream_lock (id INTEGER)");
 				this.pageSize = Integer.parseInt(DatabaseConnections.queryString(st, "PRAGMA page_size"));
 			}
+			warnOfWalResetBug(SqliteVersion.of(this.connections.write()));
 			Files.createDirectories(this.state.metaDir());
 			this.state.deleteTempFiles();
 			this.connections.acquireReadLock();
@@ -144,6 +149,15 @@ public final class Database implements Closeable {
 		}
 		finally {
 			this.lock.unlock();
+		}
+	}
+
+	private void warnOfWalResetBug(SqliteVersion version) {
+		if (version.hasWalResetBug() && walResetBugReported.compareAndSet(false, true)) {
+			logger.warn("Database {}: SQLite {} (the sqlite-jdbc driver on the class path) can corrupt the database when "
+					+ "the engine's checkpoint resets the WAL next to the application's writers "
+					+ "(https://sqlite.org/wal.html#walresetbug); use a sqlite-jdbc built on SQLite {} or later", path(), version,
+					SqliteVersion.WAL_RESET_BUG_FIXED);
 		}
 	}
 
