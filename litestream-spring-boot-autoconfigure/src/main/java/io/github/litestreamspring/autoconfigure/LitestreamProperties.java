@@ -38,7 +38,7 @@ public class LitestreamProperties {
 	private Path metaPath;
 
 	/**
-	 * How often the WAL is checked for changes made outside this application.
+	 * How often the WAL is checked for changes made outside this application. Must be positive.
 	 */
 	private Duration monitorInterval = DatabaseOptions.DEFAULT_MONITOR_INTERVAL;
 
@@ -69,7 +69,8 @@ public class LitestreamProperties {
 	 * Bound of the local shadow WAL (the copy of the WAL kept until every replica has it) for the current
 	 * generation. When a replica lags so far behind (e.g. its store is unreachable) that the shadow WAL
 	 * exceeds this size, the oldest files are deleted anyway: the replica resumes from a new snapshot when
-	 * it is back, and health shows a warning until then. Zero or negative disables the bound.
+	 * it is back, and health shows a warning until then. Zero disables the bound; negative sizes are
+	 * rejected at startup.
 	 */
 	private DataSize shadowWalMaxSize = DataSize.ofBytes(Replicator.DEFAULT_SHADOW_WAL_MAX_BYTES);
 
@@ -209,7 +210,7 @@ public class LitestreamProperties {
 
 		/**
 		 * WAL size in pages after which a PASSIVE checkpoint runs: pages are copied back into the
-		 * database file without blocking writers; the WAL keeps growing.
+		 * database file without blocking writers; the WAL keeps growing. At least 1.
 		 */
 		private int minPageCount = DatabaseOptions.DEFAULT_MIN_CHECKPOINT_PAGE_COUNT;
 
@@ -287,7 +288,7 @@ public class LitestreamProperties {
 		private Instant timestamp;
 
 		/**
-		 * How many WAL segments are downloaded at once.
+		 * How many WAL segments are downloaded at once. At least 1.
 		 */
 		private int parallelism = RestoreOptions.DEFAULT_PARALLELISM;
 
@@ -398,7 +399,7 @@ public class LitestreamProperties {
 
 		/**
 		 * How long a lease stays valid without renewal; it is renewed every third of it. Another instance
-		 * takes over a lease it has seen unchanged for this long (a crashed holder).
+		 * takes over a lease it has seen unchanged for this long (a crashed holder). At least 300ms.
 		 */
 		private Duration ttl = LeaseOptions.DEFAULT_TTL;
 
@@ -570,14 +571,14 @@ public class LitestreamProperties {
 		private String storageClass;
 
 		/**
-		 * Part size of multipart uploads (large snapshots).
+		 * Part size of multipart uploads (large snapshots). At least 5MB.
 		 */
 		private DataSize partSize = DataSize.ofMegabytes(8);
 
 		/**
 		 * Byte-range GETs in flight when a large snapshot is restored from S3, each of 8MB. A snapshot starts
 		 * as one GET and continues in ranges only if that GET delivers its first 8MB slower than 200 MB/s; 0 or
-		 * 1 always downloads it with a single GET.
+		 * 1 always downloads it with a single GET. At most 32.
 		 */
 		private int snapshotDownloadParallelism = 4;
 
