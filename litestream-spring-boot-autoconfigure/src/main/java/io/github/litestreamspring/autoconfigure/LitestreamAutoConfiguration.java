@@ -124,8 +124,12 @@ public final class LitestreamAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	LitestreamStartupRestore litestreamStartupRestore(LitestreamReplication replication,
-			LitestreamAdditionalDatabases additional, LitestreamProperties properties) {
-		return new LitestreamStartupRestore(replication, properties.getRestore(), additional.replications());
+			LitestreamAdditionalDatabases additional, LitestreamProperties properties,
+			ObjectProvider<LitestreamOperationObserver> observer) {
+		LitestreamStartupRestore restore = new LitestreamStartupRestore(replication, properties.getRestore(),
+				additional.replications());
+		restore.setObserver(observer.getIfAvailable());
+		return restore;
 	}
 
 	@Bean
@@ -136,9 +140,13 @@ public final class LitestreamAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	LitestreamVerification litestreamVerification(LitestreamReplication replication, LitestreamProperties properties) {
+	LitestreamVerification litestreamVerification(LitestreamReplication replication, LitestreamProperties properties,
+			ObjectProvider<LitestreamOperationObserver> observer) {
 		LitestreamProperties.Verification v = properties.getVerification();
-		return new LitestreamVerification(replication, v.getInterval(), v.getScratchDir());
+		LitestreamVerification verification = new LitestreamVerification(replication, v.getInterval(),
+				v.getScratchDir());
+		verification.setObserver(observer.getIfAvailable());
+		return verification;
 	}
 
 	@Bean

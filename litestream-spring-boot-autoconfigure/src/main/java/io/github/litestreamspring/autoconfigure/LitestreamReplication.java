@@ -148,6 +148,19 @@ public class LitestreamReplication implements SmartLifecycle, DisposableBean {
 			LitestreamReplication.this.listeners.forEach((l) -> l.onStorageOperation(replica, operation));
 		}
 
+		@Override
+		public Timing begin(Work work, Replica replica) {
+			List<Timing> timings = LitestreamReplication.this.listeners.stream()
+				.map((l) -> l.begin(work, replica))
+				.toList();
+			return (failure) -> {
+				// In reverse: a listener's scope (a trace span) closes before the one opened around it.
+				for (int i = timings.size() - 1; i >= 0; i--) {
+					timings.get(i).end(failure);
+				}
+			};
+		}
+
 	}
 
 }

@@ -55,12 +55,31 @@ public class LitestreamStartupRestore implements InitializingBean {
 		return this.result;
 	}
 
+	private LitestreamOperationObserver observer = LitestreamOperationObserver.NONE;
+
+	/** Observes each database's restore (an {@code Observation} named {@code litestream.restore}). */
+	void setObserver(LitestreamOperationObserver observer) {
+		this.observer = (observer != null) ? observer : LitestreamOperationObserver.NONE;
+		this.additional.forEach((restore) -> restore.setObserver(observer));
+	}
+
 	@Override
 	public void afterPropertiesSet() {
-		restore();
+		observedRestore();
 		for (LitestreamStartupRestore restore : this.additional) {
-			restore.restore();
+			restore.observedRestore();
 		}
+	}
+
+	private void observedRestore() {
+		if (!this.properties.isEnabled()) {
+			restore();
+			return;
+		}
+		this.observer.observe(LitestreamOperationObserver.Operation.RESTORE, this.replication, () -> {
+			restore();
+			return this.result;
+		}, (r) -> (r != null) ? r.outcome().name().toLowerCase(java.util.Locale.ROOT) : "none");
 	}
 
 	/** What happened at startup to each further database ({@code litestream.databases[]}), in order. */

@@ -29,7 +29,12 @@ public class LitestreamVerification implements SmartLifecycle {
 
 	private ScheduledExecutorService scheduler;
 
+	private final LitestreamReplication replication;
+
+	private volatile LitestreamOperationObserver observer = LitestreamOperationObserver.NONE;
+
 	LitestreamVerification(LitestreamReplication replication, Duration interval, Path scratchDir) {
+		this.replication = replication;
 		this.verifier = new RestoreVerifier(replication.replicator(), scratchDir);
 		this.interval = (interval != null) ? interval : Duration.ZERO;
 	}
@@ -38,9 +43,18 @@ public class LitestreamVerification implements SmartLifecycle {
 		return this.verifier;
 	}
 
-	/** Verifies now and returns the result (also recorded as {@link #last()}). */
+	/**
+	 * Verifies now and returns the result (also recorded as {@link #last()}); observed as
+	 * {@code litestream.verify}.
+	 */
 	public VerificationResult verify() {
-		return this.verifier.verify();
+		return this.observer.observe(LitestreamOperationObserver.Operation.VERIFICATION, this.replication,
+				this.verifier::verify, (r) -> r.ok() ? "success" : "failure");
+	}
+
+	/** Observes every verification from now on. */
+	public void setObserver(LitestreamOperationObserver observer) {
+		this.observer = (observer != null) ? observer : LitestreamOperationObserver.NONE;
 	}
 
 	/** The last verification, or {@code null} before the first. */
@@ -69,7 +83,7 @@ public class LitestreamVerification implements SmartLifecycle {
 
 	private void verifyQuietly() {
 		try {
-			this.verifier.verify();
+			verify();
 		}
 		catch (RuntimeException ex) {
 			logger.error("restore verification could not run: {}", ex.getMessage(), ex);

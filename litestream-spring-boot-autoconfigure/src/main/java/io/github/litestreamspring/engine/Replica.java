@@ -251,7 +251,19 @@ public final class Replica {
 	}
 
 	private SnapshotInfo upload(Database db, Pos pos, InputStream file) throws IOException {
-		long started = System.nanoTime();
+		ReplicationListener.Timing timing = this.listener.begin(ReplicationListener.Work.SNAPSHOT, this);
+		try {
+			SnapshotInfo written = upload(db, pos, file, System.nanoTime());
+			timing.end(null);
+			return written;
+		}
+		catch (IOException | RuntimeException ex) {
+			timing.end(ex);
+			throw ex;
+		}
+	}
+
+	private SnapshotInfo upload(Database db, Pos pos, InputStream file, long started) throws IOException {
 		try (Lz4CompressingInputStream compressed = new Lz4CompressingInputStream(file)) {
 			SnapshotInfo written = this.client.writeSnapshot(pos.generation(), pos.index(), compressed);
 			long nanos = System.nanoTime() - started;

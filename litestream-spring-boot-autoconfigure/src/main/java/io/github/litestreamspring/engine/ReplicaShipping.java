@@ -127,8 +127,11 @@ final class ReplicaShipping {
 			LitestreamException failure) {
 		long started = System.nanoTime();
 		Instant attemptAt = Instant.now();
+		ReplicationListener.Timing timing = this.listener.get().begin(ReplicationListener.Work.REPLICA_SYNC, replica);
 		try {
 			long bytes = replica.sync(this.database);
+			timing.end(null);
+			timing = ReplicationListener.Timing.NONE;
 			s.attempted(attemptAt, replica.options().syncInterval(), false);
 			s.lastSyncAt = Instant.now();
 			if (s.lastError != null) {
@@ -150,6 +153,7 @@ final class ReplicaShipping {
 			return failure;
 		}
 		catch (IOException | RuntimeException ex) {
+			timing.end(ex);
 			s.attempted(attemptAt, replica.options().syncInterval(), true);
 			replica.resetPosition();
 			String message = "cannot sync replica '" + replica.name() + "' (" + replica.client().describe() + ") at "

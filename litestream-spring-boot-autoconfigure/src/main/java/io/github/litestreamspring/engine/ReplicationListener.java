@@ -40,4 +40,36 @@ public interface ReplicationListener extends DatabaseListener {
 	default void onStorageOperation(Replica replica, ObservedReplicaClient.Operation operation) {
 	}
 
+	/**
+	 * A replica sync or a snapshot upload begins; the returned timing is ended, on the same thread, when
+	 * it is over. Lets an adapter follow the work as it happens (a trace span), where the other methods
+	 * report it afterwards.
+	 */
+	default Timing begin(Work work, Replica replica) {
+		return Timing.NONE;
+	}
+
+	/** Work bracketed by {@link #begin}. */
+	enum Work {
+
+		/** Shipping the shadow WAL to a replica (one pass's upload to it). */
+		REPLICA_SYNC,
+
+		/** Uploading a snapshot to a replica. */
+		SNAPSHOT
+
+	}
+
+	/** The end of work bracketed by {@link #begin}. */
+	@FunctionalInterface
+	interface Timing {
+
+		Timing NONE = (failure) -> {
+		};
+
+		/** @param failure why the work failed, or {@code null} when it succeeded */
+		void end(Throwable failure);
+
+	}
+
 }

@@ -160,6 +160,18 @@ public final class Replicator implements AutoCloseable {
 	}
 
 	/**
+	 * The state of {@code replica}'s lease while replication runs with leases enabled: {@code "held"},
+	 * {@code "waiting"} (another instance holds it), {@code "lost"} (it was ours and another instance
+	 * took it) or {@code "new"} (not tried yet); {@code null} when leases are disabled or replication is
+	 * stopped.
+	 */
+	public String leaseState(Replica replica) {
+		ReplicaLeases guard = this.leases;
+		ReplicaLease lease = (guard != null) ? guard.lease(replica) : null;
+		return (lease != null) ? lease.state().name().toLowerCase(java.util.Locale.ROOT) : null;
+	}
+
+	/**
 	 * Opens the database for replication (taking the exclusive lock on its local state) and starts the
 	 * replication thread. With leases enabled, then tries to take the lease of every replica path; uploads
 	 * to a path wait until its lease is held.

@@ -161,7 +161,7 @@ class LitestreamActuatorAutoConfigurationTests {
 			assertThat(registry.get("litestream.replica.wal.bytes").counter().count()).isPositive();
 			assertThat(registry.get("litestream.sync").timer().count()).isPositive();
 			assertThat(registry.get("litestream.snapshot").timer().count()).isEqualTo(1);
-			assertThat(registry.get("litestream.storage.operations").tag("operation", "PUT").counter().count())
+			assertThat(registry.get("litestream.storage.operations").tag("operation", "put").counter().count())
 				.isGreaterThanOrEqualTo(2);
 			assertThat(registry.get("litestream.replica.lag").timeGauge().value()).isZero();
 			assertThat(registry.get("litestream.wal.index").gauge().value()).isGreaterThanOrEqualTo(0);

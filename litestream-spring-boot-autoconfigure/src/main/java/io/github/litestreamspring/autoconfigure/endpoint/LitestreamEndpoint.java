@@ -26,8 +26,10 @@ import io.github.litestreamspring.engine.replica.SnapshotInfo;
  * {@code /actuator/litestream}: what is replicated where ({@code GET}; what each replica holds is
  * listed at most every 30 s, see {@link ReplicaListings}), and on-demand operations
  * ({@code POST /actuator/litestream/snapshot}, {@code POST /actuator/litestream/sync},
- * {@code POST /actuator/litestream/verify}: a restore verification, returned when done). Never shows a
- * credential: replica locations come from {@link ReplicaClient#describe()}.
+ * {@code POST /actuator/litestream/verify}: a restore verification, returned when done). At most one
+ * {@code snapshot} and one {@code verify} run per database at a time: a second call meanwhile is refused
+ * with {@link OperationInProgressException} (409 over HTTP, see {@link LitestreamEndpointWebExtension}).
+ * Never shows a credential: replica locations come from {@link ReplicaClient#describe()}.
  */
 @Endpoint(id = "litestream")
 public class LitestreamEndpoint {
@@ -38,6 +40,8 @@ public class LitestreamEndpoint {
 
 	private final ReplicaListings listings;
 
+	private final ExclusiveOperations exclusive;
+
 	public LitestreamEndpoint(LitestreamReplication replication) {
 		this(replication, java.time.Clock.systemUTC());
 	}
@@ -45,6 +49,7 @@ public class LitestreamEndpoint {
 	LitestreamEndpoint(LitestreamReplication replication, java.time.Clock clock) {
 		this.replication = replication;
 		this.listings = new ReplicaListings(clock);
+		this.exclusive = new ExclusiveOperations(clock);
 	}
 
 	@ReadOperation
@@ -82,23 +87,17 @@ public class LitestreamEndpoint {
 		return this;
 	}
 
+	/**
+	 * Runs {@code snapshot}, {@code sync} or {@code verify} and returns what it did.
+	 * @throws OperationInProgressException if a {@code snapshot} or {@code verify} already runs on a
+	 * database it would touch
+	 */
 	@WriteOperation
 	public Map<String, Object> operation(@Selector String operation) {
 		switch (operation) {
 			case "snapshot": {
-				List<Map<String, Object>> written = new ArrayList<>();
-				for (LitestreamReplication replication : all()) {
-					List<SnapshotInfo> snapshots = replication.replicator().snapshotNow();
-					List<Replica> replicas = replication.replicas();
-					for (int i = 0; i < snapshots.size(); i++) {
-						Map<String, Object> s = snapshot(snapshots.get(i));
-						s.put("database", replication.databasePath().toString());
-						s.put("replica", replicas.get(i).name());
-						s.put("key", ReplicaPaths.snapshotPath("", snapshots.get(i).generation(), snapshots.get(i).index()));
-						written.add(s);
-					}
-				}
-				return Map.of("snapshots", written);
+				return this.exclusive.run(operation, all().stream().map(LitestreamReplication::databasePath).toList(),
+						this::snapshotAll);
 			}
 			case "sync": {
 				Map<String, Object> result = new LinkedHashMap<>();
@@ -120,12 +119,29 @@ public class LitestreamEndpoint {
 					throw new InvalidEndpointRequestException("Restore verification is not configured",
 							"Restore verification is not configured");
 				}
-				return verification(this.verification.verify());
+				return this.exclusive.run(operation, List.of(this.replication.databasePath()),
+						() -> verification(this.verification.verify()));
 			}
 			default:
 				throw new InvalidEndpointRequestException("Unknown operation '" + operation + "'",
 						"Unknown operation '" + operation + "': use 'snapshot', 'sync' or 'verify'");
 		}
+	}
+
+	private Map<String, Object> snapshotAll() {
+		List<Map<String, Object>> written = new ArrayList<>();
+		for (LitestreamReplication replication : all()) {
+			List<SnapshotInfo> snapshots = replication.replicator().snapshotNow();
+			List<Replica> replicas = replication.replicas();
+			for (int i = 0; i < snapshots.size(); i++) {
+				Map<String, Object> s = snapshot(snapshots.get(i));
+				s.put("database", replication.databasePath().toString());
+				s.put("replica", replicas.get(i).name());
+				s.put("key", ReplicaPaths.snapshotPath("", snapshots.get(i).generation(), snapshots.get(i).index()));
+				written.add(s);
+			}
+		}
+		return Map.of("snapshots", written);
 	}
 
 	private List<LitestreamReplication> all() {

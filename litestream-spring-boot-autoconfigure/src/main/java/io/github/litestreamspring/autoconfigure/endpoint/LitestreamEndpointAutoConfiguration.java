@@ -1,6 +1,7 @@
 package io.github.litestreamspring.autoconfigure.endpoint;
 
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
+import org.springframework.boot.actuate.autoconfigure.endpoint.expose.EndpointExposure;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -37,6 +38,13 @@ public final class LitestreamEndpointAutoConfiguration {
 			return new LitestreamEndpoint(replication).withVerification(verification.getIfAvailable())
 				.withBackpressure(backpressure.getIfAvailable())
 				.withAdditional((databases != null) ? databases.replications() : java.util.List.of());
+		}
+
+		@Bean
+		@ConditionalOnMissingBean
+		@ConditionalOnAvailableEndpoint(endpoint = LitestreamEndpoint.class, exposure = EndpointExposure.WEB)
+		LitestreamEndpointWebExtension litestreamEndpointWebExtension(LitestreamEndpoint endpoint) {
+			return new LitestreamEndpointWebExtension(endpoint);
 		}
 
 	}

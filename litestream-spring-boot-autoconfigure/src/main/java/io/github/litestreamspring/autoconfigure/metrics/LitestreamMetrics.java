@@ -1,6 +1,6 @@
 package io.github.litestreamspring.autoconfigure.metrics;
 
-import java.time.Instant;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 import io.micrometer.core.instrument.Counter;
@@ -10,6 +10,7 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.TimeGauge;
 import io.micrometer.core.instrument.Timer;
 
+import io.github.litestreamspring.autoconfigure.LitestreamBackpressure;
 import io.github.litestreamspring.autoconfigure.LitestreamReplication;
 import io.github.litestreamspring.autoconfigure.LitestreamStartupRestore;
 import io.github.litestreamspring.autoconfigure.LitestreamVerification;
@@ -25,8 +26,10 @@ import io.github.litestreamspring.engine.restore.RestoreResult;
 
 /**
  * Micrometer meters for one replicated database, all named {@code litestream.*} and tagged with the
- * database file name (and the replica name where it applies). Registered on the application's
- * registry only; nothing global.
+ * database file name (and the replica name where it applies); tag values are lower case. Registered on
+ * the application's registry only; nothing global. Replica syncs and snapshot uploads are
+ * {@link LitestreamObservations observations}, whose timers keep the names {@code litestream.replica.sync}
+ * and {@code litestream.snapshot}. docs/observability.md lists every meter.
  */
 public class LitestreamMetrics implements ReplicationListener {
 
@@ -36,13 +39,28 @@ public class LitestreamMetrics implements ReplicationListener {
 
 	private final LitestreamReplication replication;
 
+	/** The lease states, one gauge each (1 for the current state). */
+	private static final String[] LEASE_STATES = { "new", "held", "waiting", "lost" };
+
 	private final Tags databaseTags;
 
+	private final String databaseName;
+
+	private final LitestreamObservations observations;
+
+	/** Meters, with syncs and snapshots timed by an observation registry of its own. */
 	public LitestreamMetrics(MeterRegistry registry, LitestreamReplication replication,
 			LitestreamStartupRestore restore) {
+		this(registry, replication, restore, LitestreamObservations.timersOnly(registry));
+	}
+
+	public LitestreamMetrics(MeterRegistry registry, LitestreamReplication replication,
+			LitestreamStartupRestore restore, LitestreamObservations observations) {
 		this.registry = registry;
 		this.replication = replication;
-		this.databaseTags = Tags.of("database", replication.databasePath().getFileName().toString());
+		this.observations = observations;
+		this.databaseName = LitestreamObservations.databaseName(replication);
+		this.databaseTags = Tags.of("database", this.databaseName);
 		Gauge.builder(PREFIX + "wal.index", replication, (r) -> r.status().position().index())
 			.description("Current local WAL index (shadow WAL)")
 			.tags(this.databaseTags)
@@ -67,15 +85,25 @@ public class LitestreamMetrics implements ReplicationListener {
 				.description("How long the replica has been behind the local database")
 				.tags(tags)
 				.register(registry);
-			Gauge.builder(PREFIX + "replica.last.sync", replica, this::lastSync)
-				.description("Unix time of the replica's last successful sync")
+			Gauge.builder(PREFIX + "replica.last.sync.time", replica, this::lastSync)
+				.description("Unix time of the replica's last successful sync (NaN before the first)")
 				.baseUnit("seconds")
 				.tags(tags)
 				.register(registry);
+			for (String state : LEASE_STATES) {
+				Gauge.builder(PREFIX + "replica.lease", replica, (r) -> leaseState(r, state))
+					.description("1 for the replica lease's current state (held, waiting for another instance, lost "
+							+ "to another instance, not tried yet), else 0; NaN when leases are off or replication stopped")
+					.tags(tags.and("state", state))
+					.register(registry);
+			}
 			// Created eagerly so that dashboards see zeros rather than missing series.
 			walBytes(replica);
 			replicaSyncErrors(replica);
 		}
+		// Created eagerly so that rates start from zero.
+		syncErrors();
+		generations();
 		if (restore != null) {
 			TimeGauge.builder(PREFIX + "restore.duration", restore, TimeUnit.MILLISECONDS, (r) -> restoreMillis(r))
 				.description("Duration of the restore at startup (0 when nothing was restored)")
@@ -94,6 +122,14 @@ public class LitestreamMetrics implements ReplicationListener {
 			.orElse(0);
 	}
 
+	private double leaseState(Replica replica, String state) {
+		String current = this.replication.replicator().leaseState(replica);
+		if (current == null) {
+			return Double.NaN;
+		}
+		return current.equals(state) ? 1 : 0;
+	}
+
 	private static double restoreMillis(LitestreamStartupRestore restore) {
 		RestoreResult result = restore.result();
 		return (result != null && result.outcome() == RestoreResult.Outcome.RESTORED) ? result.duration().toMillis()
@@ -102,6 +138,20 @@ public class LitestreamMetrics implements ReplicationListener {
 
 	private Tags replicaTags(Replica replica) {
 		return this.databaseTags.and("replica", replica.name());
+	}
+
+	private Counter syncErrors() {
+		return Counter.builder(PREFIX + "sync.errors")
+			.description("Failed local syncs (WAL into the shadow WAL) and checkpoints")
+			.tags(this.databaseTags)
+			.register(this.registry);
+	}
+
+	private Counter generations() {
+		return Counter.builder(PREFIX + "generations")
+			.description("Generations started (each begins with a snapshot upload)")
+			.tags(this.databaseTags)
+			.register(this.registry);
 	}
 
 	private Counter walBytes(Replica replica) {
@@ -130,21 +180,21 @@ public class LitestreamMetrics implements ReplicationListener {
 
 	@Override
 	public void onSyncError(Exception error) {
-		Counter.builder(PREFIX + "sync.errors").tags(this.databaseTags).register(this.registry).increment();
+		syncErrors().increment();
 	}
 
 	@Override
 	public void onCheckpoint(CheckpointMode mode, boolean walRestarted, long nanos) {
 		Timer.builder(PREFIX + "checkpoint")
 			.description("Checkpoints run by the engine")
-			.tags(this.databaseTags.and("mode", mode.name()))
+			.tags(this.databaseTags.and("mode", mode.name().toLowerCase(Locale.ROOT)))
 			.register(this.registry)
 			.record(nanos, TimeUnit.NANOSECONDS);
 	}
 
 	@Override
 	public void onNewGeneration(String generation, String reason) {
-		Counter.builder(PREFIX + "generations").tags(this.databaseTags).register(this.registry).increment();
+		generations().increment();
 	}
 
 	@Override
@@ -158,27 +208,19 @@ public class LitestreamMetrics implements ReplicationListener {
 	}
 
 	@Override
+	public Timing begin(Work work, Replica replica) {
+		return this.observations.begin(work, this.databaseName, replica);
+	}
+
+	@Override
 	public void onSnapshot(Replica replica, SnapshotInfo snapshot, long bytes, long nanos) {
-		Timer.builder(PREFIX + "snapshot")
-			.description("Snapshots written")
-			.tags(replicaTags(replica))
-			.register(this.registry)
-			.record(nanos, TimeUnit.NANOSECONDS);
+		// The timer 'litestream.snapshot' is the observation's (see begin).
 		Counter.builder(PREFIX + "snapshot.bytes")
 			.description("Uncompressed bytes of snapshots written")
 			.baseUnit("bytes")
 			.tags(replicaTags(replica))
 			.register(this.registry)
 			.increment(bytes);
-	}
-
-	@Override
-	public void onReplicaSync(Replica replica, long bytes, long nanos) {
-		Timer.builder(PREFIX + "replica.sync")
-			.description("Replica syncs")
-			.tags(replicaTags(replica))
-			.register(this.registry)
-			.record(nanos, TimeUnit.NANOSECONDS);
 	}
 
 	private double lastSync(Replica replica) {
@@ -188,7 +230,7 @@ public class LitestreamMetrics implements ReplicationListener {
 			.filter((s) -> s.name().equals(replica.name()) && s.lastSyncAt() != null)
 			.mapToDouble((s) -> s.lastSyncAt().toEpochMilli() / 1000.0)
 			.findFirst()
-			.orElse(Instant.EPOCH.getEpochSecond());
+			.orElse(Double.NaN);
 	}
 
 	@Override
@@ -200,7 +242,7 @@ public class LitestreamMetrics implements ReplicationListener {
 	public void onStorageOperation(Replica replica, ObservedReplicaClient.Operation operation) {
 		Counter.builder(PREFIX + "storage.operations")
 			.description("Storage calls made for the replica (what it costs in requests)")
-			.tags(replicaTags(replica).and("operation", operation.name()))
+			.tags(replicaTags(replica).and("operation", operation.name().toLowerCase(Locale.ROOT)))
 			.register(this.registry)
 			.increment();
 	}
@@ -227,6 +269,17 @@ public class LitestreamMetrics implements ReplicationListener {
 		return Counter.builder(PREFIX + "verification")
 			.description("Restore verifications")
 			.tags(this.databaseTags.and("result", result))
+			.register(this.registry);
+	}
+
+	/**
+	 * {@code litestream.backpressure.active}: 1 while replication is over a {@code litestream.backpressure}
+	 * limit (whatever the policy), else 0 (also when no limit is configured).
+	 */
+	public void bindBackpressure(LitestreamBackpressure backpressure) {
+		Gauge.builder(PREFIX + "backpressure.active", backpressure, (b) -> (b.violation() != null) ? 1 : 0)
+			.description("1 while replication is behind a litestream.backpressure limit, else 0")
+			.tags(this.databaseTags)
 			.register(this.registry);
 	}
 
