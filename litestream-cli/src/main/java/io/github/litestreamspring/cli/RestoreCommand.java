@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 
+import org.springframework.boot.json.JsonWriter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -148,7 +149,7 @@ final class RestoreCommand implements Callable<Integer> {
 			json.put("millis", result.duration().toMillis());
 			json.put("skipped_generations", Formats.skipped(result.plan()));
 		}
-		out.println(Json.write(json));
+		out.println(JsonWriter.standard().writeToString(json));
 		out.flush();
 	}
 
