@@ -126,7 +126,9 @@ final class OpenReplicas implements AutoCloseable {
 			S3ClientFactory.Settings settings = new S3ClientFactory.Settings(endpoint.orElse(null),
 					region.orElse(null), pathStyle.orElse(false), accessKey.orElse(null), secretKey.orElse(null),
 					false);
-			return Optional.of(S3ClientFactory.create(settings));
+			// Spring Cloud AWS addresses buckets path-style only when told to, even with an endpoint.
+			boolean forcePathStyle = pathStyle.orElse(false);
+			return Optional.of(S3ClientFactory.create(settings, (builder) -> builder.forcePathStyle(forcePathStyle)));
 		}
 
 	}
