@@ -1,45 +1,43 @@
 package io.github.litestreamspring.cli;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 
+import org.springframework.boot.EnvironmentPostProcessor;
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.bootstrap.DefaultBootstrapContext;
+import org.springframework.boot.context.config.ConfigDataException;
+import org.springframework.boot.context.properties.bind.BindException;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.bind.PlaceholdersResolver;
-import org.springframework.boot.context.properties.bind.PropertySourcesPlaceholdersResolver;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
-import org.springframework.boot.env.PropertiesPropertySourceLoader;
-import org.springframework.boot.env.PropertySourceLoader;
-import org.springframework.boot.env.YamlPropertySourceLoader;
-import org.springframework.core.env.PropertySource;
+import org.springframework.boot.logging.DeferredLogs;
+import org.springframework.boot.support.EnvironmentPostProcessorsFactory;
+import org.springframework.core.annotation.AnnotationAwareOrderComparator;
+import org.springframework.core.env.CommandLinePropertySource;
+import org.springframework.core.env.MapPropertySource;
 import org.springframework.core.env.StandardEnvironment;
 import org.springframework.core.env.SystemEnvironmentPropertySource;
-import org.springframework.core.io.FileSystemResource;
 
 import io.github.litestreamspring.autoconfigure.DatabasePaths;
 import io.github.litestreamspring.autoconfigure.LitestreamProperties;
 
 /**
- * The application's configuration as the CLI sees it: an {@code application.yml} (or
- * {@code .properties}) plus environment variables, bound with Spring Boot's own {@link Binder} so that
- * relaxed names ({@code LITESTREAM_REPLICAS_0_URL}), {@code ${...}} placeholders and type conversion
- * behave exactly as in the application. Environment variables win over the file, as in Spring Boot.
- * <p>
- * Profile-specific documents ({@code spring.config.activate.on-profile}) count only when one of their
- * profiles is active ({@code --profile}, {@code SPRING_PROFILES_ACTIVE} or {@code spring.profiles.active});
- * later documents win over earlier ones.
+ * The application's configuration as the CLI sees it, loaded by Spring Boot itself: an environment
+ * with the process's environment variables and system properties, {@code -config} as
+ * {@code spring.config.location} and {@code -profile} as {@code spring.profiles.active} (both as if given
+ * on the application's command line), then Boot's own environment post-processors from
+ * {@code spring.factories} — config data (profiles, {@code application-{profile}.yml}, profile
+ * expressions, {@code spring.config.import} incl. {@code configtree:}), {@code SPRING_APPLICATION_JSON},
+ * {@code random.*} — exactly as {@code SpringApplication} runs them while it prepares its environment.
+ * No application context is created. {@code litestream.*} is bound with Boot's {@link Binder} into the
+ * starter's {@link LitestreamProperties}.
  */
 final class CliConfiguration {
-
-	private static final String ON_PROFILE = "spring.config.activate.on-profile";
 
 	private final Binder binder;
 
@@ -55,27 +53,43 @@ final class CliConfiguration {
 	/**
 	 * As {@link #load(Path, Map, List)}; without {@code expandPlaceholders} (Litestream's
 	 * {@code -no-expand-env}) {@code ${...}} stays as written.
+	 * @param file the application's configuration file, or a directory holding {@code application.yml}
+	 * and its profile variants
 	 */
 	static CliConfiguration load(Path file, Map<String, String> env, List<String> profiles,
 			boolean expandPlaceholders) {
-		PropertySource<?> environment = new SystemEnvironmentPropertySource(
-				StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME, new LinkedHashMap<>(env));
-		List<PropertySource<?>> documents = (file != null) ? read(file) : List.of();
-		Set<String> active = activeProfiles(environment, documents, profiles);
-		List<PropertySource<?>> sources = new ArrayList<>();
-		sources.add(environment);
-		List<PropertySource<?>> applicable = new ArrayList<>(documents.stream()
-			.filter((d) -> d.getProperty(ON_PROFILE) == null || matches(d.getProperty(ON_PROFILE), active))
-			.toList());
-		Collections.reverse(applicable); // the first source that has a property wins
-		sources.addAll(applicable);
-		return new CliConfiguration(new Binder(ConfigurationPropertySources.from(sources),
-				expandPlaceholders ? new PropertySourcesPlaceholdersResolver(sources) : PlaceholdersResolver.NONE));
+		StandardEnvironment environment = new StandardEnvironment();
+		environment.getPropertySources()
+			.replace(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
+					new SystemEnvironmentPropertySource(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
+							new LinkedHashMap<>(env)));
+		Map<String, Object> commandLine = new LinkedHashMap<>();
+		if (!profiles.isEmpty()) {
+			commandLine.put("spring.profiles.active", String.join(",", profiles));
+		}
+		if (file != null) {
+			commandLine.put("spring.config.location", location(file));
+		}
+		environment.getPropertySources()
+			.addFirst(new MapPropertySource(CommandLinePropertySource.COMMAND_LINE_PROPERTY_SOURCE_NAME, commandLine));
+		ConfigurationPropertySources.attach(environment);
+		if (file != null) {
+			// Without a file (a bare REPLICA_URL) nothing is read but the environment.
+			postProcess(environment, file);
+		}
+		return new CliConfiguration(expandPlaceholders ? Binder.get(environment)
+				: new Binder(ConfigurationPropertySources.get(environment), PlaceholdersResolver.NONE));
 	}
 
 	/** {@code litestream.*}, with the starter's defaults where nothing is set. */
 	LitestreamProperties litestream() {
-		return this.binder.bind("litestream", LitestreamProperties.class).orElseGet(LitestreamProperties::new);
+		try {
+			return this.binder.bind("litestream", LitestreamProperties.class).orElseGet(LitestreamProperties::new);
+		}
+		catch (BindException ex) {
+			throw new CliException("invalid configuration '" + ex.getName() + "': "
+					+ ((ex.getCause() != null) ? ex.getCause().getMessage() : ex.getMessage()), ex);
+		}
 	}
 
 	/** The database file: {@code litestream.path}, else the file behind {@code spring.datasource.url}. */
@@ -95,53 +109,32 @@ final class CliConfiguration {
 		return Optional.ofNullable(this.binder.bind(name, Boolean.class).orElse(null));
 	}
 
-	private static List<PropertySource<?>> read(Path file) {
+	/** A file as itself; a directory as Boot's default search there ({@code application.yml} and friends). */
+	private static String location(Path file) {
+		if (Files.isDirectory(file)) {
+			return "file:" + file.toAbsolutePath() + "/";
+		}
 		if (!Files.isRegularFile(file)) {
 			throw new CliException("configuration file " + file + " does not exist or is not a file");
 		}
-		String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
-		PropertySourceLoader loader = (name.endsWith(".yml") || name.endsWith(".yaml"))
-				? new YamlPropertySourceLoader() : new PropertiesPropertySourceLoader();
+		return "file:" + file.toAbsolutePath();
+	}
+
+	/** What SpringApplication does while preparing its environment, without the context that follows. */
+	private static void postProcess(StandardEnvironment environment, Path file) {
+		SpringApplication application = new SpringApplication();
+		List<EnvironmentPostProcessor> postProcessors = EnvironmentPostProcessorsFactory
+			.fromSpringFactories(CliConfiguration.class.getClassLoader())
+			.getEnvironmentPostProcessors(new DeferredLogs(), new DefaultBootstrapContext());
+		AnnotationAwareOrderComparator.sort(postProcessors);
 		try {
-			return loader.load("file [" + file + "]", new FileSystemResource(file));
-		}
-		catch (IOException | RuntimeException ex) {
-			throw new CliException("cannot read configuration file " + file + ": " + ex.getMessage(), ex);
-		}
-	}
-
-	private static Set<String> activeProfiles(PropertySource<?> environment, List<PropertySource<?>> documents,
-			List<String> profiles) {
-		Set<String> active = new java.util.LinkedHashSet<>(profiles);
-		if (!active.isEmpty()) {
-			return active;
-		}
-		Object fromEnv = environment.getProperty("SPRING_PROFILES_ACTIVE");
-		Object value = (fromEnv != null) ? fromEnv
-				: documents.stream()
-					.filter((d) -> d.getProperty(ON_PROFILE) == null)
-					.map((d) -> d.getProperty("spring.profiles.active"))
-					.filter(java.util.Objects::nonNull)
-					.reduce((first, second) -> second)
-					.orElse(null);
-		if (value != null) {
-			for (String p : value.toString().split(",")) {
-				if (!p.isBlank()) {
-					active.add(p.trim());
-				}
+			for (EnvironmentPostProcessor postProcessor : postProcessors) {
+				postProcessor.postProcessEnvironment(environment, application);
 			}
 		}
-		return active;
-	}
-
-	/** Plain names only ("prod" or "prod,eu"); Spring's profile expressions ("prod &amp; eu") are not supported. */
-	private static boolean matches(Object onProfile, Set<String> active) {
-		for (String p : onProfile.toString().split(",")) {
-			if (active.contains(p.trim())) {
-				return true;
-			}
+		catch (ConfigDataException | IllegalStateException | IllegalArgumentException ex) {
+			throw new CliException("cannot read configuration " + file + ": " + ex.getMessage(), ex);
 		}
-		return false;
 	}
 
 }

@@ -5,6 +5,7 @@ import java.io.PrintWriter;
 import java.util.List;
 import java.util.Map;
 
+import org.springframework.boot.json.JsonWriter;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -49,7 +50,7 @@ abstract class Listing implements java.util.concurrent.Callable<Integer> {
 				}
 			}
 			if (this.json) {
-				out.println(Json.write(rows));
+				out.println(JsonWriter.standard().writeToString(rows));
 				out.flush();
 			}
 			else {

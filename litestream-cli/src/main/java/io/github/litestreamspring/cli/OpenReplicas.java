@@ -3,6 +3,7 @@ package io.github.litestreamspring.cli;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 
 import org.springframework.beans.factory.support.StaticListableBeanFactory;
@@ -29,11 +30,14 @@ final class OpenReplicas implements AutoCloseable {
 		this.shared = shared;
 	}
 
-	static OpenReplicas open(List<LitestreamProperties.Replica> configured, CliConfiguration configuration,
-			Path database, String name, boolean fromConfig) {
+	/**
+	 * @param property where {@code configured} come from, named in configuration errors
+	 */
+	static OpenReplicas open(List<LitestreamProperties.Replica> configured, String property,
+			CliConfiguration configuration, Path database, String name, boolean fromConfig) {
 		if (configured.isEmpty()) {
-			throw new CliException("no replica is configured: set 'litestream.replicas[0].url' in the "
-					+ "configuration (or LITESTREAM_REPLICAS_0_URL), or give a REPLICA_URL");
+			throw new CliException("no replica is configured: set '" + property + "[0].url' in the "
+					+ "configuration (or " + environmentVariable(property + "[0].url") + "), or give a REPLICA_URL");
 		}
 		S3Client shared = fromConfig ? SharedS3Client.create(configured, configuration).orElse(null) : null;
 		StaticListableBeanFactory beans = new StaticListableBeanFactory();
@@ -42,7 +46,7 @@ final class OpenReplicas implements AutoCloseable {
 		}
 		List<Replica> replicas;
 		try {
-			replicas = new ReplicaFactory(beans).create(configured, database);
+			replicas = new ReplicaFactory(beans).create(configured, database, property);
 		}
 		catch (LitestreamConfigurationException ex) {
 			closeQuietly(shared);
@@ -83,6 +87,11 @@ final class OpenReplicas implements AutoCloseable {
 		closeQuietly(this.shared);
 	}
 
+	/** The environment variable that sets {@code property}: {@code LITESTREAM_REPLICAS_0_URL}. */
+	private static String environmentVariable(String property) {
+		return property.toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]+", "_");
+	}
+
 	private static void closeQuietly(S3Client client) {
 		if (client != null) {
 			client.close();
@@ -117,7 +126,9 @@ final class OpenReplicas implements AutoCloseable {
 			S3ClientFactory.Settings settings = new S3ClientFactory.Settings(endpoint.orElse(null),
 					region.orElse(null), pathStyle.orElse(false), accessKey.orElse(null), secretKey.orElse(null),
 					false);
-			return Optional.of(S3ClientFactory.create(settings));
+			// Spring Cloud AWS addresses buckets path-style only when told to, even with an endpoint.
+			boolean forcePathStyle = pathStyle.orElse(false);
+			return Optional.of(S3ClientFactory.create(settings, (builder) -> builder.forcePathStyle(forcePathStyle)));
 		}
 
 	}

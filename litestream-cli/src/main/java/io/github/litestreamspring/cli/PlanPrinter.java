@@ -7,6 +7,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.springframework.boot.json.JsonWriter;
+
 import io.github.litestreamspring.engine.replica.WalSegmentInfo;
 import io.github.litestreamspring.engine.restore.IncompleteGeneration;
 import io.github.litestreamspring.engine.restore.RestorePlan;
@@ -26,7 +28,7 @@ final class PlanPrinter {
 	void print(PrintWriter out, boolean json) {
 		RestorePlan plan = this.choice.plan();
 		if (json) {
-			out.println(Json.write(toMap(plan)));
+			out.println(JsonWriter.standard().writeToString(toMap(plan)));
 			out.flush();
 			return;
 		}

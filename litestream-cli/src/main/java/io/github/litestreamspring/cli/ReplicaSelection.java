@@ -28,16 +28,23 @@ final class ReplicaSelection {
 	CommandSpec spec;
 
 	@Option(names = { "-config", "--config" }, paramLabel = "FILE",
-			description = "The application's application.yml or .properties; environment variables override it.")
+			description = "The application's application.yml or .properties (or a directory holding it), read as "
+					+ "spring.config.location; environment variables override it.")
 	Path config;
 
-	@Option(names = { "-profile", "--profile" }, paramLabel = "NAME",
-			description = "Activate a Spring profile of the configuration file (repeatable).")
+	@Option(names = { "-profile", "--profile", "--spring.profiles.active" }, paramLabel = "NAME",
+			description = "Activate a Spring profile (repeatable or comma-separated), as "
+					+ "--spring.profiles.active does for the application; replaces SPRING_PROFILES_ACTIVE.")
 	List<String> profiles = new ArrayList<>();
 
 	@Option(names = { "-no-expand-env", "--no-expand-env" },
 			description = "Do not resolve ${...} placeholders in the configuration file (Litestream's flag).")
 	boolean noExpandEnv;
+
+	@Option(names = { "-database", "--database" }, paramLabel = "NAME",
+			description = "With -config: the database named NAME (litestream.databases[].name, else the file's "
+					+ "name, e.g. app.db) instead of a DB_PATH; for restore also the default output.")
+	String databaseName;
 
 	@Option(names = { "-replica", "--replica" }, paramLabel = "NAME",
 			description = "Use only the replica with this name (default: all; restore picks the newest backup). "
@@ -70,6 +77,18 @@ final class ReplicaSelection {
 	}
 
 	/**
+	 * With -config, the database a command works on: the one named by {@code -database} or by the
+	 * positional path, else the application's.
+	 */
+	ConfiguredDatabases.Database database(CliConfiguration configuration) {
+		ConfiguredDatabases databases = ConfiguredDatabases.of(configuration);
+		if (this.databaseName != null) {
+			return databases.byName(this.databaseName);
+		}
+		return databaseArgument().map(databases::byPath).orElseGet(databases::main);
+	}
+
+	/**
 	 * Fails with a usage error (exit code 2) unless the replicas come from exactly one of -config and a
 	 * REPLICA_URL; a database path is taken with -config only.
 	 */
@@ -83,6 +102,11 @@ final class ReplicaSelection {
 		if (this.url == null && this.config == null) {
 			throw new ParameterException(this.spec.commandLine(),
 					"give either -config FILE or a REPLICA_URL (s3://bucket/path or file:///path)");
+		}
+		if (this.databaseName != null && (this.config == null || databaseArgument().isPresent())) {
+			throw new ParameterException(this.spec.commandLine(), (this.config == null)
+					? "-database NAME needs -config FILE (the application's configuration)"
+					: "give either -database NAME or a DB_PATH, not both");
 		}
 		if (this.config != null && (this.endpoint != null || this.region != null || this.forcePathStyle != null)) {
 			throw new ParameterException(this.spec.commandLine(), "--endpoint, --region and --force-path-style "
@@ -102,44 +126,15 @@ final class ReplicaSelection {
 	OpenReplicas open(Map<String, String> env, Path database) {
 		validate();
 		CliConfiguration configuration = configuration(env);
-		List<LitestreamProperties.Replica> replicas;
 		if (this.config != null) {
-			replicas = configuredReplicas(configuration);
+			ConfiguredDatabases.Database selected = database(configuration);
+			return OpenReplicas.open(selected.replicas(), selected.property(), configuration, database,
+					this.replicaName, true);
 		}
-		else {
-			replicas = List.of(urlReplica(env));
-			if (this.replicaName != null) {
-				this.spec.commandLine().getErr().println("note: -replica applies to -config; ignored with a REPLICA_URL");
-			}
+		if (this.replicaName != null) {
+			this.spec.commandLine().getErr().println("note: -replica applies to -config; ignored with a REPLICA_URL");
 		}
-		return OpenReplicas.open(replicas, configuration, database, (this.config != null) ? this.replicaName : null,
-				this.config != null);
-	}
-
-	/**
-	 * The replicas of the database named by the positional path (the application's, or one of
-	 * {@code litestream.databases[]}), or of the application's database when none is given.
-	 */
-	private List<LitestreamProperties.Replica> configuredReplicas(CliConfiguration configuration) {
-		Optional<Path> wanted = databaseArgument();
-		LitestreamProperties litestream = configuration.litestream();
-		if (wanted.isEmpty() || wanted.equals(configuration.databasePath().map((p) -> p.normalize()))) {
-			return litestream.getReplicas();
-		}
-		List<String> known = new ArrayList<>();
-		configuration.databasePath().ifPresent((p) -> known.add(p.toString()));
-		for (LitestreamProperties.Database database : litestream.getDatabases()) {
-			if (database.getPath() == null) {
-				continue;
-			}
-			Path path = database.getPath().toAbsolutePath().normalize();
-			if (path.equals(wanted.get())) {
-				return database.getReplicas();
-			}
-			known.add(path.toString());
-		}
-		throw new CliException("database not found in config: " + wanted.get() + " (configured: "
-				+ (known.isEmpty() ? "none" : String.join(", ", known)) + ")");
+		return OpenReplicas.open(List.of(urlReplica(env)), "REPLICA_URL", configuration, database, null, false);
 	}
 
 	/** Litestream's test: a scheme followed by "://". */

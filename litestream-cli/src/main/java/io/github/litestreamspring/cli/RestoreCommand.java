@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 
+import org.springframework.boot.json.JsonWriter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -28,8 +29,8 @@ import io.github.litestreamspring.engine.restore.Restorer;
  */
 @Command(name = "restore", mixinStandardHelpOptions = true, sortOptions = false,
 		description = { "Restore a database from a replica.",
-				"With -config the output defaults to the application's database (litestream.path or "
-						+ "spring.datasource.url); with a REPLICA_URL, -o is required." })
+				"With -config the output defaults to the chosen database (DB_PATH, -database NAME) or the "
+						+ "application's (litestream.path or spring.datasource.url); with a REPLICA_URL, -o is required." })
 final class RestoreCommand implements Callable<Integer> {
 
 	@ParentCommand
@@ -128,10 +129,12 @@ final class RestoreCommand implements Callable<Integer> {
 		if (!this.selection.usesConfig()) {
 			throw new ParameterException(this.spec.commandLine(), "restoring from a REPLICA_URL needs -o PATH");
 		}
-		return this.selection.configuration(this.parent.env())
-			.databasePath()
-			.orElseThrow(() -> new ParameterException(this.spec.commandLine(), "the configuration names no database "
-					+ "(litestream.path or spring.datasource.url); give -o PATH"));
+		Path database = this.selection.database(this.selection.configuration(this.parent.env())).path();
+		if (database == null) {
+			throw new ParameterException(this.spec.commandLine(), "the configuration names no database "
+					+ "(litestream.path or spring.datasource.url); give -o PATH");
+		}
+		return database;
 	}
 
 	private void printOutcome(PrintWriter out, RestoreResult.Outcome outcome, Path target, RestoreResult result) {
@@ -148,7 +151,7 @@ final class RestoreCommand implements Callable<Integer> {
 			json.put("millis", result.duration().toMillis());
 			json.put("skipped_generations", Formats.skipped(result.plan()));
 		}
-		out.println(Json.write(json));
+		out.println(JsonWriter.standard().writeToString(json));
 		out.flush();
 	}
 

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
+import org.springframework.boot.json.JsonWriter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -107,7 +108,7 @@ final class VerifyCommand implements Callable<Integer> {
 			map.put("restore_millis", restored.duration().toMillis());
 			map.put("check_millis", check.toMillis());
 			map.put("kept", (this.keep != null) ? restored.output().toString() : null);
-			out.println(Json.write(map));
+			out.println(JsonWriter.standard().writeToString(map));
 		}
 		else {
 			out.printf("replica:          %s%n", choice.describe());

@@ -58,6 +58,53 @@ class CliDatabasePathTests {
 		assertThat(unknown.err()).contains("database not found in config").contains(other.toString());
 	}
 
+	@Test
+	void aDatabaseIsChosenByItsNameOrItsFileName() throws Exception {
+		Path app = this.dir.resolve("data").resolve("app.db");
+		Path events = this.dir.resolve("data").resolve("events.db");
+		Path audit = this.dir.resolve("data").resolve("audit.db");
+		List<String> appRows = replicate(app, this.dir.resolve("app-replica"), 0, 3);
+		List<String> eventRows = replicate(events, this.dir.resolve("events-replica"), 100, 6);
+		List<String> auditRows = replicate(audit, this.dir.resolve("audit-replica"), 200, 4);
+		Path config = Files.writeString(this.dir.resolve("application.yml"), """
+				litestream:
+				  path: %s
+				  replicas:
+				    - url: file://%s
+				  databases:
+				    - name: events
+				      path: %s
+				      replicas:
+				        - url: file://%s
+				    - path: %s
+				      replicas:
+				        - url: file://%s
+				""".formatted(app, this.dir.resolve("app-replica"), events, this.dir.resolve("events-replica"), audit,
+				this.dir.resolve("audit-replica")));
+		Path eventsOut = this.dir.resolve("events-restored.db");
+		Path auditOut = this.dir.resolve("audit-restored.db");
+
+		CliRun byName = CliRun.run("restore", "-config", config.toString(), "-database", "events", "-o",
+				eventsOut.toString());
+		CliRun byFileName = CliRun.run("restore", "-config", config.toString(), "--database=audit.db", "-o",
+				auditOut.toString());
+		CliRun listing = CliRun.run("generations", "-config", config.toString(), "-database", "events", "--json");
+		CliRun unknown = CliRun.run("restore", "-config", config.toString(), "-database", "nope", "-o",
+				this.dir.resolve("nope.db").toString());
+		CliRun withPath = CliRun.run("restore", "-config", config.toString(), "-database", "events", app.toString());
+
+		assertThat(byName.exitCode()).as(byName.describe()).isZero();
+		assertThat(TestDatabase.rows(eventsOut)).isEqualTo(eventRows).isNotEqualTo(appRows);
+		assertThat(byFileName.exitCode()).as(byFileName.describe()).isZero();
+		assertThat(TestDatabase.rows(auditOut)).isEqualTo(auditRows);
+		assertThat(listing.exitCode()).as(listing.describe()).isZero();
+		assertThat(listing.out()).contains("file://" + this.dir.resolve("events-replica"))
+			.doesNotContain("app-replica");
+		assertThat(unknown.exitCode()).as(unknown.describe()).isEqualTo(LitestreamCommand.ERROR);
+		assertThat(unknown.err()).contains("no database named 'nope'").contains("app.db, events, audit.db");
+		assertThat(withPath.exitCode()).as(withPath.describe()).isEqualTo(LitestreamCommand.USAGE);
+	}
+
 	private static List<String> replicate(Path db, Path replica, int first, int batches) throws Exception {
 		Files.createDirectories(db.getParent());
 		try (TestDatabase app = new TestDatabase(db);

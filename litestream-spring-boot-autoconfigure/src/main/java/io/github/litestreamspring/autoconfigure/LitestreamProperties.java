@@ -441,6 +441,12 @@ public class LitestreamProperties {
 	public static class Database {
 
 		/**
+		 * Name of the database, by which the command-line tool chooses it ('-database NAME'). Defaults
+		 * to the database file's name.
+		 */
+		private String name;
+
+		/**
 		 * Path of the SQLite database file.
 		 */
 		private Path path;
@@ -455,6 +461,14 @@ public class LitestreamProperties {
 		 * Replicas of this database; each replica path must differ from every other database's.
 		 */
 		private List<Replica> replicas = new ArrayList<>();
+
+		public String getName() {
+			return this.name;
+		}
+
+		public void setName(String name) {
+			this.name = name;
+		}
 
 		public Path getPath() {
 			return this.path;
