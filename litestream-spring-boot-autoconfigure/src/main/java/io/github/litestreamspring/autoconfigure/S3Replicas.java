@@ -2,7 +2,9 @@ package io.github.litestreamspring.autoconfigure;
 
 import java.util.Locale;
 
+import org.springframework.beans.BeansException;
 import org.springframework.beans.factory.BeanFactory;
+import org.springframework.core.NestedExceptionUtils;
 import software.amazon.awssdk.services.s3.S3Client;
 
 import io.github.litestreamspring.engine.replica.ReplicaClient;
@@ -33,7 +35,7 @@ final class S3Replicas {
 		S3ReplicaOptions options = options(prefix, p);
 		boolean ownSettings = p.getEndpoint() != null || p.getRegion() != null || p.getAccessKeyId() != null
 				|| p.getForcePathStyle() != null || p.isSkipVerify() || url.endpoint() != null;
-		S3Client shared = ownSettings ? null : beanFactory.getBeanProvider(S3Client.class).getIfAvailable();
+		S3Client shared = ownSettings ? null : sharedClient(prefix, p.getUrl(), beanFactory);
 		if (shared != null) {
 			return new S3ReplicaClient(shared, url.bucket(), url.path(), options);
 		}
@@ -48,6 +50,28 @@ final class S3Replicas {
 		S3ClientFactory.Settings settings = new S3ClientFactory.Settings(endpoint, region, pathStyle,
 				p.getAccessKeyId(), p.getSecretAccessKey(), p.isSkipVerify());
 		return S3ReplicaClient.owning(S3ClientFactory.create(settings), url.bucket(), url.path(), options);
+	}
+
+	/**
+	 * The application's {@code S3Client} bean, if any. Spring Cloud AWS creates it lazily (see
+	 * {@link LazySpringCloudAwsS3Beans}) and fails without a region: that failure names what to set.
+	 */
+	private static S3Client sharedClient(String prefix, String url, BeanFactory beanFactory) {
+		try {
+			return beanFactory.getBeanProvider(S3Client.class).getIfAvailable();
+		}
+		catch (BeansException ex) {
+			Throwable root = NestedExceptionUtils.getMostSpecificCause(ex);
+			if (String.valueOf(root.getMessage()).contains("Unable to load region")) {
+				throw new LitestreamConfigurationException("the S3 replica " + url + " has no AWS region: "
+						+ root.getMessage(), "spring.cloud.aws.region.static",
+						"Set 'spring.cloud.aws.region.static' (or the AWS_REGION environment variable) for the "
+								+ "application's S3 client, or give the replica a region of its own with '" + prefix
+								+ ".region'",
+						ex);
+			}
+			throw ex;
+		}
 	}
 
 	private static S3ReplicaOptions options(String prefix, LitestreamProperties.Replica p) {
