@@ -45,11 +45,14 @@ class ArchitectureTests {
 	@Test
 	void onlyTheS3ReplicaDependsOnTheAwsSdk() {
 		// In the Spring layer only S3Replicas may: it is loaded only when the SDK is on the class path,
-		// so that a file-only application runs without it.
+		// so that a file-only application runs without it. SpringCloudAwsS3Clients is reached only from
+		// S3Replicas, and only when Spring Cloud AWS (which brings the SDK) is on the class path.
 		noClasses().that()
 			.resideOutsideOfPackage("io.github.litestreamspring.engine.replica.s3..")
 			.and()
 			.doNotHaveFullyQualifiedName("io.github.litestreamspring.autoconfigure.S3Replicas")
+			.and()
+			.doNotHaveFullyQualifiedName("io.github.litestreamspring.autoconfigure.SpringCloudAwsS3Clients")
 			.should()
 			.dependOnClassesThat()
 			.resideInAPackage("software.amazon..")

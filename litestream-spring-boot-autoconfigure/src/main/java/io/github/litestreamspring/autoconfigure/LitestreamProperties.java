@@ -565,6 +565,12 @@ public class LitestreamProperties {
 		private boolean skipVerify;
 
 		/**
+		 * Name of the SSL bundle ('spring.ssl.bundle.*') whose trust material (and key material, for
+		 * a client certificate) this replica's S3 client uses for TLS.
+		 */
+		private String sslBundle;
+
+		/**
 		 * S3 server-side encryption: 'none', 'aes256' (SSE-S3), 'kms' (SSE-KMS) or 'customer' (SSE-C).
 		 */
 		private String sse = "none";
@@ -690,6 +696,14 @@ public class LitestreamProperties {
 
 		public void setSkipVerify(boolean skipVerify) {
 			this.skipVerify = skipVerify;
+		}
+
+		public String getSslBundle() {
+			return this.sslBundle;
+		}
+
+		public void setSslBundle(String sslBundle) {
+			this.sslBundle = sslBundle;
 		}
 
 		public String getSse() {

@@ -59,8 +59,28 @@ public final class S3ProxyServer {
 
 	private int port;
 
+	private final Path keystore;
+
+	private final String keystorePassword;
+
 	private S3ProxyServer(Path dataDir) {
+		this(dataDir, null, null);
+	}
+
+	private S3ProxyServer(Path dataDir, Path keystore, String keystorePassword) {
 		this.dataDir = dataDir;
+		this.keystore = keystore;
+		this.keystorePassword = keystorePassword;
+	}
+
+	/**
+	 * A server of its own that speaks only HTTPS with the key and certificate in {@code keystore}
+	 * (PKCS12 or JKS); the caller stops it with {@link #destroy()}.
+	 */
+	public static S3ProxyServer secure(Path keystore, String password) throws IOException {
+		S3ProxyServer server = new S3ProxyServer(Files.createTempDirectory("s3proxy-tls-"), keystore, password);
+		server.start();
+		return server;
 	}
 
 	/** The server shared by all tests of this JVM, started on first use and stopped at JVM exit. */
@@ -91,7 +111,14 @@ public final class S3ProxyServer {
 			Path blobs = Files.createDirectories(this.dataDir.resolve("blobs"));
 			Path properties = this.dataDir.resolve("s3proxy.properties");
 			try (Writer w = Files.newBufferedWriter(properties, StandardCharsets.UTF_8)) {
-				w.write("s3proxy.endpoint=http://127.0.0.1:" + this.port + "\n");
+				if (this.keystore == null) {
+					w.write("s3proxy.endpoint=http://127.0.0.1:" + this.port + "\n");
+				}
+				else {
+					w.write("s3proxy.secure-endpoint=https://127.0.0.1:" + this.port + "\n");
+					w.write("s3proxy.keystore-path=" + this.keystore + "\n");
+					w.write("s3proxy.keystore-password=" + this.keystorePassword + "\n");
+				}
 				w.write("s3proxy.authorization=aws-v2-or-v4\n");
 				w.write("s3proxy.identity=" + ACCESS_KEY + "\n");
 				w.write("s3proxy.credential=" + SECRET_KEY + "\n");
@@ -132,6 +159,11 @@ public final class S3ProxyServer {
 		this.process = null;
 	}
 
+	/** Stops the server and removes its data directory. */
+	public void destroy() {
+		stopAndDelete();
+	}
+
 	/** Stops the server and removes its data directory (JVM exit). */
 	private void stopAndDelete() {
 		stop();
@@ -153,7 +185,7 @@ public final class S3ProxyServer {
 	}
 
 	public URI endpoint() {
-		return URI.create("http://127.0.0.1:" + this.port);
+		return URI.create(((this.keystore != null) ? "https" : "http") + "://127.0.0.1:" + this.port);
 	}
 
 	/** Creates a bucket if it does not exist yet. */
