@@ -92,10 +92,14 @@ final class Checkpointer {
 	 * The engine's checkpoint. Unlike Litestream it never lets a frame slip between the last copy and
 	 * the WAL restart:
 	 * <ol>
-	 * <li>take the write lock (application writers wait on their busy timeout), copy every remaining
-	 * committed frame, release the read lock and back-fill with a PASSIVE checkpoint, then roll back;</li>
+	 * <li>take the write lock (application writers wait on their busy timeout) and copy every remaining
+	 * committed frame. If nothing was committed since step 0 back-filled everything, this transaction
+	 * began on a fully back-filled WAL: go straight to step 2 in it. Otherwise move the read lock to the
+	 * WAL's end, back-fill with a PASSIVE checkpoint and roll back; the read lock stays, on a mark taken
+	 * while frames waited to be back-filled, so no writer can restart the WAL until step 2;</li>
 	 * <li>if everything was back-filled, take the write lock again, copy anything committed in between,
-	 * and commit a write to {@code _litestream_seq}: SQLite restarts the WAL for it;</li>
+	 * release the read lock and commit a write to {@code _litestream_seq}: SQLite restarts the WAL for
+	 * it (unless a writer appended between the steps; then the next checkpoint tries again);</li>
 	 * <li>if the header changed, seal the index and start the next one from the new header. Nothing else
 	 * can have written to the old WAL since step 2's copy.</li>
 	 * </ol>
@@ -109,9 +113,8 @@ final class Checkpointer {
 			return checkpointSteps(mode);
 		}
 		finally {
-			// Whatever failed (step 1 releases the read lock before its back-fill), the engine never goes on
-			// without the read lock: without it another connection could restart the WAL past frames the
-			// shadow WAL has not copied.
+			// Whatever failed, the engine never goes on without the read lock: without it another
+			// connection could restart the WAL past frames the shadow WAL has not copied.
 			this.connections.acquireReadLock();
 		}
 	}
@@ -143,8 +146,44 @@ final class Checkpointer {
 			// engine restarts the WAL itself rather than leave it to the next writer, unseen.
 			return finishCheckpoint(mode, false, started);
 		}
+		boolean backfilledBefore = complete;
+		if (!beginImmediate(mode)) {
+			return false;
+		}
+		try {
+			long copied = this.shadowWal.sync().bytesCopied();
+			if (backfilledBefore && copied == 0) {
+				// Nothing was committed since step 0 back-filled everything: this transaction began on a
+				// fully back-filled WAL, so its own commit restarts it, with no gap for anyone else.
+				return finishCheckpoint(mode, commitRestart(mode), started);
+			}
+			// The read lock moves to the WAL's end (nobody can append: we hold the write lock), where
+			// frames wait to be back-filled, so its mark is one that stops any restart; it stays held
+			// until step 2's commit, so a writer that gets the lock between the steps can only append.
+			this.connections.refreshReadLock();
+			// On the spare read connection: the write connection is inside BEGIN IMMEDIATE and the other
+			// holds the read lock, and SQLite refuses to checkpoint from a connection with an open transaction.
+			try (Statement st = this.connections.spare().createStatement();
+					ResultSet rs = st.executeQuery("PRAGMA wal_checkpoint(PASSIVE)")) {
+				rs.next();
+				complete = rs.getInt(1) == 0 && rs.getInt(2) == rs.getInt(3);
+			}
+		}
+		finally {
+			this.connections.rollback();
+		}
+		boolean restarted = false;
+		if (complete && beginImmediate(mode)) {
+			restarted = commitRestart(mode);
+		}
+		return finishCheckpoint(mode, restarted, started);
+	}
+
+	/** {@code BEGIN IMMEDIATE}; false if writers kept the lock for the whole busy timeout. */
+	private boolean beginImmediate(CheckpointMode mode) throws SQLException {
 		try {
 			this.connections.beginImmediate();
+			return true;
 		}
 		catch (SQLException ex) {
 			if (!DatabaseConnections.isBusy(ex)) {
@@ -155,58 +194,51 @@ final class Checkpointer {
 			logger.debug("{}: {} checkpoint skipped, the database stayed locked", this.database.path(), mode);
 			return false;
 		}
-		try {
-			this.shadowWal.sync();
+	}
+
+	/**
+	 * Step 2 (and step 1 when it can): in the open write transaction, copies what is left, makes the
+	 * shadow WAL durable, releases the read lock (a reader's mark stops a restart) and commits a write
+	 * to {@code _litestream_seq}; SQLite restarts the WAL for it when the transaction began on a fully
+	 * back-filled WAL. Then (step 3) seals the index and starts the next one. Re-takes the read lock.
+	 * @return whether the commit restarted the WAL
+	 */
+	private boolean commitRestart(CheckpointMode mode) throws SQLException, IOException {
+		byte[] headerBefore;
+		try (Statement st = this.connections.write().createStatement()) {
+			Pos pos = this.shadowWal.sync().position();
+			Path shadow = this.state.shadowWal(pos.generation(), pos.index());
+			// The commit below restarts the WAL: from then on the shadow is the only copy of its frames.
+			FileSync.fsync(shadow);
+			headerBefore = ShadowWal.readPrefix(shadow, WalHeader.SIZE);
 			this.connections.releaseReadLock();
-			// On the read connection: the write connection is inside BEGIN IMMEDIATE, and SQLite refuses
-			// to checkpoint from a connection with an open transaction.
-			try (Statement st = this.connections.read().createStatement();
-					ResultSet rs = st.executeQuery("PRAGMA wal_checkpoint(PASSIVE)")) {
-				rs.next();
-				complete = rs.getInt(1) == 0 && rs.getInt(2) == rs.getInt(3);
-			}
+			st.execute("PRAGMA journal_size_limit = " + ((mode == CheckpointMode.TRUNCATE) ? 0 : -1));
+			st.execute("INSERT INTO _litestream_seq (id, seq) VALUES (1, 1) "
+					+ "ON CONFLICT (id) DO UPDATE SET seq = seq + 1");
+			st.execute("COMMIT");
 		}
-		finally {
+		catch (SQLException | IOException | RuntimeException ex) {
 			this.connections.rollback();
-		}
-		boolean restarted = false;
-		try {
-			if (complete) {
-				this.connections.beginImmediate();
-				byte[] headerBefore;
-				try (Statement st = this.connections.write().createStatement()) {
-					Pos pos = this.shadowWal.sync().position();
-					Path shadow = this.state.shadowWal(pos.generation(), pos.index());
-					// The commit below restarts the WAL: from then on the shadow is the only copy of its frames.
-					FileSync.fsync(shadow);
-					headerBefore = ShadowWal.readPrefix(shadow, WalHeader.SIZE);
-					st.execute("PRAGMA journal_size_limit = " + ((mode == CheckpointMode.TRUNCATE) ? 0 : -1));
-					st.execute("INSERT INTO _litestream_seq (id, seq) VALUES (1, 1) "
-							+ "ON CONFLICT (id) DO UPDATE SET seq = seq + 1");
-					st.execute("COMMIT");
-				}
-				catch (SQLException | IOException | RuntimeException ex) {
-					this.connections.rollback();
-					throw ex;
-				}
-				// Step 3 needs no lock: every frame of the old WAL was copied before our commit restarted it,
-				// so only the new WAL's frames are left to copy (and the copier checks their salts).
-				byte[] header = ShadowWal.readPrefix(this.options.walPath(), WalHeader.SIZE);
-				if (!Arrays.equals(header, headerBefore) && !WalVerifier.isSingleRestart(headerBefore, header)) {
-					// Someone restarted the WAL again after our commit: the WAL life our commit began is
-					// gone unseen. Let the verifier start a new generation.
-					this.shadowWal.sync();
-				}
-				else if (!Arrays.equals(header, headerBefore)) {
-					this.shadowWal.startNextIndex();
-					restarted = true;
-				}
-			}
+			throw ex;
 		}
 		finally {
 			this.connections.acquireReadLock();
 		}
-		return finishCheckpoint(mode, restarted, started);
+		// Step 3 needs no lock: every frame of the old WAL was copied before our commit restarted it,
+		// so only the new WAL's frames are left to copy (and the copier checks their salts).
+		byte[] header = ShadowWal.readPrefix(this.options.walPath(), WalHeader.SIZE);
+		if (Arrays.equals(header, headerBefore)) {
+			this.shadowWal.sync(); // the commit appended (a writer slipped in): copy it, no restart
+			return false;
+		}
+		if (!WalVerifier.isSingleRestart(headerBefore, header)) {
+			// Someone restarted the WAL again after our commit: the WAL life our commit began is gone
+			// unseen. Let the verifier start a new generation.
+			this.shadowWal.sync();
+			return false;
+		}
+		this.shadowWal.startNextIndex();
+		return true;
 	}
 
 	private boolean finishCheckpoint(CheckpointMode mode, boolean restarted, long started) {

@@ -141,12 +141,25 @@ final class ShadowWal {
 		return index;
 	}
 
-	private void startGeneration(String reason) throws IOException {
+	private void startGeneration(String reason) throws IOException, SQLException {
 		byte[] id = new byte[8];
 		RANDOM.nextBytes(id);
 		String generation = HexFormat.of().formatHex(id);
 		Files.createDirectories(this.state.shadowWalDir(generation));
-		startIndex(generation, 0);
+		for (int attempt = 1;; attempt++) {
+			try {
+				startIndex(generation, 0);
+				break;
+			}
+			catch (WalHeaderMissingException ex) {
+				// Another process truncated the WAL again (a TRUNCATE checkpoint, possible while our read
+				// lock sits on a fully back-filled WAL) right after ensureWalExists() gave it a header.
+				if (attempt == 3) {
+					throw ex;
+				}
+				this.database.ensureWalExists();
+			}
+		}
 		this.state.writeGeneration(generation);
 		this.state.deleteOtherGenerations(generation);
 		logger.info("{}: new generation {} ({})", this.database.path(), generation, reason);
@@ -159,9 +172,12 @@ final class ShadowWal {
 			ByteBuffer buf = ByteBuffer.wrap(header);
 			while (buf.hasRemaining()) {
 				if (ch.read(buf) < 0) {
-					throw new IOException("WAL header of " + this.options.walPath() + " is incomplete");
+					throw new WalHeaderMissingException("WAL header of " + this.options.walPath() + " is incomplete");
 				}
 			}
+		}
+		catch (NoSuchFileException ex) {
+			throw new WalHeaderMissingException("WAL " + this.options.walPath() + " does not exist");
 		}
 		WalHeader parsed = WalHeader.parse(header, 0);
 		if (!parsed.isChecksumValid()) {
@@ -241,6 +257,15 @@ final class ShadowWal {
 		catch (NoSuchFileException ex) {
 			return new byte[0];
 		}
+	}
+
+	/** The real WAL has no (complete) header: it was deleted or truncated by another connection. */
+	private static final class WalHeaderMissingException extends IOException {
+
+		WalHeaderMissingException(String message) {
+			super(message);
+		}
+
 	}
 
 }
