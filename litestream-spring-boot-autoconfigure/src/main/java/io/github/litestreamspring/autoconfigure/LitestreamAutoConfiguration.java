@@ -54,6 +54,7 @@ public final class LitestreamAutoConfiguration {
 			LitestreamReplication main, BeanFactory beanFactory, Environment environment) {
 		List<LitestreamReplication> replications = new ArrayList<>();
 		Set<Path> paths = new HashSet<>(List.of(main.databasePath()));
+		Set<String> names = new HashSet<>(List.of(main.name()));
 		Set<String> replicaUrls = new HashSet<>(urls(properties.getReplicas()));
 		for (int i = 0; i < properties.getDatabases().size(); i++) {
 			LitestreamProperties.Database database = properties.getDatabases().get(i);
@@ -73,8 +74,15 @@ public final class LitestreamAutoConfiguration {
 							prefix + ".replicas", "Give every database a replica path of its own");
 				}
 			}
-			replications.add(replication(properties, path, database.getMetaPath(), database.getReplicas(),
-					prefix + ".replicas", beanFactory, finalSyncTimeout(environment)));
+			LitestreamReplication replication = replication(properties, path, database.getMetaPath(),
+					database.getReplicas(), prefix + ".replicas", beanFactory, finalSyncTimeout(environment));
+			replication.setName(database.getName());
+			if (!names.add(replication.name())) {
+				throw new LitestreamConfigurationException("two databases are named '" + replication.name()
+						+ "' (the 'database' tag of their metrics)", prefix + ".name",
+						"Give each database a name of its own with 'litestream.databases[N].name'");
+			}
+			replications.add(replication);
 		}
 		return new LitestreamAdditionalDatabases(replications);
 	}

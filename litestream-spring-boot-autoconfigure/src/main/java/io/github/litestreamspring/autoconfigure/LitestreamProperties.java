@@ -441,8 +441,8 @@ public class LitestreamProperties {
 	public static class Database {
 
 		/**
-		 * Name of the database, by which the command-line tool chooses it ('-database NAME'). Defaults
-		 * to the database file's name.
+		 * Name of the database: the 'database' tag of its metrics and observations, and how the
+		 * command-line tool chooses it ('-database NAME'). Defaults to the database file's name.
 		 */
 		private String name;
 

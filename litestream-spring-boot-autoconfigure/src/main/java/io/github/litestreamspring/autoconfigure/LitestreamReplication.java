@@ -41,11 +41,28 @@ public class LitestreamReplication implements SmartLifecycle, DisposableBean {
 
 	private final Duration shutdownTimeout;
 
+	private volatile String name;
+
 	LitestreamReplication(DatabaseOptions options, List<Replica> replicas, Duration commitWindow,
 			Duration shutdownTimeout) {
 		this.replicator = new Replicator(options, replicas, commitWindow);
 		this.replicator.setListener(new CompositeListener());
 		this.shutdownTimeout = shutdownTimeout;
+		this.name = options.path().getFileName().toString();
+	}
+
+	/**
+	 * The database's name: {@code litestream.databases[].name} where configured, else the database
+	 * file's name. Metrics and observations tag with it ({@code database}).
+	 */
+	public String name() {
+		return this.name;
+	}
+
+	void setName(String name) {
+		if (name != null && !name.isBlank()) {
+			this.name = name;
+		}
 	}
 
 	public Replicator replicator() {

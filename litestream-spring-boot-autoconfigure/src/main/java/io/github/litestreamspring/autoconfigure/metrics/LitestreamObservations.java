@@ -45,9 +45,12 @@ public class LitestreamObservations implements LitestreamOperationObserver {
 		return new LitestreamObservations(registry);
 	}
 
-	/** The {@code database} key's value: the database file's name (as the meters' {@code database} tag). */
+	/**
+	 * The {@code database} key's value (as the meters' {@code database} tag): the configured name
+	 * ({@code litestream.databases[].name}), else the database file's name.
+	 */
 	static String databaseName(LitestreamReplication replication) {
-		return replication.databasePath().getFileName().toString();
+		return replication.name();
 	}
 
 	/** Starts the observation of an engine operation; ended on the same thread. */

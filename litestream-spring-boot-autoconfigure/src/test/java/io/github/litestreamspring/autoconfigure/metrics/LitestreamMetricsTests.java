@@ -64,6 +64,34 @@ class LitestreamMetricsTests {
 	}
 
 	@Test
+	void theDatabaseTagIsTheConfiguredNameElseTheFileName() {
+		runner().withPropertyValues("litestream.databases[0].path=" + this.dir.resolve("events.db"),
+				"litestream.databases[0].name=events",
+				"litestream.databases[0].replicas[0].url=file://" + this.dir.resolve("events-replica"),
+				"litestream.databases[1].path=" + this.dir.resolve("audit.db"),
+				"litestream.databases[1].replicas[0].url=file://" + this.dir.resolve("audit-replica"))
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				SimpleMeterRegistry registry = context.getBean(SimpleMeterRegistry.class);
+				assertThat(registry.find("litestream.wal.index").gauges())
+					.extracting((g) -> g.getId().getTag("database"))
+					.containsExactlyInAnyOrder("app.db", "events", "audit.db");
+			});
+	}
+
+	@Test
+	void twoDatabasesWithOneNameFailStartupNamingTheProperty() {
+		runner().withPropertyValues("litestream.databases[0].path=" + this.dir.resolve("events.db"),
+				"litestream.databases[0].name=app.db",
+				"litestream.databases[0].replicas[0].url=file://" + this.dir.resolve("events-replica"))
+			.run((context) -> {
+				assertThat(context).hasFailed();
+				assertThat(context.getStartupFailure()).rootCause()
+					.hasMessageContaining("two databases are named 'app.db'");
+			});
+	}
+
+	@Test
 	void tagValuesAreLowerCase() {
 		runner().run((context) -> {
 			context.start();
