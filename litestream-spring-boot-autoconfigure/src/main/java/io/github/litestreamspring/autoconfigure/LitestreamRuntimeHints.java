@@ -48,6 +48,8 @@ class LitestreamRuntimeHints implements RuntimeHintsRegistrar {
 		hints.proxies().registerJdkProxy(Statement.class);
 		hints.proxies().registerJdkProxy(PreparedStatement.class);
 		hints.proxies().registerJdkProxy(CallableStatement.class);
+		// S3 replicas that reuse the application's S3Client see it through a JDK proxy (SingleAttemptS3Client).
+		hints.proxies().registerJdkProxy(TypeReference.of("software.amazon.awssdk.services.s3.S3Client"));
 		hints.resources()
 			.registerPattern(SqliteVersionGuard.class.getPackageName().replace('.', '/') + "/"
 					+ SqliteVersionGuard.BUILD_VERSIONS);

@@ -18,6 +18,7 @@ import software.amazon.awssdk.services.s3.S3Client;
 import io.github.litestreamspring.engine.replica.ReplicaClient;
 import io.github.litestreamspring.engine.replica.s3.S3ClientFactory;
 import io.github.litestreamspring.engine.replica.s3.S3ReplicaClient;
+import io.github.litestreamspring.engine.replica.s3.SingleAttemptS3Client;
 import io.github.litestreamspring.engine.replica.s3.S3ReplicaOptions;
 import io.github.litestreamspring.engine.replica.s3.S3ReplicaUrl;
 
@@ -50,7 +51,9 @@ final class S3Replicas {
 				|| url.endpoint() != null;
 		S3Client shared = ownSettings ? null : sharedClient(prefix, p.getUrl(), beanFactory);
 		if (shared != null) {
-			return new S3ReplicaClient(shared, url.bucket(), url.path(), options);
+			// The application's client keeps its own retry strategy; seen with one attempt per call, our
+			// S3Retry is the only retry layer here too (as for the clients built below, SDK retries off).
+			return new S3ReplicaClient(SingleAttemptS3Client.wrap(shared), url.bucket(), url.path(), options);
 		}
 		if ((p.getAccessKeyId() == null) != (p.getSecretAccessKey() == null)) {
 			throw new LitestreamConfigurationException("only one of access-key-id and secret-access-key is set",

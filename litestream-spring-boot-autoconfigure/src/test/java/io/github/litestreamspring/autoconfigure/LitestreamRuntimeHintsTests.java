@@ -66,6 +66,12 @@ class LitestreamRuntimeHintsTests {
 	}
 
 	@Test
+	void theProxyOfTheApplicationsS3ClientIsRegistered() {
+		assertThat(RuntimeHintsPredicates.proxies().forInterfaces(software.amazon.awssdk.services.s3.S3Client.class))
+			.accepts(this.hints);
+	}
+
+	@Test
 	void theBuildVersionsTheSqliteVersionCheckReadsAreIncluded() {
 		assertThat(RuntimeHintsPredicates.resource()
 			.forResource("io/github/litestreamspring/autoconfigure/" + SqliteVersionGuard.BUILD_VERSIONS)).accepts(this.hints);

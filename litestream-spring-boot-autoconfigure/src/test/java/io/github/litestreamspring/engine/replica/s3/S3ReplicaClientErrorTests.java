@@ -137,6 +137,31 @@ class S3ReplicaClientErrorTests {
 		}
 	}
 
+	@Test
+	void anApplicationsClientWithSdkRetriesMakesOneAttemptPerRetryOfOurs() throws Exception {
+		S3ProxyServer server = S3ProxyServer.shared();
+		// The application's client keeps the SDK's standard retries (3 attempts a call); seen through
+		// SingleAttemptS3Client it makes one, so our policy alone decides.
+		try (S3Client s3 = server.client((b) -> b.overrideConfiguration(
+				(o) -> o.retryStrategy(AwsRetryStrategy.standardRetryStrategy()).addExecutionInterceptor(this.attempts)))) {
+			S3ReplicaClient client = new S3ReplicaClient(SingleAttemptS3Client.wrap(s3), BUCKET, "down-shared",
+					S3ReplicaOptions.defaults()
+						.withRetry(new S3ReplicaOptions.RetryPolicy(4, Duration.ofMillis(10), Duration.ofMillis(50),
+								Duration.ofSeconds(10))));
+			server.stop();
+			try {
+				assertThatExceptionOfType(S3ReplicaException.class).isThrownBy(client::generations)
+					.withMessageContaining("after 4 attempt(s)");
+				assertThat(this.attempts.count("ListObjectsV2")).as("HTTP attempts").isEqualTo(4);
+			}
+			finally {
+				server.start();
+			}
+			// The store is back: the same client works again.
+			assertThat(client.generations()).isEmpty();
+		}
+	}
+
 	private static void sleep(long millis) {
 		try {
 			Thread.sleep(millis);
