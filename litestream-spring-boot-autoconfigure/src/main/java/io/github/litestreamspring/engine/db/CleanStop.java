@@ -85,6 +85,20 @@ public record CleanStop(Pos position, FileIdentity database) {
 		}
 	}
 
+	/**
+	 * Why this record does not prove that {@code database} holds exactly the state at {@code shadowEnd}
+	 * (the end of the local shadow WAL); {@code null} if it does.
+	 */
+	String whyNotAt(Pos shadowEnd, Path database) throws IOException {
+		if (!this.position.equals(shadowEnd)) {
+			return "the clean-stop record (" + this.position + ") does not match the shadow WAL's end " + shadowEnd;
+		}
+		if (!Files.exists(database) || !FileIdentity.of(database).equals(this.database)) {
+			return "the database file changed after the clean stop at " + this.position;
+		}
+		return null;
+	}
+
 	static void delete(Path metaDir) throws IOException {
 		if (Files.deleteIfExists(metaDir.resolve(FILE_NAME))) {
 			FileSync.fsyncDirectory(metaDir);

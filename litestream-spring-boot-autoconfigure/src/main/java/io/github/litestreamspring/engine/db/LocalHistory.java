@@ -73,8 +73,7 @@ public record LocalHistory(String generation, Pos end, Pos shadowEnd, Proof proo
 					startedAt, state, walPath, pageSize);
 		}
 		CleanStop stop = CleanStop.read(metaDir);
-		if (stop != null && stop.position().equals(shadowEnd) && Files.exists(database)
-				&& CleanStop.FileIdentity.of(database).equals(stop.database())) {
+		if (stop != null && stop.whyNotAt(shadowEnd, database) == null) {
 			// A WAL begun since (by the application's pool at start-up) lies on top of the file; its
 			// commits, if any, are local ones the replica cannot have.
 			long walCommitted = newWalCommitted(walPath);

@@ -236,18 +236,11 @@ final class ShadowWal {
 		if (stop == null) {
 			return false;
 		}
-		Pos pos = stop.position();
-		if (!pos.generation().equals(generation) || pos.index() != index
-				|| size(generation, index) != pos.offset()) {
-			logger.info("{}: the clean-stop record ({}) does not match the shadow WAL", this.database.path(), pos);
-			return false;
+		String whyNot = stop.whyNotAt(new Pos(generation, index, size(generation, index)), this.database.path());
+		if (whyNot != null) {
+			logger.info("{}: {}", this.database.path(), whyNot);
 		}
-		if (!Files.exists(this.database.path())
-				|| !CleanStop.FileIdentity.of(this.database.path()).equals(stop.database())) {
-			logger.info("{}: the database file changed after the clean stop at {}", this.database.path(), pos);
-			return false;
-		}
-		return true;
+		return whyNot == null;
 	}
 
 	static byte[] readPrefix(Path file, int n) throws IOException {
