@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 import io.github.litestreamspring.engine.db.LocalHistory;
 import io.github.litestreamspring.engine.lz4.Lz4Frames;
@@ -23,7 +25,8 @@ import io.github.litestreamspring.engine.wal.WalHeader;
  * Two histories are compared at the shorter one's end, by the bytes that end there: a WAL frame (its
  * header carries the cumulative checksum of every frame before it in the index, so equal frames mean
  * an equal index up to there) or the WAL header at an index's start. Costs one listing per generation
- * and at most two WAL segment downloads.
+ * and at most three WAL segment downloads (the end of the newest and of the local generation, and the
+ * segment holding the compared frame).
  */
 public final class DivergenceCheck {
 
@@ -62,8 +65,24 @@ public final class DivergenceCheck {
 
 	private final ReplicaClient client;
 
+	/** Each generation is listed once per check, however many questions are asked of it. */
+	private final Map<String, Listing> listings = new HashMap<>();
+
 	public DivergenceCheck(ReplicaClient client) {
 		this.client = client;
+	}
+
+	private Listing listing(String generation) throws IOException {
+		Listing listing = this.listings.get(generation);
+		if (listing == null) {
+			listing = new Listing(this.client.snapshots(generation), this.client.walSegments(generation));
+			this.listings.put(generation, listing);
+		}
+		return listing;
+	}
+
+	private record Listing(List<SnapshotInfo> snapshots, List<WalSegmentInfo> segments) {
+
 	}
 
 	public Result check(LocalHistory local) throws IOException {
@@ -172,7 +191,7 @@ public final class DivergenceCheck {
 		int length = (end.offset() == WalHeader.SIZE) ? WalHeader.SIZE : WalFrameHeader.SIZE + pageSize;
 		long from = end.offset() - length;
 		WalSegmentInfo holder = null;
-		for (WalSegmentInfo s : this.client.walSegments(end.generation())) {
+		for (WalSegmentInfo s : listing(end.generation()).segments()) {
 			if (s.index() == end.index() && s.offset() <= from) {
 				holder = s;
 			}
@@ -192,8 +211,8 @@ public final class DivergenceCheck {
 
 	/** Where a generation ends in the replica: the end of its last WAL segment, or its snapshot's index. */
 	private Pos end(String generation) throws IOException {
-		List<SnapshotInfo> snapshots = this.client.snapshots(generation);
-		List<WalSegmentInfo> segments = this.client.walSegments(generation);
+		List<SnapshotInfo> snapshots = listing(generation).snapshots();
+		List<WalSegmentInfo> segments = listing(generation).segments();
 		WalSegmentInfo last = segments.isEmpty() ? null : segments.get(segments.size() - 1);
 		long snapshotIndex = snapshots.isEmpty() ? -1 : snapshots.get(snapshots.size() - 1).index();
 		if (last == null || last.index() < snapshotIndex) {
@@ -208,10 +227,10 @@ public final class DivergenceCheck {
 
 	private Instant updatedAt(String generation) throws IOException {
 		Instant updated = null;
-		for (SnapshotInfo s : this.client.snapshots(generation)) {
+		for (SnapshotInfo s : listing(generation).snapshots()) {
 			updated = (updated == null || s.createdAt().isAfter(updated)) ? s.createdAt() : updated;
 		}
-		for (WalSegmentInfo s : this.client.walSegments(generation)) {
+		for (WalSegmentInfo s : listing(generation).segments()) {
 			updated = (updated == null || s.createdAt().isAfter(updated)) ? s.createdAt() : updated;
 		}
 		return updated;
