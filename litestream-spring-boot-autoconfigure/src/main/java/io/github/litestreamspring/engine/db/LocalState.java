@@ -16,7 +16,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
+import io.github.litestreamspring.engine.replica.Pos;
 import io.github.litestreamspring.engine.replica.ReplicaPaths;
+import io.github.litestreamspring.engine.wal.WalHeader;
 
 /**
  * The engine's files next to the database, in Litestream v0.3's layout so that an operator can switch
@@ -138,6 +140,44 @@ public final class LocalState {
 	 */
 	public LocalStateLock lock(Path database) {
 		return LocalStateLock.acquire(this.metaDir, database);
+	}
+
+	/**
+	 * Makes the next {@link Database#open()} of {@code database} continue generation
+	 * {@code position.generation()} with WAL index {@code position.index() + 1}, as after a clean stop at
+	 * {@code position}: for a database file that holds exactly the state at {@code position} (restored and
+	 * caught up from a replica that ends there), whose WAL of {@code position.index()} is {@code indexWal}
+	 * (header and frames as SQLite wrote them, {@code position.offset()} bytes). Replaces the whole local
+	 * state: every generation, the generation file, any clean-stop record. Steps in crash-safe order: the
+	 * old state goes first, the clean-stop record last, so a crash in between leaves no proof and the next
+	 * open starts a new generation. The database must be closed; takes the local state's lock meanwhile.
+	 * @throws IOException if the files cannot be written
+	 * @throws IllegalArgumentException if {@code indexWal} is not a WAL of {@code position.offset()} bytes
+	 */
+	public void seedCleanStop(Path database, Pos position, Path indexWal) throws IOException {
+		long size = Files.size(indexWal);
+		byte[] header = ShadowWal.readPrefix(indexWal, WalHeader.SIZE);
+		if (position.isNone() || size != position.offset() || header.length < WalHeader.SIZE
+				|| !WalHeader.parse(header, 0).isChecksumValid()) {
+			throw new IllegalArgumentException("cannot seed a clean stop at " + position + " from " + indexWal + " ("
+					+ size + " bytes): it must be that index's WAL, header and frames, of exactly "
+					+ position.offset() + " bytes");
+		}
+		try (LocalStateLock lock = lock(database)) {
+			CleanStop.delete(this.metaDir);
+			clearGeneration();
+			deleteOtherGenerations(null);
+			deleteTempFiles();
+			Path shadow = shadowWal(position.generation(), position.index());
+			Files.createDirectories(shadow.getParent());
+			Path tmp = shadow.resolveSibling(shadow.getFileName() + ".tmp");
+			Files.copy(indexWal, tmp, StandardCopyOption.REPLACE_EXISTING);
+			FileSync.fsync(tmp);
+			Files.move(tmp, shadow, StandardCopyOption.ATOMIC_MOVE);
+			FileSync.fsyncDirectory(shadow.getParent());
+			writeGeneration(position.generation());
+			new CleanStop(position, CleanStop.FileIdentity.of(database)).write(this.metaDir);
+		}
 	}
 
 	/** Removes leftovers of interrupted writes ({@code *.tmp}), as Litestream does at start-up. */

@@ -20,7 +20,8 @@ import io.github.litestreamspring.engine.replica.ReplicaPaths;
  * <ul>
  * <li>every temporary file is named {@code <out>.tmp}, {@code <out>.tmp-wal}, {@code <out>.tmp-shm},
  * {@code <out>.tmp-journal}, {@code <out>.tmp-<index>-wal} (a WAL index being assembled) or
- * {@code <out>.tmp-<index>-<offset>-segment} (a large decoded segment), so that
+ * {@code <out>.tmp-<index>-<offset>-segment} (a large decoded segment) or {@code <out>.tmp-seed-wal} (the
+ * WAL a {@link Continuation} seeds the shadow WAL with), so that
  * {@link #deleteTemporaryFiles()} finds them all by name — whatever path the restore left by (failure,
  * interrupt, a download that finished after the restore gave up) — and nothing else;</li>
  * <li>SQLite's own files of the output ({@code <out>-wal}, {@code <out>-shm}, {@code <out>-journal}) belong
@@ -46,7 +47,7 @@ final class RestoreFiles {
 		String name = output.getFileName().toString();
 		this.tmp = output.resolveSibling(name + ".tmp");
 		this.temporary = Pattern.compile(Pattern.quote(name + ".tmp")
-				+ "(-wal|-shm|-journal|-[0-9a-f]{8,16}-wal|-[0-9a-f]{8,16}-[0-9a-f]{8,16}-segment)?");
+				+ "(-wal|-shm|-journal|-seed-wal|-[0-9a-f]{8,16}-wal|-[0-9a-f]{8,16}-[0-9a-f]{8,16}-segment)?");
 	}
 
 	/** The database under construction. */
@@ -62,6 +63,11 @@ final class RestoreFiles {
 	/** The WAL of one index while its segments are appended. */
 	Path indexWal(long index) {
 		return sibling(this.tmp, "-" + ReplicaPaths.formatIndex(index) + "-wal");
+	}
+
+	/** The last index's WAL kept for a continued generation's shadow WAL ({@link Continuation}). */
+	Path seedWal() {
+		return sibling(this.tmp, "-seed-wal");
 	}
 
 	/** A segment decoded to disk because it is too large for memory. */

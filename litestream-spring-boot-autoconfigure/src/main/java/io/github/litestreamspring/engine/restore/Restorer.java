@@ -21,6 +21,7 @@ import org.sqlite.SQLiteJDBCLoader;
 
 import io.github.litestreamspring.engine.LitestreamException;
 import io.github.litestreamspring.engine.db.FileSync;
+import io.github.litestreamspring.engine.replica.Pos;
 import io.github.litestreamspring.engine.replica.ReplicaClient;
 import io.github.litestreamspring.engine.replica.ReplicaPaths;
 
@@ -95,11 +96,14 @@ public final class Restorer {
 		RestoreFiles files = new RestoreFiles(output);
 		Path tmp = files.tmp();
 		RestoreProgress progress = new RestoreProgress(output, plan.bytes());
+		Pos position;
 		try {
 			Files.createDirectories(output.getParent());
 			files.deleteTemporaryFiles();
 			restoreSnapshot(plan, tmp, progress);
-			new WalReplay(this.client, plan, files, options.parallelism(), progress).run();
+			WalReplay replay = new WalReplay(this.client, plan, files, options.parallelism(), progress);
+			replay.run();
+			position = (replay.end() != null) ? replay.end() : new Pos(plan.generation(), plan.snapshot().index(), 0);
 			checkIntegrity(tmp);
 			files.finishTmp();
 			// One fsync, as late as possible: the kernel writes the snapshot back while the WAL is applied
@@ -123,10 +127,10 @@ public final class Restorer {
 			files.deleteTemporaryFilesQuietly();
 		}
 		Duration duration = elapsed(started);
-		logger.info("{}: restored generation {} up to WAL index {} in {} ms ({} MB/s)", output, plan.generation(),
-				ReplicaPaths.formatIndex(plan.lastIndex()), duration.toMillis(),
-				progress.mbPerSecond(duration.toNanos()));
-		return new RestoreResult(RestoreResult.Outcome.RESTORED, output, plan, progress.downloaded(), duration);
+		logger.info("{}: restored generation {} up to {} in {} ms ({} MB/s)", output, plan.generation(), position,
+				duration.toMillis(), progress.mbPerSecond(duration.toNanos()));
+		return new RestoreResult(RestoreResult.Outcome.RESTORED, output, plan, progress.downloaded(), duration,
+				position);
 	}
 
 	/**
@@ -136,7 +140,7 @@ public final class Restorer {
 	 * listing and the download instead of delaying the WAL replay. A failure here is not reported: the
 	 * same load runs again, synchronized, on first use, and fails there with its own message.
 	 */
-	private static void loadSqliteInBackground() {
+	static void loadSqliteInBackground() {
 		if (!sqliteLoadStarted.compareAndSet(false, true)) {
 			return;
 		}
@@ -169,7 +173,7 @@ public final class Restorer {
 		}
 	}
 
-	private static void checkIntegrity(Path tmp) throws SQLException {
+	static void checkIntegrity(Path tmp) throws SQLException {
 		try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + tmp);
 				Statement st = c.createStatement();
 				ResultSet rs = st.executeQuery("PRAGMA integrity_check")) {

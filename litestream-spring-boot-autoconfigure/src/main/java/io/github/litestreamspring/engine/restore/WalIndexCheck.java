@@ -43,7 +43,8 @@ final class WalIndexCheck {
 		this.replica = replica;
 	}
 
-	void check() throws IOException {
+	/** @return the end of the index's last whole transaction (its size unless it ends mid-transaction) */
+	long check() throws IOException {
 		try (FileChannel ch = FileChannel.open(this.file, StandardOpenOption.READ)) {
 			long size = ch.size();
 			byte[] headerBytes = new byte[WalHeader.SIZE];
@@ -78,6 +79,7 @@ final class WalIndexCheck {
 						+ "which SQLite ignores", ReplicaPaths.formatIndex(this.index), this.generation,
 						size - result.lastCommitEndOffset());
 			}
+			return Math.max(WalHeader.SIZE, result.lastCommitEndOffset());
 		}
 	}
 

@@ -26,6 +26,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.github.litestreamspring.engine.LitestreamException;
+import io.github.litestreamspring.engine.replica.Pos;
 import io.github.litestreamspring.engine.replica.ReplicaClient;
 import io.github.litestreamspring.engine.replica.ReplicaPaths;
 import io.github.litestreamspring.engine.replica.WalSegmentInfo;
@@ -67,6 +68,15 @@ final class WalReplay {
 	/** Set once the replay gives up: a download finishing later deletes its file instead of keeping it. */
 	private volatile boolean abandoned;
 
+	/** Whether each index is applied to {@link RestoreFiles#tmp()}; if not, only assembled and checked. */
+	private boolean applying = true;
+
+	/** Where the last index's assembled WAL is copied before it is applied; {@code null} for nowhere. */
+	private Path lastIndexCopy;
+
+	/** The last index applied and the end of its last whole transaction; {@code null} before the first. */
+	private Pos end;
+
 	WalReplay(ReplicaClient client, RestorePlan plan, RestoreFiles files, int parallelism, RestoreProgress progress) {
 		this.client = client;
 		this.plan = plan;
@@ -74,6 +84,29 @@ final class WalReplay {
 		this.tmp = files.tmp();
 		this.parallelism = parallelism;
 		this.progress = progress;
+	}
+
+	/**
+	 * Keeps the last index's WAL, as assembled from the replica and checked, in {@code copy}: the bytes a
+	 * continued generation's shadow WAL must hold ({@link Continuation}).
+	 */
+	WalReplay keepingLastIndexAs(Path copy) {
+		this.lastIndexCopy = copy;
+		return this;
+	}
+
+	/** Assembles and checks every index without applying it (with {@link #keepingLastIndexAs}). */
+	WalReplay withoutApplying() {
+		this.applying = false;
+		return this;
+	}
+
+	/**
+	 * The exact position the replay reached: the last index and the end of its last whole transaction;
+	 * {@code null} if the plan had no segment.
+	 */
+	Pos end() {
+		return this.end;
 	}
 
 	void run() throws IOException, SQLException {
@@ -166,7 +199,16 @@ final class WalReplay {
 	private void apply(IndexFile index) throws IOException, SQLException {
 		index.close();
 		List<WalSegmentInfo> segments = this.plan.segmentsByIndex().get(index.index);
-		new WalIndexCheck(index.file, this.plan.generation(), index.index, segments, this.client.describe()).check();
+		long committed = new WalIndexCheck(index.file, this.plan.generation(), index.index, segments,
+				this.client.describe()).check();
+		this.end = new Pos(this.plan.generation(), index.index, committed);
+		if (this.lastIndexCopy != null && index.index == this.plan.lastIndex()) {
+			Files.copy(index.file, this.lastIndexCopy, StandardCopyOption.REPLACE_EXISTING);
+		}
+		if (!this.applying) {
+			Files.delete(index.file);
+			return;
+		}
 		Path target = this.files.tmpWal();
 		Files.move(index.file, target, StandardCopyOption.REPLACE_EXISTING);
 		try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + this.tmp);
