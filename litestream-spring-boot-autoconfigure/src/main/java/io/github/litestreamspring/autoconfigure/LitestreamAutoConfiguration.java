@@ -100,6 +100,7 @@ public final class LitestreamAutoConfiguration {
 				new ReplicaFactory(beanFactory).create(replicas, database, property), properties.getCommitWindow(),
 				finalSyncTimeout);
 		replication.replicator().setLeaseOptions(leaseOptions(properties.getLease()));
+		replication.setLeaseAcquireTimeout(properties.getLease().getAcquireTimeout());
 		DataSize shadowWalMaxSize = properties.getShadowWalMaxSize();
 		replication.replicator().setShadowWalMaxBytes((shadowWalMaxSize != null) ? shadowWalMaxSize.toBytes() : 0);
 		return replication;

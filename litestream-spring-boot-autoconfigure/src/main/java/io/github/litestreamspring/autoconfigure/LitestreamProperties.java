@@ -404,10 +404,26 @@ public class LitestreamProperties {
 		private Duration ttl = LeaseOptions.DEFAULT_TTL;
 
 		/**
-		 * What to do when another instance holds a replica path: 'wait' (start, upload nothing until the
-		 * lease is free; health says why) or 'fail' (startup fails naming the holder).
+		 * What a starting instance does when another live instance holds a replica path, before its
+		 * connection pool opens: 'wait' asks the holder to hand the lease over (it stops writing, ships
+		 * everything and hands over; a crashed holder's lease is taken over after a TTL) and waits for it
+		 * up to 'acquire-timeout'; 'fail' makes startup fail at once naming the holder.
 		 */
 		private LeaseOptions.OnConflict onConflict = LeaseOptions.OnConflict.WAIT;
+
+		/**
+		 * How long a starting instance waits for the leases (a hand-over, or a crashed holder's lease
+		 * expiring) before startup fails naming the holder. Size the Kubernetes startup probe for it.
+		 */
+		private Duration acquireTimeout = Duration.ofMinutes(2);
+
+		public Duration getAcquireTimeout() {
+			return this.acquireTimeout;
+		}
+
+		public void setAcquireTimeout(Duration acquireTimeout) {
+			this.acquireTimeout = acquireTimeout;
+		}
 
 		public boolean isEnabled() {
 			return this.enabled;

@@ -43,6 +43,8 @@ public class LitestreamReplication implements SmartLifecycle, DisposableBean {
 
 	private volatile String name;
 
+	private volatile Duration leaseAcquireTimeout = Duration.ofMinutes(2);
+
 	LitestreamReplication(DatabaseOptions options, List<Replica> replicas, Duration commitWindow,
 			Duration shutdownTimeout) {
 		this.replicator = new Replicator(options, replicas, commitWindow);
@@ -75,6 +77,17 @@ public class LitestreamReplication implements SmartLifecycle, DisposableBean {
 
 	public List<Replica> replicas() {
 		return this.replicator.replicas();
+	}
+
+	/** How long the start waits for the leases ({@code litestream.lease.acquire-timeout}). */
+	public Duration leaseAcquireTimeout() {
+		return this.leaseAcquireTimeout;
+	}
+
+	void setLeaseAcquireTimeout(Duration timeout) {
+		if (timeout != null) {
+			this.leaseAcquireTimeout = timeout;
+		}
 	}
 
 	/** How long the final sync at shutdown may take ({@code spring.lifecycle.timeout-per-shutdown-phase}). */

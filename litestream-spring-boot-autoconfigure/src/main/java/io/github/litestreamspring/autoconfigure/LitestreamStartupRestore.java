@@ -14,6 +14,9 @@ import org.springframework.beans.factory.InitializingBean;
 
 import io.github.litestreamspring.engine.LitestreamException;
 import io.github.litestreamspring.engine.Replica;
+import io.github.litestreamspring.engine.Replicator;
+import io.github.litestreamspring.engine.replica.Pos;
+import io.github.litestreamspring.engine.restore.Continuation;
 import io.github.litestreamspring.engine.restore.RestoreOptions;
 import io.github.litestreamspring.engine.restore.RestorePlan;
 import io.github.litestreamspring.engine.restore.RestoreResult;
@@ -35,6 +38,9 @@ public class LitestreamStartupRestore implements InitializingBean {
 	private final LitestreamProperties.Restore properties;
 
 	private volatile RestoreResult result;
+
+	/** The replica the database was restored from at this start, or {@code null}. */
+	private volatile Replica restoredFrom;
 
 	private final List<LitestreamStartupRestore> additional;
 
@@ -68,6 +74,71 @@ public class LitestreamStartupRestore implements InitializingBean {
 		observedRestore();
 		for (LitestreamStartupRestore restore : this.additional) {
 			restore.observedRestore();
+		}
+		takeLease();
+		for (LitestreamStartupRestore restore : this.additional) {
+			restore.takeLease();
+		}
+	}
+
+	/**
+	 * With leases on (the default), before the pool opens: takes every replica's lease — a live holder
+	 * (the old instance of a rolling deploy) is asked to hand it over and stops writing; a crashed one is
+	 * taken over after a TTL — and only then brings the database to where the replica ends, and
+	 * continues its generation. Restoring first, without the lease, keeps the long part of the start out
+	 * of the time during which no instance accepts writes.
+	 */
+	private void takeLease() {
+		Replicator replicator = this.replication.replicator();
+		if (!replicator.leasesEnabled()) {
+			return;
+		}
+		Pos handedOver = replicator.acquireLeases(this.replication.leaseAcquireTimeout());
+		if (!this.properties.isEnabled()) {
+			return;
+		}
+		RestoreResult first = this.result;
+		if (first != null && first.outcome() == RestoreResult.Outcome.RESTORED && this.restoredFrom != null) {
+			continueRestored(first, handedOver);
+		}
+		else {
+			// The kept database (or the empty start) was judged against the replica as it was before the
+			// lease was ours: the previous holder may have written since. Judge again, restoring if needed.
+			this.restoredFrom = null;
+			restore();
+			RestoreResult second = this.result;
+			if (second != null && second.outcome() == RestoreResult.Outcome.RESTORED && this.restoredFrom != null) {
+				continueRestored(second, null);
+			}
+		}
+	}
+
+	/**
+	 * Catches the restored file up to the replica's end (the hand-over position, when there was one) and
+	 * seeds its local state so that replication continues the generation with the next WAL index, no new
+	 * snapshot. When that cannot be done, restores the replica's latest state again; failing that too,
+	 * the generation cannot be continued and a new one starts — from the replica's complete state.
+	 */
+	private void continueRestored(RestoreResult restored, Pos target) {
+		Path database = this.replication.databasePath();
+		Path metaDir = this.replication.replicator().database().options().metaPath();
+		Replica replica = this.restoredFrom;
+		try {
+			Continuation.continueAt(replica.client(), database, metaDir, restored.position(), target);
+			return;
+		}
+		catch (LitestreamException ex) {
+			logger.warn("{}: {}; restoring the replica's latest state again", database, ex.getMessage());
+		}
+		RestoreOptions again = new RestoreOptions(database, null, -1, null, this.properties.getParallelism(), false,
+				false, true);
+		this.result = new Restorer(replica.client()).restore(again);
+		try {
+			Continuation.continueAt(replica.client(), database, metaDir, this.result.position(), null);
+		}
+		catch (LitestreamException ex) {
+			logger.info("{}: {}; replication starts a new generation from the restored state", database,
+					ex.getMessage());
 		}
 	}
 
@@ -153,6 +224,7 @@ public class LitestreamStartupRestore implements InitializingBean {
 			Replica replica = candidates.get(i);
 			try {
 				this.result = new Restorer(replica.client()).restore(options);
+				this.restoredFrom = replica;
 				ExistingDatabase.discard(replaced);
 				return;
 			}

@@ -10,6 +10,8 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import io.github.litestreamspring.engine.replica.Pos;
+
 /**
  * What a lease object says, as a flat JSON document an operator can read:
  * <pre>
@@ -18,9 +20,20 @@ import java.util.regex.Pattern;
  * </pre>
  * The timestamps are informational (the holder's wall clock). Whether a lease is live is decided
  * without trusting clocks: see {@link ReplicaLease}.
+ * <p>
+ * Three optional fields carry a hand-over ({@link ReplicaLease}): {@code handoverTo}, written into the
+ * holder's lease by a starting instance that asks for it (the holder's next renewal notices, because its
+ * compare-and-swap fails); and, in the lease the holder then writes for the new owner,
+ * {@code handedOverFrom} (the old owner) and {@code position} (generation/index/offset, the position the
+ * old owner shipped to every replica before it stopped writing).
  */
 record LeaseContent(String owner, String host, long pid, Instant acquiredAt, Instant renewedAt, Instant expiresAt,
-		long ttlMillis, boolean released) {
+		long ttlMillis, boolean released, String handoverTo, String handedOverFrom, Pos position) {
+
+	LeaseContent(String owner, String host, long pid, Instant acquiredAt, Instant renewedAt, Instant expiresAt,
+			long ttlMillis, boolean released) {
+		this(owner, host, pid, acquiredAt, renewedAt, expiresAt, ttlMillis, released, null, null, null);
+	}
 
 	private static final Pattern FIELD = Pattern.compile("\"(\\w+)\"\\s*:\\s*(\"((?:[^\"\\\\]|\\\\.)*)\"|[^,}\\s]+)");
 
@@ -33,11 +46,34 @@ record LeaseContent(String owner, String host, long pid, Instant acquiredAt, Ins
 				released);
 	}
 
+	/** This lease with a hand-over request from {@code requester} added. */
+	LeaseContent withHandoverTo(String requester) {
+		return new LeaseContent(this.owner, this.host, this.pid, this.acquiredAt, this.renewedAt, this.expiresAt,
+				this.ttlMillis, this.released, requester, this.handedOverFrom, this.position);
+	}
+
+	/** The lease a holder writes for {@code newOwner}: handed over from {@code this.owner} at {@code at}. */
+	LeaseContent handedOverTo(String newOwner, Instant now, Pos at) {
+		return new LeaseContent(newOwner, this.host, this.pid, now, now, now.plusMillis(this.ttlMillis), this.ttlMillis,
+				false, null, this.owner, at);
+	}
+
 	byte[] toBytes() {
-		return ("{\"owner\":\"" + escape(this.owner) + "\",\"host\":\"" + escape(this.host) + "\",\"pid\":" + this.pid
-				+ ",\"acquiredAt\":\"" + this.acquiredAt + "\",\"renewedAt\":\"" + this.renewedAt + "\",\"expiresAt\":\""
-				+ this.expiresAt + "\",\"ttlMillis\":" + this.ttlMillis + ",\"released\":" + this.released + "}\n")
-			.getBytes(StandardCharsets.UTF_8);
+		StringBuilder json = new StringBuilder("{\"owner\":\"" + escape(this.owner) + "\",\"host\":\"" + escape(this.host)
+				+ "\",\"pid\":" + this.pid + ",\"acquiredAt\":\"" + this.acquiredAt + "\",\"renewedAt\":\"" + this.renewedAt
+				+ "\",\"expiresAt\":\"" + this.expiresAt + "\",\"ttlMillis\":" + this.ttlMillis + ",\"released\":"
+				+ this.released);
+		if (this.handoverTo != null) {
+			json.append(",\"handoverTo\":\"").append(escape(this.handoverTo)).append('"');
+		}
+		if (this.handedOverFrom != null) {
+			json.append(",\"handedOverFrom\":\"").append(escape(this.handedOverFrom)).append('"');
+		}
+		if (this.position != null) {
+			json.append(",\"position\":\"").append(this.position.generation()).append('/')
+				.append(this.position.index()).append('/').append(this.position.offset()).append('"');
+		}
+		return json.append("}\n").toString().getBytes(StandardCharsets.UTF_8);
 	}
 
 	/** Parses a lease object; {@code null} if it is not one of ours (then it counts as a foreign holder). */
@@ -52,7 +88,8 @@ record LeaseContent(String owner, String host, long pid, Instant acquiredAt, Ins
 			return new LeaseContent(fields.get("owner"), fields.getOrDefault("host", "?"),
 					Long.parseLong(fields.getOrDefault("pid", "0")), Instant.parse(fields.get("acquiredAt")),
 					Instant.parse(fields.get("renewedAt")), Instant.parse(fields.get("expiresAt")),
-					Long.parseLong(fields.get("ttlMillis")), Boolean.parseBoolean(fields.get("released")));
+					Long.parseLong(fields.get("ttlMillis")), Boolean.parseBoolean(fields.get("released")),
+					fields.get("handoverTo"), fields.get("handedOverFrom"), parsePos(fields.get("position")));
 		}
 		catch (RuntimeException ex) {
 			return null;
@@ -63,6 +100,14 @@ record LeaseContent(String owner, String host, long pid, Instant acquiredAt, Ins
 	String describe() {
 		return "owner " + this.owner + " (host " + this.host + ", pid " + this.pid + ", renewed at " + this.renewedAt
 				+ ", expires at " + this.expiresAt + ")";
+	}
+
+	private static Pos parsePos(String text) {
+		if (text == null) {
+			return null;
+		}
+		String[] parts = text.split("/");
+		return new Pos(parts[0], Long.parseLong(parts[1]), Long.parseLong(parts[2]));
 	}
 
 	private static String escape(String s) {

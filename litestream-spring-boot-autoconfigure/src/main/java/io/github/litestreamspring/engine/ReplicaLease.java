@@ -10,6 +10,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.github.litestreamspring.engine.replica.LeaseObject;
+import io.github.litestreamspring.engine.replica.Pos;
 import io.github.litestreamspring.engine.replica.ReplicaClient;
 
 /**
@@ -38,6 +39,16 @@ import io.github.litestreamspring.engine.replica.ReplicaClient;
  * succeed has at least 7/8 - 1/3 = 13/24 TTL (16 s at 30 s) for one part with its retries; a slower link
  * needs a longer TTL or smaller parts.
  * <p>
+ * <b>Hand-over.</b> A starting instance that finds the lease held by a live holder may ask for it
+ * ({@link #setAskForHandover}): it adds {@code handoverTo} to the holder's lease by compare-and-swap. The
+ * holder's next renewal fails its compare-and-swap, re-reads the lease, finds itself still the owner
+ * and keeps it, remembering the request ({@link #handoverRequest()}); no request costs the holder
+ * anything while nobody asks. The holder then stops writing, ships everything and writes the lease for
+ * the new owner with its final position ({@link #handOver}); the new owner's next look finds itself the
+ * owner ({@link #handedOverToUs()}) and takes the lease with a renewal of its own. A holder that does
+ * not answer (an older version, or stuck) is taken over as before, once its lease has not changed for
+ * a whole TTL.
+ * <p>
  * Thread-safe: renewals run on the lease thread (without holding this object's monitor during the
  * request, so that checks on the replication thread never wait for a slow renewal), checks on the
  * replication thread.
@@ -58,7 +69,10 @@ final class ReplicaLease {
 		WAITING,
 
 		/** It was ours and another instance took it. */
-		LOST
+		LOST,
+
+		/** It was ours and we handed it over to another instance, with our final position. */
+		HANDED_OVER
 
 	}
 
@@ -96,6 +110,21 @@ final class ReplicaLease {
 	/** Set when the store ignores conditional writes: the lease is never taken, nothing is written. */
 	private String unsafeStore;
 
+	/** Whether, while another live instance holds the lease, we ask it to hand the lease over. */
+	private boolean askForHandover;
+
+	/** Holder side: the owner id of an instance that asked for the lease, or {@code null}. */
+	private String handoverRequest;
+
+	/** New owner's side: the lease as the previous holder handed it to us (with its final position). */
+	private LeaseContent handedOverToUs;
+
+	/**
+	 * After the lease was lost or handed over: whether taking it back is safe now (the replica still ends
+	 * where this instance left it). Asked just before the compare-and-swap that would take it back.
+	 */
+	private java.util.function.BooleanSupplier takeBackAllowed = () -> true;
+
 	ReplicaLease(ReplicaClient client, String owner, Duration ttl, String label) {
 		this.client = client;
 		this.owner = owner;
@@ -119,6 +148,29 @@ final class ReplicaLease {
 	/** Why the store cannot hold a lease (it ignores conditional writes), or {@code null}. */
 	synchronized String unsafeStore() {
 		return this.unsafeStore;
+	}
+
+	synchronized void setAskForHandover(boolean ask) {
+		this.askForHandover = ask;
+	}
+
+	synchronized void setTakeBackAllowed(java.util.function.BooleanSupplier allowed) {
+		this.takeBackAllowed = allowed;
+	}
+
+	/** Holder side: the owner id of the instance that asked for the lease, or {@code null}. */
+	synchronized String handoverRequest() {
+		return (this.state == State.HELD) ? this.handoverRequest : null;
+	}
+
+	/** Holder side: drops a request that could not be answered; a requester still waiting asks again. */
+	synchronized void forgetHandoverRequest() {
+		this.handoverRequest = null;
+	}
+
+	/** New owner's side: the lease as handed over to us (previous owner, final position), or {@code null}. */
+	synchronized LeaseContent handedOverToUs() {
+		return this.handedOverToUs;
 	}
 
 	/** The other instance's lease as last read, or {@code null}. */
@@ -162,8 +214,16 @@ final class ReplicaLease {
 			long holderTtl = (other != null) ? other.ttlMillis() : this.ttl.toMillis();
 			if (!free && !unchangedForTtl(lease.etag(), holderTtl)) {
 				this.holder = other;
-				this.state = (this.state == State.LOST) ? State.LOST : State.WAITING;
+				this.state = (this.state == State.LOST || this.state == State.HANDED_OVER) ? this.state : State.WAITING;
 				this.lastError = null;
+				if (this.askForHandover && other != null && !this.owner.equals(other.handoverTo())
+						&& this.state == State.WAITING) {
+					askForHandover(lease, other);
+				}
+				return false;
+			}
+			if ((this.state == State.LOST || this.state == State.HANDED_OVER) && !this.takeBackAllowed.getAsBoolean()) {
+				this.lastError = "the replica moved on after this instance stopped writing; restart it to restore";
 				return false;
 			}
 			byte[] content = LeaseContent.of(this.owner, now, now, this.ttl, false).toBytes();
@@ -172,7 +232,14 @@ final class ReplicaLease {
 				logger.warn("{}: taking over the lease on {} of {}, unchanged for {}", this.label, this.location,
 						describeHolder(), Duration.ofMillis(holderTtl));
 			}
-			return won(this.client.replaceLease(lease.etag(), content), content, started, now);
+			boolean handedOver = free && this.owner.equals(other.owner()) && other.handedOverFrom() != null;
+			boolean taken = won(this.client.replaceLease(lease.etag(), content), content, started, now);
+			if (taken && handedOver) {
+				this.handedOverToUs = other;
+				logger.info("{}: lease on {} handed over to us (owner {}) by owner {} at {}", this.label, this.location,
+						this.owner, other.handedOverFrom(), other.position());
+			}
+			return taken;
 		}
 		catch (IOException | RuntimeException ex) {
 			this.lastError = ex.getMessage();
@@ -202,8 +269,24 @@ final class ReplicaLease {
 				newEtag = ifOurs(content);
 			}
 			LeaseContent other = null;
+			String requester = null;
 			if (newEtag == null) {
-				other = this.client.readLease().map((l) -> LeaseContent.parse(l.content())).orElse(null);
+				Optional<LeaseObject> now = this.client.readLease();
+				other = now.map((l) -> LeaseContent.parse(l.content())).orElse(null);
+				if (other != null && this.owner.equals(other.owner()) && !other.released() && other.handoverTo() != null) {
+					// Still ours: another instance asked for it. Renew on top of its request, and answer it.
+					requester = other.handoverTo();
+					started = System.nanoTime();
+					byte[] renewed = LeaseContent.of(this.owner, acquired, Instant.now(), this.ttl, false)
+						.withHandoverTo(requester).toBytes();
+					newEtag = this.client.replaceLease(now.get().etag(), renewed);
+					if (newEtag == null) {
+						newEtag = ifOurs(renewed);
+					}
+					if (newEtag == null) {
+						other = this.client.readLease().map((l) -> LeaseContent.parse(l.content())).orElse(null);
+					}
+				}
 			}
 			synchronized (this) {
 				if (this.state != State.HELD || !currentEtag.equals(this.etag)) {
@@ -221,6 +304,11 @@ final class ReplicaLease {
 				this.etag = newEtag;
 				this.renewedNanos = started;
 				this.lastError = null;
+				if (requester != null && !requester.equals(this.handoverRequest)) {
+					this.handoverRequest = requester;
+					logger.info("{}: owner {} asks for the lease on {}; handing it over", this.label, requester,
+							this.location);
+				}
 				if (wasExpired) {
 					logger.info("{}: lease on {} renewed again (owner {}); writes resume", this.label, this.location,
 							this.owner);
@@ -235,8 +323,58 @@ final class ReplicaLease {
 		}
 	}
 
+	/**
+	 * Hands a held lease to the instance that asked for it, with {@code position}: everything this
+	 * instance committed, already in the replica. Called once writes have stopped; holds the monitor so
+	 * that a renewal finishing meanwhile never mistakes the new owner for a thief.
+	 * @return whether the lease is the new owner's now
+	 */
+	synchronized boolean handOver(Pos position) throws IOException {
+		if (this.state != State.HELD || this.handoverRequest == null) {
+			return false;
+		}
+		for (int attempt = 0; attempt < 3; attempt++) {
+			Optional<LeaseObject> current = this.client.readLease();
+			LeaseContent now = current.map((l) -> LeaseContent.parse(l.content())).orElse(null);
+			if (now == null || !this.owner.equals(now.owner())) {
+				return false;
+			}
+			String to = (now.handoverTo() != null) ? now.handoverTo() : this.handoverRequest;
+			LeaseContent given = LeaseContent.of(this.owner, this.acquiredAt, Instant.now(), this.ttl, false)
+				.handedOverTo(to, Instant.now(), position);
+			byte[] content = given.toBytes();
+			String newEtag = this.client.replaceLease(current.get().etag(), content);
+			if (newEtag == null) {
+				newEtag = ifOurs(content);
+			}
+			if (newEtag != null) {
+				this.state = State.HANDED_OVER;
+				this.holder = given;
+				this.etag = null;
+				this.observedEtag = null;
+				logger.info("{}: lease on {} handed over to owner {} at {}", this.label, this.location, to, position);
+				return true;
+			}
+		}
+		return false;
+	}
+
 	/** Marks a held lease released (a conditional overwrite), so that a waiting instance takes it at once. */
 	synchronized void release() {
+		release(State.NEW);
+	}
+
+	/**
+	 * Releases a held lease as part of a hand-over: this instance stopped writing, and takes the lease
+	 * back only as a taker-back would (see {@link #setTakeBackAllowed}).
+	 */
+	synchronized void releaseForHandover() {
+		if (this.state == State.HELD) {
+			release(State.HANDED_OVER);
+		}
+	}
+
+	private void release(State after) {
 		if (this.state != State.HELD) {
 			return;
 		}
@@ -252,7 +390,7 @@ final class ReplicaLease {
 			logger.warn("{}: cannot release the lease, it expires within {}: {}", this.location, this.ttl,
 					ex.getMessage());
 		}
-		this.state = State.NEW;
+		this.state = after;
 		this.etag = null;
 	}
 
@@ -288,6 +426,9 @@ final class ReplicaLease {
 			case WAITING -> "waiting for the lease on " + this.location + ", held by " + describeHolder() + error;
 			case LOST -> "lease on " + this.location + " lost to " + describeHolder()
 					+ "; not writing until it is free again" + error;
+			case HANDED_OVER -> "lease on " + this.location + " handed over to owner "
+					+ ((this.holder != null) ? this.holder.owner() : "?") + " at "
+					+ ((this.holder != null) ? this.holder.position() : "?") + "; this instance no longer writes" + error;
 			case HELD -> "lease on " + this.location + " (ours, owner " + this.owner + ") expired: not renewed for "
 					+ Duration.ofMillis((System.nanoTime() - this.renewedNanos) / 1_000_000)
 					+ "; not writing until a renewal succeeds" + error;
@@ -307,8 +448,9 @@ final class ReplicaLease {
 			this.observedEtag = null;
 			return false;
 		}
-		boolean wasLost = this.state == State.LOST;
+		boolean wasLost = this.state == State.LOST || this.state == State.HANDED_OVER;
 		this.state = State.HELD;
+		this.handoverRequest = null;
 		this.etag = newEtag;
 		this.acquiredAt = now;
 		this.renewedNanos = started;
@@ -325,6 +467,21 @@ final class ReplicaLease {
 	private String ifOurs(byte[] content) throws IOException {
 		Optional<LeaseObject> now = this.client.readLease();
 		return (now.isPresent() && Arrays.equals(now.get().content(), content)) ? now.get().etag() : null;
+	}
+
+	/**
+	 * Adds our hand-over request to the holder's lease. The request changes the object's version, which
+	 * must not restart our own count towards a takeover: the holder did not renew, we wrote.
+	 */
+	private void askForHandover(LeaseObject lease, LeaseContent holderLease) throws IOException {
+		String newEtag = this.client.replaceLease(lease.etag(), holderLease.withHandoverTo(this.owner).toBytes());
+		if (newEtag != null) {
+			if (lease.etag().equals(this.observedEtag)) {
+				this.observedEtag = newEtag;
+			}
+			logger.info("{}: asked {} to hand the lease on {} over to us (owner {})", this.label,
+					holderLease.describe(), this.location, this.owner);
+		}
 	}
 
 	/** Whether this version of another instance's lease has been seen, unchanged, for its whole TTL. */

@@ -21,6 +21,11 @@ import io.github.litestreamspring.engine.replica.ObservedReplicaClient;
  * long snapshot upload on the replication thread never delays a renewal. Every write and delete of a
  * replica's objects passes {@link #checkWrite}, and every store request of one is bounded by the
  * lease's write deadline (see {@link ReplicaLease}); released at a graceful stop.
+ * <p>
+ * A starting application takes its leases before its connection pool opens ({@link #acquire}), asking a
+ * live holder to hand them over; the holder's lease thread notices the request at its next renewal and
+ * calls the hand-over handler (the {@link Replicator}), which stops writes, ships everything and hands
+ * each lease over with its final position ({@link #handOver}).
  */
 final class ReplicaLeases {
 
@@ -42,6 +47,20 @@ final class ReplicaLeases {
 
 	private ScheduledExecutorService thread;
 
+	/** Called once (on the lease thread) with the requester's owner id when another instance asks for the leases. */
+	private volatile java.util.function.Consumer<String> onHandoverRequested = (requester) -> {
+	};
+
+	/** Set once the hand-over handler was called, so that it runs once per request. */
+	private volatile String handoverAnswered;
+
+	/** After a failed hand-over, no request is answered before this {@link System#nanoTime()}. */
+	private volatile long answerNotBeforeNanos = System.nanoTime();
+
+	/** Called (on the lease thread) after a lease changed state, so that the write gate follows it. */
+	private volatile Runnable onStateChange = () -> {
+	};
+
 	/**
 	 * @param onAcquired called (on the lease thread) when a lease is taken after the start: wakes the
 	 * replication thread
@@ -56,6 +75,149 @@ final class ReplicaLeases {
 			this.leases.put(replica, new ReplicaLease(replica.client(), owner, options.ttl(),
 					databaseName + ": replica '" + replica.name() + "'"));
 		}
+	}
+
+	void setOnHandoverRequested(java.util.function.Consumer<String> handler) {
+		this.onHandoverRequested = handler;
+	}
+
+	void setOnStateChange(Runnable listener) {
+		this.onStateChange = listener;
+	}
+
+	/** Whether taking back a lost or handed-over lease is safe now (see {@link ReplicaLease#setTakeBackAllowed}). */
+	void setTakeBackAllowed(java.util.function.Predicate<Replica> allowed) {
+		this.leases.forEach((replica, lease) -> lease.setTakeBackAllowed(() -> allowed.test(replica)));
+	}
+
+	/** Whether every lease is ours and may be written. */
+	boolean allHeld() {
+		return this.leases.values().stream().allMatch((l) -> l.state() == ReplicaLease.State.HELD);
+	}
+
+	/** Whether some lease was handed over to, or lost to, another instance. */
+	String given() {
+		for (ReplicaLease lease : this.leases.values()) {
+			ReplicaLease.State state = lease.state();
+			if (state == ReplicaLease.State.HANDED_OVER || state == ReplicaLease.State.LOST) {
+				return lease.refusal();
+			}
+		}
+		return null;
+	}
+
+	/**
+	 * Takes every lease before the application may write, blocking: a free, released or expired lease is
+	 * taken at once (an expired one after a TTL unchanged), a live holder is asked to hand it over. The
+	 * lease thread runs from here on, so leases already taken are renewed while others are awaited.
+	 * @return the final position a previous holder handed over with, or {@code null} (no hand-over)
+	 * @throws LitestreamException when {@code timeout} passes first, naming the holder; or at once for a
+	 * live holder with {@link LeaseOptions.OnConflict#FAIL}
+	 */
+	io.github.litestreamspring.engine.replica.Pos acquire(java.time.Duration timeout) {
+		long deadline = System.nanoTime() + timeout.toNanos();
+		this.leases.values().forEach((l) -> l.setAskForHandover(this.options.onConflict() == LeaseOptions.OnConflict.WAIT));
+		startThread();
+		long pollMillis = Math.max(50, Math.min(500, this.options.ttl().toMillis() / 10));
+		long nextLog = System.nanoTime();
+		while (true) {
+			String waitingFor = null;
+			for (Map.Entry<Replica, ReplicaLease> e : this.leases.entrySet()) {
+				ReplicaLease lease = e.getValue();
+				try {
+					if (!lease.tryAcquire()) {
+						if (lease.unsafeStore() != null) {
+							throw new LitestreamException("replica '" + e.getKey().name() + "': " + lease.unsafeStore()
+									+ "; not starting");
+						}
+						waitingFor = "replica '" + e.getKey().name() + "': " + lease.refusal();
+						LeaseContent holder = lease.holder();
+						boolean live = holder == null || holder.expiresAt().isAfter(Instant.now());
+						if (this.options.onConflict() == LeaseOptions.OnConflict.FAIL && live) {
+							stop(true);
+							throw new LitestreamException("replica '" + e.getKey().name() + "' ("
+									+ e.getKey().client().describe() + ") is held by another instance: "
+									+ lease.refusal() + "; not starting (lease on-conflict policy: fail)");
+						}
+					}
+				}
+				catch (java.io.IOException ex) {
+					waitingFor = "replica '" + e.getKey().name() + "': cannot read the lease on "
+							+ e.getKey().client().describe() + ": " + ex.getMessage();
+				}
+			}
+			if (waitingFor == null) {
+				installGuards();
+				io.github.litestreamspring.engine.replica.Pos handedOver = null;
+				for (ReplicaLease lease : this.leases.values()) {
+					LeaseContent given = lease.handedOverToUs();
+					if (given != null && given.position() != null) {
+						handedOver = given.position();
+					}
+				}
+				return handedOver;
+			}
+			if (System.nanoTime() - deadline >= 0) {
+				stop(true);
+				throw new LitestreamException("the lease was not ours within " + timeout + ": " + waitingFor
+						+ "; the holder neither handed it over nor let it expire (raise litestream.lease.acquire-timeout, "
+						+ "or stop the other instance)");
+			}
+			if (System.nanoTime() - nextLog >= 0) {
+				logger.info("{}: waiting for the lease before opening the database for writes: {}", this.databaseName,
+						waitingFor);
+				nextLog = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+			}
+			try {
+				Thread.sleep(pollMillis);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				stop(true);
+				throw new LitestreamException("interrupted while waiting for the lease of " + this.databaseName, ex);
+			}
+		}
+	}
+
+	/** Whether {@link #acquire} ran (the lease thread runs). */
+	boolean started() {
+		return this.thread != null;
+	}
+
+	/**
+	 * Hands every lease another instance asked for over to it with {@code position}; a lease nobody asked
+	 * for (or whose hand-over failed) is released, so that the new owner takes it at once.
+	 * @return whether at least one lease was handed over (this instance must not write any more)
+	 */
+	boolean handOver(io.github.litestreamspring.engine.replica.Pos position) {
+		boolean any = false;
+		for (Map.Entry<Replica, ReplicaLease> e : this.leases.entrySet()) {
+			try {
+				any |= e.getValue().handOver(position);
+			}
+			catch (java.io.IOException | RuntimeException ex) {
+				logger.warn("{}: replica '{}': cannot hand the lease over: {}", this.databaseName, e.getKey().name(),
+						ex.getMessage());
+			}
+		}
+		if (any) {
+			for (ReplicaLease lease : this.leases.values()) {
+				lease.releaseForHandover();
+			}
+		}
+		this.onStateChange.run();
+		return any;
+	}
+
+	/**
+	 * After a hand-over that could not be done: forgets the request (the next renewal drops it from the
+	 * lease, so a requester still waiting asks again) and answers none for {@code backoff}, so that a
+	 * write transaction that outlasts every attempt does not keep writes paused.
+	 */
+	void handoverFailed(java.time.Duration backoff) {
+		this.leases.values().forEach(ReplicaLease::forgetHandoverRequest);
+		this.answerNotBeforeNanos = System.nanoTime() + backoff.toNanos();
+		this.handoverAnswered = null;
 	}
 
 	/**
@@ -93,6 +255,11 @@ final class ReplicaLeases {
 						e.getKey().name(), e.getKey().client().describe(), ex.getMessage());
 			}
 		}
+		installGuards();
+		startThread();
+	}
+
+	private void installGuards() {
 		for (Map.Entry<Replica, ReplicaLease> e : this.leases.entrySet()) {
 			if (e.getKey().client() instanceof ObservedReplicaClient observed) {
 				ReplicaLease lease = e.getValue();
@@ -110,6 +277,12 @@ final class ReplicaLeases {
 
 				});
 			}
+		}
+	}
+
+	private synchronized void startThread() {
+		if (this.thread != null) {
+			return;
 		}
 		long tick = Math.max(50, Math.min(1_000, this.options.ttl().toMillis() / 10));
 		this.thread = Executors.newSingleThreadScheduledExecutor((r) -> {
@@ -173,10 +346,20 @@ final class ReplicaLeases {
 		long pollNanos = TimeUnit.MILLISECONDS.toNanos(Math.min(MAX_POLL_MILLIS, this.options.ttl().toMillis() / 3));
 		for (Map.Entry<Replica, ReplicaLease> e : this.leases.entrySet()) {
 			ReplicaLease lease = e.getValue();
+			ReplicaLease.State before = lease.state();
 			try {
-				if (lease.state() == ReplicaLease.State.HELD) {
+				if (before == ReplicaLease.State.HELD) {
 					if (lease.renewalDue()) {
 						lease.renew();
+					}
+					String requester = lease.handoverRequest();
+					if (requester != null && !requester.equals(this.handoverAnswered)
+							&& System.nanoTime() - this.answerNotBeforeNanos >= 0) {
+						this.handoverAnswered = requester;
+						this.onHandoverRequested.accept(requester);
+					}
+					if (lease.state() != before) {
+						this.onStateChange.run();
 					}
 					continue;
 				}
@@ -188,6 +371,9 @@ final class ReplicaLeases {
 				this.lastAttemptNanos.put(lease, now);
 				if (lease.tryAcquire()) {
 					this.onAcquired.run();
+				}
+				if (lease.state() != before) {
+					this.onStateChange.run();
 				}
 			}
 			catch (IOException | RuntimeException ex) {

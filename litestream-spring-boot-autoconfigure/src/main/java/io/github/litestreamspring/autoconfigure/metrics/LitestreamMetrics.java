@@ -40,7 +40,7 @@ public class LitestreamMetrics implements ReplicationListener {
 	private final LitestreamReplication replication;
 
 	/** The lease states, one gauge each (1 for the current state). */
-	private static final String[] LEASE_STATES = { "new", "held", "waiting", "lost" };
+	private static final String[] LEASE_STATES = { "new", "held", "waiting", "lost", "handed_over" };
 
 	private final Tags databaseTags;
 
