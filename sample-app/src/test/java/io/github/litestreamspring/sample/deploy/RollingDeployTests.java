@@ -1,6 +1,7 @@
 package io.github.litestreamspring.sample.deploy;
 
 import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -66,10 +67,11 @@ class RollingDeployTests {
 				.toList();
 			s.note("writes started after the new instance was ready and acknowledged by the old one: "
 					+ oldAckedAfterNewReady.size());
-			softly.assertThat(oldAckedAfterNewReady)
-				.as("writes the old instance acknowledged after the new one was ready (two writers)")
-				.isEmpty();
-			softly.assertThat(s.lostAcknowledged(softly)).as("acknowledged tokens missing from the restores").isEmpty();
+			softly.assertThat(oldAckedAfterNewReady.size())
+				.as("writes the old instance acknowledged after the new one was ready (two writers), first: %s",
+						oldAckedAfterNewReady.stream().limit(3).toList())
+				.isZero();
+			assertNoneLost(softly, s.lostAcknowledged(softly));
 			s.assertLivenessNeverBroken(softly);
 			finish(s, softly);
 		}
@@ -113,9 +115,7 @@ class RollingDeployTests {
 			Set<String> lost = s.lostAcknowledged(softly);
 			s.note("lost: " + lost.size() + ", of which acknowledged by old within " + shippingWindow
 					+ " ms before the kill: " + lost.stream().filter(unshippable::contains).count());
-			softly.assertThat(lost)
-				.as("acknowledged tokens lost that were not in the old instance's last %d ms", shippingWindow)
-				.isSubsetOf(unshippable);
+			assertNoneLost(softly, lost.stream().filter((t) -> !unshippable.contains(t)).toList());
 			s.assertLivenessNeverBroken(softly);
 			finish(s, softly);
 		}
@@ -132,8 +132,11 @@ class RollingDeployTests {
 
 			AppInstance neu = s.start("new");
 			// The hand-over step: the lease has just been transferred to the new instance.
-			String step = awaitStep(() -> leaseMentions(s, "\"pid\":" + neu.pid() + ","), () -> false,
-					"lease transferred to new", "");
+			// Ready for two TTLs without the lease: no hand-over is coming (today's behaviour), stop waiting.
+			String step = awaitStep(() -> leaseMentions(s, "\"pid\":" + neu.pid() + ","),
+					() -> neu.firstReadyAt() > 0
+							&& System.currentTimeMillis() - neu.firstReadyAt() > 2 * DeployScenario.LEASE_TTL.toMillis(),
+					"lease transferred to new", "new ready without the lease for two TTLs");
 			s.note("new killed (SIGKILL) at: " + step + "; lease.json: " + s.replica.lease());
 			softly.assertThat(step).as("the lease was handed over to the new instance while the old one ran")
 				.isEqualTo("lease transferred to new");
@@ -147,10 +150,17 @@ class RollingDeployTests {
 			s.note("old stopping (SIGTERM)");
 			s.note("old stopped, exit code " + old.stop(STOP));
 
-			softly.assertThat(s.lostAcknowledged(softly)).as("acknowledged tokens missing from the restores").isEmpty();
+			assertNoneLost(softly, s.lostAcknowledged(softly));
 			s.assertLivenessNeverBroken(softly);
 			finish(s, softly);
 		}
+	}
+
+	private static void assertNoneLost(SoftAssertions softly, Collection<String> lost) {
+		softly.assertThat(lost.size())
+			.as("acknowledged tokens missing from the latest restore (ours or litestream's), first: %s",
+					lost.stream().limit(10).toList())
+			.isZero();
 	}
 
 	/**
