@@ -5,11 +5,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 import org.assertj.core.api.SoftAssertions;
 
@@ -48,7 +50,11 @@ final class DeployScenario implements AutoCloseable {
 	private final List<String> report = new ArrayList<>();
 
 	DeployScenario(String testName) throws IOException {
-		this.work = Files.createDirectories(Path.of("target", "deploy-tests", testName).toAbsolutePath());
+		// A fresh directory each run: the instances must start on empty data directories, and the
+		// restores must not find the previous run's files.
+		this.work = Path.of("target", "deploy-tests", testName).toAbsolutePath();
+		deleteRecursively(this.work);
+		Files.createDirectories(this.work);
 		this.server = S3ProxyServer.shared();
 		this.server.createBucket(BUCKET);
 		this.replica = new ReplicaInspection(this.server, BUCKET, testName + "-" + UUID.randomUUID() + "/notes.db");
@@ -152,6 +158,16 @@ final class DeployScenario implements AutoCloseable {
 
 	private static Set<String> missing(Set<String> expected, Set<String> actual) {
 		return expected.stream().filter((t) -> !actual.contains(t)).collect(Collectors.toCollection(LinkedHashSet::new));
+	}
+
+	private static void deleteRecursively(Path dir) throws IOException {
+		if (Files.exists(dir)) {
+			try (Stream<Path> paths = Files.walk(dir)) {
+				for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+					Files.delete(p);
+				}
+			}
+		}
 	}
 
 	/** Liveness must never go DOWN: an S3 hiccup or a hand-over must not get a pod restarted. */
