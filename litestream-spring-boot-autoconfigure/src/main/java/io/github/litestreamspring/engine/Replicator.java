@@ -93,16 +93,8 @@ public final class Replicator implements AutoCloseable {
 	/** Admits the application's write transactions; paused and closed by a lease hand-over. */
 	private final WriteGate writeGate;
 
-	/** Where this instance handed its leases over (its final position), or {@code null}. */
-	private volatile Pos handedOverAt;
-
-	/** When this instance stopped writing for a hand-over or a lost lease: bounds a later take-back. */
-	private volatile Instant stoppedWritingAt;
-
-	private volatile String handedOverTo;
-
-	/** How long a hand-over waits for the write transactions in flight to end before it gives up. */
-	private volatile Duration handoverDrainTimeout = Duration.ofSeconds(10);
+	/** Answers other instances' requests for the leases; keeps the write gate in step with them. */
+	private final LeaseHandover handover;
 
 	public Replicator(DatabaseOptions options, List<Replica> replicas) {
 		this(options, replicas, DEFAULT_COMMIT_WINDOW);
@@ -120,6 +112,8 @@ public final class Replicator implements AutoCloseable {
 		for (Replica replica : this.replicas) {
 			this.replicaStates.put(replica, new ReplicaState());
 		}
+		this.handover = new LeaseHandover(this.database, this.replicas, this.replicaStates, this.writeGate,
+				() -> this.leases, () -> syncAll(true));
 		this.shipping = new ReplicaShipping(this.database, this.replicas, this.replicaStates, () -> this.listener,
 				() -> this.leases, this.unshipped);
 	}
@@ -224,20 +218,24 @@ public final class Replicator implements AutoCloseable {
 
 	/** How long a hand-over waits for write transactions in flight to end before giving up (default 10 s). */
 	public void setHandoverDrainTimeout(Duration timeout) {
-		this.handoverDrainTimeout = timeout;
+		this.handover.setDrainTimeout(timeout);
 	}
 
 	/** Where this instance handed its leases over to another one, or {@code null}. */
 	public Pos handedOverAt() {
-		return this.handedOverAt;
+		return this.handover.handedOverAt();
 	}
 
 	private ReplicaLeases newLeases() {
 		ReplicaLeases guard = new ReplicaLeases(this.leaseOptions, String.valueOf(this.database.path().getFileName()),
 				this.replicas, this::notifyChange);
-		guard.setOnHandoverRequested((requester) -> this.tasks.offer(() -> handOver(requester)));
-		guard.setOnStateChange(this::followLeases);
-		guard.setTakeBackAllowed(this::takeBackAllowed);
+		guard.setOnHandoverRequested((requester) -> this.tasks.offer(() -> {
+			if (this.running) {
+				this.handover.handOver(requester);
+			}
+		}));
+		guard.setOnStateChange(this.handover::followLeases);
+		guard.setTakeBackAllowed(this.handover::takeBackAllowed);
 		return guard;
 	}
 
@@ -270,9 +268,8 @@ public final class Replicator implements AutoCloseable {
 				}
 			}
 			this.leases = guard;
-			this.handedOverAt = null;
-			this.handedOverTo = null;
-			followLeases();
+			this.handover.reset();
+			this.handover.followLeases();
 		}
 		this.running = true;
 		// After a stop() that timed out, the previous thread may still be inside a replica call (an S3
@@ -318,7 +315,7 @@ public final class Replicator implements AutoCloseable {
 			m.stop();
 		}
 		CompletableFuture<Void> done = submit(() -> {
-			if (this.handedOverAt == null) {
+			if (this.handover.handedOverAt() == null) {
 				syncAll(true);
 			}
 			return null;
@@ -756,116 +753,6 @@ public final class Replicator implements AutoCloseable {
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
 			throw new LitestreamException("interrupted while waiting for replication of " + this.database.path(), ex);
-		}
-	}
-
-	// ---- hand-over (ReplicaLeases) ----------------------------------------------------------------
-
-	/**
-	 * Answers another instance's request for the leases, on the replication thread: pauses new write
-	 * transactions, waits for those in flight, ships everything to every replica, and hands each lease
-	 * over with the final position; from then on this instance refuses writes. If writes do not drain in
-	 * time or a replica cannot be brought up to date, writes resume and the next renewal answers again.
-	 */
-	private void handOver(String requester) {
-		ReplicaLeases guard = this.leases;
-		if (guard == null || !this.running) {
-			return;
-		}
-		long started = System.nanoTime();
-		this.writeGate.pause("handing " + this.database.path().getFileName() + " over to instance " + requester);
-		try {
-			if (!awaitWritesDrained()) {
-				throw new LitestreamException(this.writeGate.inFlight() + " write transaction(s) still open after "
-						+ this.handoverDrainTimeout);
-			}
-			Pos at = shipEverything();
-			if (!guard.handOver(at)) {
-				throw new LitestreamException("no lease could be handed over");
-			}
-			this.handedOverAt = at;
-			this.handedOverTo = requester;
-			this.stoppedWritingAt = Instant.now();
-			this.writeGate.close("this instance handed " + this.database.path().getFileName() + " over to instance "
-					+ requester + " at " + at + "; it accepts reads only until it stops");
-			logger.info("{}: handed over to instance {} at {} in {} ms; writes are refused from now on",
-					this.database.path(), requester, at, (System.nanoTime() - started) / 1_000_000);
-		}
-		catch (RuntimeException ex) {
-			guard.handoverFailed(this.handoverDrainTimeout.multipliedBy(2));
-			followLeases();
-			logger.warn("{}: hand-over to instance {} not done, writes resume: {}", this.database.path(), requester,
-					ex.getMessage());
-		}
-	}
-
-	private boolean awaitWritesDrained() {
-		try {
-			return this.writeGate.awaitDrained(this.handoverDrainTimeout);
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			throw new LitestreamException("interrupted while waiting for write transactions to end", ex);
-		}
-	}
-
-	/** Final syncs until every replica holds the local position (the engine's own commits may add one). */
-	private Pos shipEverything() {
-		for (int attempt = 0; attempt < 3; attempt++) {
-			syncAll(true);
-			Pos local = this.database.position();
-			if (this.replicas.stream().allMatch((r) -> r.position().equals(local))) {
-				return local;
-			}
-		}
-		throw new LitestreamException("the replicas did not reach the local position " + this.database.position());
-	}
-
-	/** Keeps the write gate in step with the leases: open only while every lease is ours. */
-	private void followLeases() {
-		ReplicaLeases guard = this.leases;
-		if (guard == null) {
-			return;
-		}
-		String given = guard.given();
-		if (guard.allHeld()) {
-			if (this.handedOverAt != null) {
-				logger.warn("{}: leases taken back after the hand-over to instance {}: the replica still ends at {}; "
-						+ "writes resume", this.database.path(), this.handedOverTo, this.handedOverAt);
-				this.handedOverAt = null;
-				this.handedOverTo = null;
-			}
-			this.writeGate.open();
-		}
-		else if (given != null && this.handedOverAt == null) {
-			if (this.stoppedWritingAt == null || this.writeGate.state() == WriteGate.State.OPEN) {
-				this.stoppedWritingAt = Instant.now();
-			}
-			this.writeGate.close(given);
-		}
-		else if (this.handedOverAt == null) {
-			for (Replica replica : this.replicas) {
-				String refusal = guard.refusal(replica);
-				if (refusal != null) {
-					this.writeGate.close(refusal);
-					return;
-				}
-			}
-		}
-	}
-
-	/** After a hand-over or a lost lease: whether the replica still ends where this instance left it. */
-	private boolean takeBackAllowed(Replica replica) {
-		Pos shipped = (this.handedOverAt != null) ? this.handedOverAt : this.replicaStates.get(replica).lastKnownPosition;
-		Instant since = (this.stoppedWritingAt != null) ? this.stoppedWritingAt : Instant.now();
-		try {
-			// Commits made since (the engine's own, or a lost lease's not yet shipped) lie on top of what
-			// the replica holds: nobody else wrote, so they continue the same history.
-			return shipped != null && shipped.generation().equals(this.database.position().generation())
-					&& TakeBack.replicaUnchangedSince(replica.client(), shipped, since);
-		}
-		catch (java.io.IOException | RuntimeException ex) {
-			return false;
 		}
 	}
 

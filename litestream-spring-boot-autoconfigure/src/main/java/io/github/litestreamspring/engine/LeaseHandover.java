@@ -1,0 +1,184 @@
+package io.github.litestreamspring.engine;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.github.litestreamspring.engine.db.Database;
+import io.github.litestreamspring.engine.replica.Pos;
+
+/**
+ * One {@link Replicator}'s side of the lease hand-over (see {@link ReplicaLease}): answers another
+ * instance's request for the leases, and keeps the {@link WriteGate} in step with them — open only
+ * while every lease is ours, closed for good once they were handed over or lost, unless this instance
+ * may take them back because the replica still ends where it left it ({@link TakeBack}).
+ * <p>
+ * The hand-over itself runs on the replication thread (it ships); the gate follows lease changes on the
+ * lease thread.
+ */
+final class LeaseHandover {
+
+	private static final Logger logger = LoggerFactory.getLogger(LeaseHandover.class);
+
+	private final Database database;
+
+	private final List<Replica> replicas;
+
+	private final Map<Replica, ReplicaState> replicaStates;
+
+	private final WriteGate writeGate;
+
+	private final Supplier<ReplicaLeases> leases;
+
+	/** A forced pass of the replication thread: ships the local position to every replica or throws. */
+	private final Runnable shipAll;
+
+	/** Where this instance handed its leases over (its final position), or {@code null}. */
+	private volatile Pos handedOverAt;
+
+	private volatile String handedOverTo;
+
+	/** When this instance stopped writing for a hand-over or a lost lease: bounds a later take-back. */
+	private volatile Instant stoppedWritingAt;
+
+	/** How long a hand-over waits for the write transactions in flight to end before it gives up. */
+	private volatile Duration drainTimeout = Duration.ofSeconds(10);
+
+	LeaseHandover(Database database, List<Replica> replicas, Map<Replica, ReplicaState> replicaStates,
+			WriteGate writeGate, Supplier<ReplicaLeases> leases, Runnable shipAll) {
+		this.database = database;
+		this.replicas = replicas;
+		this.replicaStates = replicaStates;
+		this.writeGate = writeGate;
+		this.leases = leases;
+		this.shipAll = shipAll;
+	}
+
+	void setDrainTimeout(Duration timeout) {
+		this.drainTimeout = timeout;
+	}
+
+	Pos handedOverAt() {
+		return this.handedOverAt;
+	}
+
+	/** A new start: nothing handed over. */
+	void reset() {
+		this.handedOverAt = null;
+		this.handedOverTo = null;
+	}
+
+	/**
+	 * Answers another instance's request for the leases, on the replication thread: pauses new write
+	 * transactions, waits for those in flight, ships everything to every replica, and hands each lease
+	 * over with the final position; from then on this instance refuses writes. If writes do not drain in
+	 * time or a replica cannot be brought up to date, writes resume and the next renewal answers again.
+	 */
+	void handOver(String requester) {
+		ReplicaLeases guard = this.leases.get();
+		if (guard == null) {
+			return;
+		}
+		long started = System.nanoTime();
+		this.writeGate.pause("handing " + this.database.path().getFileName() + " over to instance " + requester);
+		try {
+			if (!awaitWritesDrained()) {
+				throw new LitestreamException(this.writeGate.inFlight() + " write transaction(s) still open after "
+						+ this.drainTimeout);
+			}
+			Pos at = shipEverything();
+			if (!guard.handOver(at)) {
+				throw new LitestreamException("no lease could be handed over");
+			}
+			this.handedOverAt = at;
+			this.handedOverTo = requester;
+			this.stoppedWritingAt = Instant.now();
+			this.writeGate.close("this instance handed " + this.database.path().getFileName() + " over to instance "
+					+ requester + " at " + at + "; it accepts reads only until it stops");
+			logger.info("{}: handed over to instance {} at {} in {} ms; writes are refused from now on",
+					this.database.path(), requester, at, (System.nanoTime() - started) / 1_000_000);
+		}
+		catch (RuntimeException ex) {
+			guard.handoverFailed(this.drainTimeout.multipliedBy(2));
+			followLeases();
+			logger.warn("{}: hand-over to instance {} not done, writes resume: {}", this.database.path(), requester,
+					ex.getMessage());
+		}
+	}
+
+	private boolean awaitWritesDrained() {
+		try {
+			return this.writeGate.awaitDrained(this.drainTimeout);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new LitestreamException("interrupted while waiting for write transactions to end", ex);
+		}
+	}
+
+	/** Final syncs until every replica holds the local position (the engine's own commits may add one). */
+	private Pos shipEverything() {
+		for (int attempt = 0; attempt < 3; attempt++) {
+			this.shipAll.run();
+			Pos local = this.database.position();
+			if (this.replicas.stream().allMatch((r) -> r.position().equals(local))) {
+				return local;
+			}
+		}
+		throw new LitestreamException("the replicas did not reach the local position " + this.database.position());
+	}
+
+	/** Keeps the write gate in step with the leases: open only while every lease is ours. */
+	void followLeases() {
+		ReplicaLeases guard = this.leases.get();
+		if (guard == null) {
+			return;
+		}
+		String given = guard.given();
+		if (guard.allHeld()) {
+			if (this.handedOverAt != null) {
+				logger.warn("{}: leases taken back after the hand-over to instance {}: the replica still ends at {}; "
+						+ "writes resume", this.database.path(), this.handedOverTo, this.handedOverAt);
+				this.handedOverAt = null;
+				this.handedOverTo = null;
+			}
+			this.writeGate.open();
+		}
+		else if (given != null && this.handedOverAt == null) {
+			if (this.stoppedWritingAt == null || this.writeGate.state() == WriteGate.State.OPEN) {
+				this.stoppedWritingAt = Instant.now();
+			}
+			this.writeGate.close(given);
+		}
+		else if (this.handedOverAt == null) {
+			for (Replica replica : this.replicas) {
+				String refusal = guard.refusal(replica);
+				if (refusal != null) {
+					this.writeGate.close(refusal);
+					return;
+				}
+			}
+		}
+	}
+
+	/** After a hand-over or a lost lease: whether the replica still ends where this instance left it. */
+	boolean takeBackAllowed(Replica replica) {
+		Pos shipped = (this.handedOverAt != null) ? this.handedOverAt : this.replicaStates.get(replica).lastKnownPosition;
+		Instant since = (this.stoppedWritingAt != null) ? this.stoppedWritingAt : Instant.now();
+		try {
+			// Commits made since (the engine's own, or a lost lease's not yet shipped) lie on top of what
+			// the replica holds: nobody else wrote, so they continue the same history.
+			return shipped != null && shipped.generation().equals(this.database.position().generation())
+					&& TakeBack.replicaUnchangedSince(replica.client(), shipped, since);
+		}
+		catch (java.io.IOException | RuntimeException ex) {
+			return false;
+		}
+	}
+
+}
