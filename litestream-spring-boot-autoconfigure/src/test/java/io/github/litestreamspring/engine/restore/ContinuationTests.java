@@ -260,4 +260,67 @@ class ContinuationTests {
 		assertThat(TestDatabase.rows(ours)).isEqualTo(TestDatabase.rows(b)).hasSize(20);
 	}
 
+	@Test
+	void aReplicaEndingWithASnapshotWhoseIndexHasNoWalIsRefusedBecauseLitestreamCannotRestorePastSuchAnIndex()
+			throws Exception {
+		Path a = db("a");
+		Path b = db("b");
+		Replicator old = replicator(a);
+		long index;
+		String generation;
+		try (TestDatabase appA = new TestDatabase(a)) {
+			old.start();
+			appA.insertBatch(0, 10, 300);
+			generation = old.syncNow().generation();
+			index = old.snapshotNow().get(0).index();
+			old.syncNow();
+		}
+		old.stop();
+		// The snapshot's index without WAL (the engine ships its header at once; another writer need not).
+		Path away = Files.createDirectories(this.dir.resolve("away"));
+		moveSegments(generation, index, away);
+		Pos restoredAt = restore(b);
+		assertThat(restoredAt).as("a snapshot-only restore: the snapshot's index at offset 0")
+			.isEqualTo(new Pos(generation, index, 0));
+		CleanStop.FileIdentity before = CleanStop.FileIdentity.of(b);
+
+		assertThatThrownBy(() -> Continuation.continueAt(client(), b, LocalState.defaultMetaDir(b), restoredAt, null))
+			.isInstanceOf(LitestreamException.class)
+			.hasMessageContaining("no WAL of index");
+		assertThat(CleanStop.FileIdentity.of(b)).isEqualTo(before);
+
+		// Why: continuing there would ship index + 1 after an index without WAL, and Litestream v0.3.13
+		// cannot restore such a generation (nor can this engine: "missing WAL index").
+		try (var files = Files.list(away)) {
+			for (Path f : files.toList()) {
+				Files.move(f, walDir(generation).resolve(f.getFileName()));
+			}
+		}
+		try (TestDatabase appA = new TestDatabase(a)) {
+			Replicator next = replicator(a);
+			next.start();
+			appA.insertBatch(1, 10, 300);
+			assertThat(next.syncNow().index()).as("continued after a clean stop").isEqualTo(index + 1);
+			next.stop();
+		}
+		moveSegments(generation, index, away);
+		CommandResult result = LitestreamCli.restore(this.dir.resolve("litestream.db"), "file://" + replicaDir(), null);
+		assertThat(result.exitCode()).as(result.describe()).isNotZero();
+		assertThat(result.stderr()).contains("missing WAL index");
+		assertThatThrownBy(() -> restore(this.dir.resolve("ours.db"))).hasMessageContaining("missing WAL index");
+	}
+
+	private Path walDir(String generation) {
+		return replicaDir().resolve("generations").resolve(generation).resolve("wal");
+	}
+
+	private void moveSegments(String generation, long index, Path to) throws Exception {
+		String prefix = String.format("%08x_", index);
+		try (var files = Files.list(walDir(generation))) {
+			for (Path f : files.filter((f) -> f.getFileName().toString().startsWith(prefix)).toList()) {
+				Files.move(f, to.resolve(f.getFileName()));
+			}
+		}
+	}
+
 }
