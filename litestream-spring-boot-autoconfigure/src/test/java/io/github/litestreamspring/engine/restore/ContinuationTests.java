@@ -93,6 +93,10 @@ class ContinuationTests {
 		String generation = restoredAt.generation();
 		snapshots = client().snapshots(generation).size();
 
+		assertThatThrownBy(() -> Continuation.continueAt(client(), b, LocalState.defaultMetaDir(b), restoredAt, restoredAt))
+			.as("continuing at the restored position would fork from what the old instance shipped since")
+			.isInstanceOf(LitestreamException.class)
+			.hasMessageContaining("goes on past the target");
 		Pos continued = Continuation.continueAt(client(), b, LocalState.defaultMetaDir(b), restoredAt, null);
 
 		assertThat(continued).as("the replica's end").isEqualTo(oldEnd);
