@@ -90,6 +90,9 @@ public final class Replicator implements AutoCloseable {
 
 	private volatile String lastError;
 
+	/** Admits the application's write transactions; paused and closed by a lease hand-over. */
+	private final WriteGate writeGate;
+
 	public Replicator(DatabaseOptions options, List<Replica> replicas) {
 		this(options, replicas, DEFAULT_COMMIT_WINDOW);
 	}
@@ -101,6 +104,7 @@ public final class Replicator implements AutoCloseable {
 	public Replicator(DatabaseOptions options, List<Replica> replicas, Duration commitWindow) {
 		this.commitWindow = (commitWindow != null) ? commitWindow : DEFAULT_COMMIT_WINDOW;
 		this.database = new Database(options);
+		this.writeGate = new WriteGate(String.valueOf(options.path()));
 		this.replicas = List.copyOf(replicas);
 		for (Replica replica : this.replicas) {
 			this.replicaStates.put(replica, new ReplicaState());
@@ -115,6 +119,11 @@ public final class Replicator implements AutoCloseable {
 
 	public Database database() {
 		return this.database;
+	}
+
+	/** The gate the application's write transactions pass (the Spring layer's pooled connections). */
+	public WriteGate writeGate() {
+		return this.writeGate;
 	}
 
 	/** Asks the database monitor thread for a local pass (copy, checkpoint if due) now, as a busy writer does. */
