@@ -12,6 +12,7 @@ import org.sqlite.SQLiteConnection;
 import org.sqlite.SQLiteDataSource;
 
 import io.github.litestreamspring.engine.Replicator;
+import io.github.litestreamspring.engine.WriteGate;
 import io.github.litestreamspring.engine.db.EagerBusyHandler;
 
 /**
@@ -25,6 +26,10 @@ import io.github.litestreamspring.engine.db.EagerBusyHandler;
  * <p>
  * Each connection also gets {@link EagerBusyHandler#installForApplication}: the configured busy
  * timeout still applies, but a locked database is retried every 20 µs for the first 20 ms.
+ * <p>
+ * {@link #getConnection()} (what the pool calls) returns them guarded ({@link GuardedConnections}): write
+ * transactions pass the database's write gate while leases are enabled, and the backpressure policy when
+ * it is enforced.
  */
 class CommitNotifyingSqliteDataSource extends SQLiteDataSource {
 
@@ -32,18 +37,22 @@ class CommitNotifyingSqliteDataSource extends SQLiteDataSource {
 
 	private final Supplier<LitestreamBackpressure> backpressure;
 
+	private final Supplier<WriteGate> gate;
+
 	CommitNotifyingSqliteDataSource(String url, Properties properties, Supplier<Replicator> replicator) {
-		this(url, properties, replicator, () -> null);
+		this(url, properties, replicator, () -> null, () -> null);
 	}
 
 	/**
-	 * @param backpressure the backpressure policy; connections are wrapped to enforce it only when it
-	 * throttles or fails writes
+	 * @param backpressure the backpressure policy; connections enforce it only when it throttles or fails
+	 * writes
+	 * @param gate the database's write gate, or {@code null} when leases are disabled
 	 */
 	CommitNotifyingSqliteDataSource(String url, Properties properties, Supplier<Replicator> replicator,
-			Supplier<LitestreamBackpressure> backpressure) {
+			Supplier<LitestreamBackpressure> backpressure, Supplier<WriteGate> gate) {
 		super(new SQLiteConfig(properties));
 		this.backpressure = backpressure;
+		this.gate = gate;
 		setUrl(url);
 		this.listener = new SQLiteCommitListener() {
 			@Override
@@ -74,7 +83,10 @@ class CommitNotifyingSqliteDataSource extends SQLiteDataSource {
 	public Connection getConnection() throws SQLException {
 		SQLiteConnection connection = getConnection(null, null);
 		LitestreamBackpressure policy = this.backpressure.get();
-		return (policy != null && policy.isEnforcing()) ? BackpressureConnections.wrap(connection, policy) : connection;
+		LitestreamBackpressure enforced = (policy != null && policy.isEnforcing()) ? policy : null;
+		WriteGate writeGate = this.gate.get();
+		return (writeGate != null || enforced != null) ? GuardedConnections.wrap(connection, writeGate, enforced)
+				: connection;
 	}
 
 }

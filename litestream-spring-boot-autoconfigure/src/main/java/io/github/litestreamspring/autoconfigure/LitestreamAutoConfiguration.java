@@ -18,19 +18,24 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
 import org.springframework.util.unit.DataSize;
 
 import io.github.litestreamspring.engine.LeaseOptions;
+import io.github.litestreamspring.engine.WriteGate;
 import io.github.litestreamspring.engine.db.DatabaseOptions;
 
 /**
  * Auto-configuration of Litestream-compatible replication for the application's SQLite database:
  * restore before the DataSource exists, WAL-mode pooled connections, and replication as a lifecycle.
  */
-@AutoConfiguration(afterName = "org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration")
+// After the availability bean: on Boot's ACCEPTING_TRAFFIC, it must record that event before
+// LitestreamReadiness answers with REFUSING_TRAFFIC while a write gate is closed.
+@AutoConfiguration(afterName = { "org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration",
+		"org.springframework.boot.autoconfigure.availability.ApplicationAvailabilityAutoConfiguration" })
 @ConditionalOnClass(name = "org.sqlite.SQLiteConnection")
 @ConditionalOnBooleanProperty(name = "litestream.enabled", matchIfMissing = true)
 @EnableConfigurationProperties(LitestreamProperties.class)
@@ -101,6 +106,10 @@ public final class LitestreamAutoConfiguration {
 				finalSyncTimeout);
 		replication.replicator().setLeaseOptions(leaseOptions(properties.getLease()));
 		replication.setLeaseAcquireTimeout(properties.getLease().getAcquireTimeout());
+		Duration handoverWriteTimeout = properties.getLease().getHandoverWriteTimeout();
+		replication.replicator()
+			.writeGate()
+			.setPauseTimeout((handoverWriteTimeout != null) ? handoverWriteTimeout : WriteGate.DEFAULT_PAUSE_TIMEOUT);
 		DataSize shadowWalMaxSize = properties.getShadowWalMaxSize();
 		replication.replicator().setShadowWalMaxBytes((shadowWalMaxSize != null) ? shadowWalMaxSize.toBytes() : 0);
 		return replication;
@@ -160,6 +169,15 @@ public final class LitestreamAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
+	LitestreamReadiness litestreamReadiness(ApplicationEventPublisher publisher, LitestreamReplication replication,
+			LitestreamAdditionalDatabases additional) {
+		List<LitestreamReplication> all = new ArrayList<>(List.of(replication));
+		all.addAll(additional.replications());
+		return new LitestreamReadiness(publisher, all);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
 	LitestreamBackpressure litestreamBackpressure(LitestreamReplication replication, LitestreamProperties properties) {
 		return new LitestreamBackpressure(replication, properties.getBackpressure());
 	}
@@ -201,7 +219,8 @@ public final class LitestreamAutoConfiguration {
 				.bind("litestream.application-busy-timeout", Duration.class)
 				.orElse(Duration.ofSeconds(5));
 			PropertyValidation.notNegative("litestream.application-busy-timeout", timeout);
-			return new SqliteDataSourcePostProcessor(timeout, replication, backpressure);
+			boolean gateWrites = Binder.get(environment).bind("litestream.lease.enabled", Boolean.class).orElse(true);
+			return new SqliteDataSourcePostProcessor(timeout, replication, backpressure, gateWrites);
 		}
 
 	}

@@ -12,6 +12,7 @@ import org.springframework.util.unit.DataSize;
 import io.github.litestreamspring.engine.LeaseOptions;
 import io.github.litestreamspring.engine.ReplicaOptions;
 import io.github.litestreamspring.engine.Replicator;
+import io.github.litestreamspring.engine.WriteGate;
 import io.github.litestreamspring.engine.db.DatabaseOptions;
 import io.github.litestreamspring.engine.restore.RestoreOptions;
 
@@ -425,6 +426,12 @@ public class LitestreamProperties {
 			this.acquireTimeout = acquireTimeout;
 		}
 
+		/**
+		 * How long a write transaction waits while writes are paused for a lease hand-over before it
+		 * fails with a java.sql.SQLTransientException (retry it). Reads are never paused.
+		 */
+		private Duration handoverWriteTimeout = WriteGate.DEFAULT_PAUSE_TIMEOUT;
+
 		public boolean isEnabled() {
 			return this.enabled;
 		}
@@ -447,6 +454,14 @@ public class LitestreamProperties {
 
 		public void setOnConflict(LeaseOptions.OnConflict onConflict) {
 			this.onConflict = onConflict;
+		}
+
+		public Duration getHandoverWriteTimeout() {
+			return this.handoverWriteTimeout;
+		}
+
+		public void setHandoverWriteTimeout(Duration handoverWriteTimeout) {
+			this.handoverWriteTimeout = handoverWriteTimeout;
 		}
 
 	}

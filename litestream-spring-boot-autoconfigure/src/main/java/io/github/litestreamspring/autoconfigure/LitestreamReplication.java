@@ -12,6 +12,7 @@ import io.github.litestreamspring.engine.Replica;
 import io.github.litestreamspring.engine.ReplicationListener;
 import io.github.litestreamspring.engine.ReplicationStatus;
 import io.github.litestreamspring.engine.Replicator;
+import io.github.litestreamspring.engine.WriteGate;
 import io.github.litestreamspring.engine.db.DatabaseOptions;
 import io.github.litestreamspring.engine.replica.ObservedReplicaClient;
 import io.github.litestreamspring.engine.replica.SnapshotInfo;
@@ -97,6 +98,20 @@ public class LitestreamReplication implements SmartLifecycle, DisposableBean {
 
 	public ReplicationStatus status() {
 		return this.replicator.status();
+	}
+
+	/**
+	 * Whether the application may write, as health and the endpoint show it: {@code open},
+	 * {@code paused: <reason>} or {@code closed: <reason>} (the database's {@link WriteGate}).
+	 */
+	public String writes() {
+		WriteGate gate = this.replicator.writeGate();
+		WriteGate.State state = gate.state();
+		return switch (state) {
+			case OPEN -> "open";
+			case PAUSED -> "paused: " + gate.reason();
+			case CLOSED -> "closed: " + gate.reason();
+		};
 	}
 
 	/** Adds a listener (metrics) to the engine's events. */

@@ -43,6 +43,7 @@ final class PropertyValidation {
 		notNegative("litestream.backpressure.max-lag", b.getMaxLag());
 		notNegative("litestream.backpressure.max-lag-bytes", b.getMaxLagBytes());
 		notNegative("litestream.backpressure.max-throttle", b.getMaxThrottle());
+		notNegative("litestream.lease.handover-write-timeout", p.getLease().getHandoverWriteTimeout());
 	}
 
 	/** Checks a replica's durations, each under its own property name. */

@@ -9,12 +9,14 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 
 import io.github.litestreamspring.engine.Replicator;
+import io.github.litestreamspring.engine.WriteGate;
 
 /**
  * Configures every pooled SQLite connection for replication: WAL mode, a busy timeout long enough to
  * wait out the engine's brief checkpoint lock, no automatic checkpoints (the engine owns them, so the
- * application never fights it over the WAL), and a commit listener that wakes replication. Values the
- * user set explicitly are kept.
+ * application never fights it over the WAL), a commit listener that wakes replication, and — while leases
+ * are enabled — the database's write gate on every write transaction. Values the user set explicitly are
+ * kept.
  */
 class SqliteDataSourcePostProcessor implements BeanPostProcessor {
 
@@ -32,11 +34,20 @@ class SqliteDataSourcePostProcessor implements BeanPostProcessor {
 		this(busyTimeout, replication, null);
 	}
 
+	/** Whether pooled connections pass the database's write gate ({@code litestream.lease.enabled}). */
+	private final boolean gateWrites;
+
 	SqliteDataSourcePostProcessor(Duration busyTimeout, ObjectProvider<LitestreamReplication> replication,
 			ObjectProvider<LitestreamBackpressure> backpressure) {
+		this(busyTimeout, replication, backpressure, false);
+	}
+
+	SqliteDataSourcePostProcessor(Duration busyTimeout, ObjectProvider<LitestreamReplication> replication,
+			ObjectProvider<LitestreamBackpressure> backpressure, boolean gateWrites) {
 		this.busyTimeout = busyTimeout;
 		this.replication = replication;
 		this.backpressure = backpressure;
+		this.gateWrites = gateWrites;
 	}
 
 	@Override
@@ -50,7 +61,7 @@ class SqliteDataSourcePostProcessor implements BeanPostProcessor {
 				// Physical connections come from sqlite-jdbc with the same URL and properties, plus a
 				// commit listener that wakes replication (the pool keeps jdbcUrl for its metadata).
 				hikari.setDataSource(new CommitNotifyingSqliteDataSource(hikari.getJdbcUrl(),
-						hikari.getDataSourceProperties(), this::replicator, this::backpressure));
+						hikari.getDataSourceProperties(), this::replicator, this::backpressure, this::writeGate));
 			}
 			logger.debug("DataSource '{}': SQLite connections use {}", beanName, hikari.getDataSourceProperties());
 		}
@@ -65,6 +76,11 @@ class SqliteDataSourcePostProcessor implements BeanPostProcessor {
 			this.replicator = r;
 		}
 		return r;
+	}
+
+	private WriteGate writeGate() {
+		Replicator r = this.gateWrites ? replicator() : null;
+		return (r != null) ? r.writeGate() : null;
 	}
 
 	private LitestreamBackpressure backpressure() {

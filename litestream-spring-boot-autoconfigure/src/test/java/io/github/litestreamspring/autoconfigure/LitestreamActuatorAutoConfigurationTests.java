@@ -56,6 +56,24 @@ class LitestreamActuatorAutoConfigurationTests {
 	}
 
 	@Test
+	void healthAndEndpointShowWhetherWritesAreOpenPausedOrClosed() {
+		runner().withPropertyValues("management.endpoints.web.exposure.include=litestream").run((context) -> {
+			LitestreamHealthIndicator indicator = context.getBean(LitestreamHealthIndicator.class);
+			LitestreamEndpoint endpoint = context.getBean(LitestreamEndpoint.class);
+			var gate = context.getBean(LitestreamReplication.class).replicator().writeGate();
+			assertThat(indicator.health(true).getDetails()).containsEntry("writes", "open");
+			assertThat(endpoint.databases().toString()).contains("writes=open");
+			gate.pause("a lease hand-over to pod-b");
+			assertThat(indicator.health(true).getDetails()).containsEntry("writes",
+					"paused: a lease hand-over to pod-b");
+			gate.close("handed over to pod-b");
+			Health health = indicator.health(true);
+			assertThat(health.getDetails()).containsEntry("writes", "closed: handed over to pod-b");
+			assertThat(endpoint.databases().toString()).contains("writes=closed: handed over to pod-b");
+		});
+	}
+
+	@Test
 	void endpointBacksOffWhenAccessIsNone() {
 		runner()
 			.withPropertyValues("management.endpoints.web.exposure.include=litestream",

@@ -73,6 +73,7 @@ public class LitestreamEndpoint {
 		db.put("position", position(status.position()));
 		db.put("lastSyncAt", status.lastSyncAt());
 		db.put("lastError", status.lastError());
+		db.put("writes", replication.writes());
 		List<Map<String, Object>> replicas = new ArrayList<>();
 		for (Replica replica : replication.replicas()) {
 			replicas.add(replica(replica, status));

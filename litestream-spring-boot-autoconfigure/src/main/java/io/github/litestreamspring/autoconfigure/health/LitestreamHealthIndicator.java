@@ -43,6 +43,7 @@ public class LitestreamHealthIndicator extends AbstractHealthIndicator {
 		if (status.lastSyncAt() != null) {
 			builder.withDetail("lastSyncAt", status.lastSyncAt().toString());
 		}
+		builder.withDetail("writes", this.replication.writes());
 		String reason = null;
 		if (!status.running()) {
 			reason = "replication is not running";
