@@ -360,6 +360,13 @@ public final class Replicator implements AutoCloseable {
 		if (this.running) {
 			return;
 		}
+		ReplicaLeases guard = this.leases;
+		if (guard != null) {
+			// Taken by acquireLeases() for a start that never came (the application failed to start):
+			// release them rather than renew them for as long as the JVM lives.
+			guard.stop(true);
+			this.leases = null;
+		}
 		this.database.close();
 	}
 

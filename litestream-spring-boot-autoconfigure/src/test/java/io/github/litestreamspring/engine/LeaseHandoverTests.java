@@ -148,6 +148,25 @@ class LeaseHandoverTests {
 		}
 	}
 
+	@Test
+	void leasesTakenForAStartThatNeverCameAreReleasedWhenTheDatabaseCloses() throws Exception {
+		Path replicaDir = this.dir.resolve("replica");
+		Path db = this.dir.resolve("a/app.db");
+		java.nio.file.Files.createDirectories(db.getParent());
+		new TestDatabase(db).close();
+		Replicator a = replicator(db, new FileReplicaClient(replicaDir));
+		a.acquireLeases(Duration.ofSeconds(5));
+		assertThat(java.nio.file.Files.readString(replicaDir.resolve("lease.json"))).contains("\"released\":false");
+		// The application failed to start: no start(), but the context closes its beans.
+		a.closeDatabase();
+		assertThat(java.nio.file.Files.readString(replicaDir.resolve("lease.json"))).contains("\"released\":true");
+		Replicator b = replicator(this.dir.resolve("b.db"), new FileReplicaClient(replicaDir));
+		long started = System.nanoTime();
+		assertThat(b.acquireLeases(Duration.ofSeconds(5))).isNull();
+		assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(TTL);
+		b.closeDatabase();
+	}
+
 	private static void write(Replicator replicator, Path db, String prefix, AtomicBoolean writing,
 			List<String> acknowledged, List<String> refusals) {
 		try (Connection c = TestDatabase.open(db)) {
