@@ -212,7 +212,8 @@ public final class LitestreamAutoConfiguration {
 
 		@Bean
 		static SqliteDataSourcePostProcessor litestreamSqliteDataSourcePostProcessor(Environment environment,
-				ObjectProvider<LitestreamReplication> replication, ObjectProvider<LitestreamBackpressure> backpressure) {
+				ObjectProvider<LitestreamReplication> replication, ObjectProvider<LitestreamBackpressure> backpressure,
+				ObjectProvider<LitestreamAdditionalDatabases> additional) {
 			// The Binder, not Environment.getProperty(): it converts "5s" whatever the environment's
 			// conversion service, and a value that does not parse fails naming the property.
 			Duration timeout = Binder.get(environment)
@@ -220,7 +221,10 @@ public final class LitestreamAutoConfiguration {
 				.orElse(Duration.ofSeconds(5));
 			PropertyValidation.notNegative("litestream.application-busy-timeout", timeout);
 			boolean gateWrites = Binder.get(environment).bind("litestream.lease.enabled", Boolean.class).orElse(true);
-			return new SqliteDataSourcePostProcessor(timeout, replication, backpressure, gateWrites);
+			SqliteDataSourcePostProcessor processor = new SqliteDataSourcePostProcessor(timeout, replication, backpressure,
+					gateWrites);
+			processor.setAdditionalDatabases(additional);
+			return processor;
 		}
 
 	}

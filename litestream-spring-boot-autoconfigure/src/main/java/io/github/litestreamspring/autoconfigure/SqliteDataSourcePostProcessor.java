@@ -17,6 +17,11 @@ import io.github.litestreamspring.engine.WriteGate;
  * application never fights it over the WAL), a commit listener that wakes replication, and — while leases
  * are enabled — the database's write gate on every write transaction. Values the user set explicitly are
  * kept.
+ * <p>
+ * A pool belongs to the replicated database whose file its URL names: the main one, or one of
+ * {@code litestream.databases[]}; its commits wake that database's replication and its writes pass that
+ * database's gate. A pool of a SQLite file that is not replicated wakes the main replication (a harmless
+ * extra pass) and passes no gate: no lease stands behind it.
  */
 class SqliteDataSourcePostProcessor implements BeanPostProcessor {
 
@@ -26,9 +31,9 @@ class SqliteDataSourcePostProcessor implements BeanPostProcessor {
 
 	private final ObjectProvider<LitestreamReplication> replication;
 
-	private volatile Replicator replicator;
-
 	private final ObjectProvider<LitestreamBackpressure> backpressure;
+
+	private volatile ObjectProvider<LitestreamAdditionalDatabases> additional;
 
 	SqliteDataSourcePostProcessor(Duration busyTimeout, ObjectProvider<LitestreamReplication> replication) {
 		this(busyTimeout, replication, null);
@@ -60,27 +65,80 @@ class SqliteDataSourcePostProcessor implements BeanPostProcessor {
 			if (hikari.getDataSource() == null && hikari.getDataSourceClassName() == null) {
 				// Physical connections come from sqlite-jdbc with the same URL and properties, plus a
 				// commit listener that wakes replication (the pool keeps jdbcUrl for its metadata).
+				PoolDatabase database = new PoolDatabase(hikari.getJdbcUrl());
 				hikari.setDataSource(new CommitNotifyingSqliteDataSource(hikari.getJdbcUrl(),
-						hikari.getDataSourceProperties(), this::replicator, this::backpressure, this::writeGate));
+						hikari.getDataSourceProperties(), database::replicator, this::backpressure, database::writeGate));
 			}
 			logger.debug("DataSource '{}': SQLite connections use {}", beanName, hikari.getDataSourceProperties());
 		}
 		return bean;
 	}
 
-	private Replicator replicator() {
-		Replicator r = this.replicator;
-		if (r == null) {
-			LitestreamReplication bean = this.replication.getIfAvailable();
-			r = (bean != null) ? bean.replicator() : null;
-			this.replicator = r;
-		}
-		return r;
+	void setAdditionalDatabases(ObjectProvider<LitestreamAdditionalDatabases> additional) {
+		this.additional = additional;
 	}
 
-	private WriteGate writeGate() {
-		Replicator r = this.gateWrites ? replicator() : null;
-		return (r != null) ? r.writeGate() : null;
+	/** The replicated database a pool's URL names, found on first use (the beans exist by then). */
+	private final class PoolDatabase {
+
+		private final String url;
+
+		private volatile Replicator replicator;
+
+		private volatile boolean replicated;
+
+		PoolDatabase(String url) {
+			this.url = url;
+		}
+
+		Replicator replicator() {
+			Replicator r = this.replicator;
+			if (r == null) {
+				r = resolve();
+			}
+			return r;
+		}
+
+		WriteGate writeGate() {
+			Replicator r = SqliteDataSourcePostProcessor.this.gateWrites ? replicator() : null;
+			return (r != null && this.replicated) ? r.writeGate() : null;
+		}
+
+		private Replicator resolve() {
+			LitestreamReplication main = SqliteDataSourcePostProcessor.this.replication.getIfAvailable();
+			if (main == null) {
+				return null;
+			}
+			java.nio.file.Path path = pathOf(this.url);
+			LitestreamReplication match = (path != null && path.equals(normalize(main.databasePath()))) ? main : null;
+			ObjectProvider<LitestreamAdditionalDatabases> more = SqliteDataSourcePostProcessor.this.additional;
+			LitestreamAdditionalDatabases others = (more != null) ? more.getIfAvailable() : null;
+			if (match == null && others != null && path != null) {
+				match = others.replications()
+					.stream()
+					.filter((r) -> path.equals(normalize(r.databasePath())))
+					.findFirst()
+					.orElse(null);
+			}
+			this.replicated = match != null;
+			Replicator r = (match != null) ? match.replicator() : main.replicator();
+			this.replicator = r;
+			return r;
+		}
+
+	}
+
+	private static java.nio.file.Path pathOf(String url) {
+		try {
+			return normalize(DatabasePaths.fromJdbcUrl(url));
+		}
+		catch (RuntimeException ex) {
+			return null; // in-memory or otherwise not a file: not replicated
+		}
+	}
+
+	private static java.nio.file.Path normalize(java.nio.file.Path path) {
+		return path.toAbsolutePath().normalize();
 	}
 
 	private LitestreamBackpressure backpressure() {

@@ -31,6 +31,7 @@ import io.github.litestreamspring.engine.restore.RestoreResult;
 import io.github.litestreamspring.engine.testsupport.TestDatabase;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
  * {@code litestream.databases[]}: further databases beside the DataSource, each with its own engine,
@@ -148,6 +149,70 @@ class LitestreamAdditionalDatabasesTests {
 		}
 		assertThat(t).as("LitestreamConfigurationException in " + failure).isNotNull();
 		return (LitestreamConfigurationException) t;
+	}
+
+	/**
+	 * A pool of a further database passes that database's write gate, not the main one's: a hand-over of
+	 * one database (or its lost lease) stops exactly its writes. Until #14's follow-up every SQLite pool
+	 * was wired to the main database's engine.
+	 */
+	@Test
+	void aPoolOfAFurtherDatabasePassesThatDatabasesWriteGate() throws Exception {
+		runner().withUserConfiguration(EventsPoolConfiguration.class).run((context) -> {
+			assertThat(context).hasNotFailed();
+			context.start();
+			DataSource main = context.getBean("dataSource", DataSource.class);
+			DataSource events = context.getBean("eventsDataSource", DataSource.class);
+			try (Connection c = events.getConnection(); Statement st = c.createStatement()) {
+				st.execute("CREATE TABLE e (body TEXT)");
+			}
+			try (Connection c = main.getConnection(); Statement st = c.createStatement()) {
+				st.execute("CREATE TABLE notes (body TEXT)");
+			}
+			LitestreamReplication eventsReplication = context.getBean(LitestreamAdditionalDatabases.class)
+				.replications()
+				.get(0);
+			eventsReplication.replicator().writeGate().close("test: events handed over");
+			try {
+				try (Connection c = events.getConnection(); Statement st = c.createStatement()) {
+					assertThatExceptionOfType(java.sql.SQLNonTransientException.class)
+						.isThrownBy(() -> st.execute("INSERT INTO e VALUES ('refused')"))
+						.withMessageContaining("events handed over");
+					try (java.sql.ResultSet rs = st.executeQuery("SELECT count(*) FROM e")) {
+						assertThat(rs.next()).isTrue();
+					}
+				}
+				try (Connection c = main.getConnection(); Statement st = c.createStatement()) {
+					st.execute("INSERT INTO notes VALUES ('main still writes')");
+				}
+			}
+			finally {
+				eventsReplication.replicator().writeGate().open();
+			}
+			try (Connection c = events.getConnection(); Statement st = c.createStatement()) {
+				st.execute("INSERT INTO e VALUES ('accepted')");
+			}
+		});
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class EventsPoolConfiguration {
+
+		@Bean
+		@org.springframework.context.annotation.Primary
+		com.zaxxer.hikari.HikariDataSource dataSource(org.springframework.core.env.Environment environment) {
+			com.zaxxer.hikari.HikariDataSource ds = new com.zaxxer.hikari.HikariDataSource();
+			ds.setJdbcUrl(environment.getProperty("spring.datasource.url"));
+			return ds;
+		}
+
+		@Bean
+		com.zaxxer.hikari.HikariDataSource eventsDataSource(org.springframework.core.env.Environment environment) {
+			com.zaxxer.hikari.HikariDataSource ds = new com.zaxxer.hikari.HikariDataSource();
+			ds.setJdbcUrl("jdbc:sqlite:" + environment.getProperty("litestream.databases[0].path"));
+			return ds;
+		}
+
 	}
 
 	@Configuration(proxyBeanMethods = false)
