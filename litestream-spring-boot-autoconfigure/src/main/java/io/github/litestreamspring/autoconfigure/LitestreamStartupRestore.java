@@ -12,6 +12,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.InitializingBean;
 
+import io.github.litestreamspring.engine.LeaseStoreUnreachableException;
 import io.github.litestreamspring.engine.LitestreamException;
 import io.github.litestreamspring.engine.Replica;
 import io.github.litestreamspring.engine.Replicator;
@@ -93,7 +94,15 @@ public class LitestreamStartupRestore implements InitializingBean {
 		if (!replicator.leasesEnabled()) {
 			return;
 		}
-		Pos handedOver = replicator.acquireLeases(this.replication.leaseAcquireTimeout());
+		Pos handedOver;
+		try {
+			handedOver = replicator.acquireLeases(this.replication.leaseAcquireTimeout());
+		}
+		catch (LeaseStoreUnreachableException ex) {
+			logger.warn("{}: cannot reach the lease store, starting with writes refused (reads work) until the lease "
+					+ "is ours: {}", this.replication.databasePath(), ex.getMessage());
+			return;
+		}
 		if (!this.properties.isEnabled()) {
 			return;
 		}

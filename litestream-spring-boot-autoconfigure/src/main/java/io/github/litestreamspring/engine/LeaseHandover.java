@@ -1,7 +1,6 @@
 package io.github.litestreamspring.engine;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -42,9 +41,6 @@ final class LeaseHandover {
 	private volatile Pos handedOverAt;
 
 	private volatile String handedOverTo;
-
-	/** When this instance stopped writing for a hand-over or a lost lease: bounds a later take-back. */
-	private volatile Instant stoppedWritingAt;
 
 	/** How long a hand-over waits for the write transactions in flight to end before it gives up. */
 	private volatile Duration drainTimeout = Duration.ofSeconds(10);
@@ -97,7 +93,6 @@ final class LeaseHandover {
 			}
 			this.handedOverAt = at;
 			this.handedOverTo = requester;
-			this.stoppedWritingAt = Instant.now();
 			this.writeGate.close("this instance handed " + this.database.path().getFileName() + " over to instance "
 					+ requester + " at " + at + "; it accepts reads only until it stops");
 			logger.info("{}: handed over to instance {} at {} in {} ms; writes are refused from now on",
@@ -150,9 +145,6 @@ final class LeaseHandover {
 			this.writeGate.open();
 		}
 		else if (given != null && this.handedOverAt == null) {
-			if (this.stoppedWritingAt == null || this.writeGate.state() == WriteGate.State.OPEN) {
-				this.stoppedWritingAt = Instant.now();
-			}
 			this.writeGate.close(given);
 		}
 		else if (this.handedOverAt == null) {
@@ -166,15 +158,14 @@ final class LeaseHandover {
 		}
 	}
 
-	/** After a hand-over or a lost lease: whether the replica still ends where this instance left it. */
+	/**
+	 * Whether this instance may take a lease (back) now: the replica ends within the local history
+	 * ({@link TakeBack}). Commits made since the lease was lost, if any, lie on top of what the replica
+	 * holds and are shipped in the same generation.
+	 */
 	boolean takeBackAllowed(Replica replica) {
-		Pos shipped = (this.handedOverAt != null) ? this.handedOverAt : this.replicaStates.get(replica).lastKnownPosition;
-		Instant since = (this.stoppedWritingAt != null) ? this.stoppedWritingAt : Instant.now();
 		try {
-			// Commits made since (the engine's own, or a lost lease's not yet shipped) lie on top of what
-			// the replica holds: nobody else wrote, so they continue the same history.
-			return shipped != null && shipped.generation().equals(this.database.position().generation())
-					&& TakeBack.replicaUnchangedSince(replica.client(), shipped, since);
+			return TakeBack.replicaEndsWithin(replica.client(), this.database.position());
 		}
 		catch (java.io.IOException | RuntimeException ex) {
 			return false;

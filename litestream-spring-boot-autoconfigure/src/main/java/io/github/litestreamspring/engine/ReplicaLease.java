@@ -110,6 +110,12 @@ final class ReplicaLease {
 	/** Set when the store ignores conditional writes: the lease is never taken, nothing is written. */
 	private String unsafeStore;
 
+	/**
+	 * Whether taking the lease at all (not only back) needs {@link #setTakeBackAllowed}'s check: set for
+	 * an application that started with writes refused because the store was unreachable.
+	 */
+	private boolean checkContinuityOnTake;
+
 	/** Whether, while another live instance holds the lease, we ask it to hand the lease over. */
 	private boolean askForHandover;
 
@@ -148,6 +154,10 @@ final class ReplicaLease {
 	/** Why the store cannot hold a lease (it ignores conditional writes), or {@code null}. */
 	synchronized String unsafeStore() {
 		return this.unsafeStore;
+	}
+
+	synchronized void setCheckContinuityOnTake(boolean check) {
+		this.checkContinuityOnTake = check;
 	}
 
 	synchronized void setAskForHandover(boolean ask) {
@@ -222,8 +232,10 @@ final class ReplicaLease {
 				}
 				return false;
 			}
-			if ((this.state == State.LOST || this.state == State.HANDED_OVER) && !this.takeBackAllowed.getAsBoolean()) {
-				this.lastError = "the replica moved on after this instance stopped writing; restart it to restore";
+			if ((this.state == State.LOST || this.state == State.HANDED_OVER || this.checkContinuityOnTake)
+					&& !this.takeBackAllowed.getAsBoolean()) {
+				this.lastError = "the replica holds writes this instance's database lacks (another instance wrote); "
+						+ "restart this instance to restore them";
 				return false;
 			}
 			byte[] content = LeaseContent.of(this.owner, now, now, this.ttl, false).toBytes();

@@ -54,6 +54,8 @@ final class ReplicaLeases {
 	/** Set once the hand-over handler was called, so that it runs once per request. */
 	private volatile String handoverAnswered;
 
+	private volatile boolean acquireCalled;
+
 	/** After a failed hand-over, no request is answered before this {@link System#nanoTime()}. */
 	private volatile long answerNotBeforeNanos = System.nanoTime();
 
@@ -118,10 +120,15 @@ final class ReplicaLeases {
 		long deadline = System.nanoTime() + timeout.toNanos();
 		this.leases.values().forEach((l) -> l.setAskForHandover(this.options.onConflict() == LeaseOptions.OnConflict.WAIT));
 		startThread();
+		this.acquireCalled = true;
 		long pollMillis = Math.max(50, Math.min(500, this.options.ttl().toMillis() / 10));
 		long nextLog = System.nanoTime();
+		// How long an unreachable store is waited for before the start goes on with writes refused.
+		long unreachableGrace = TimeUnit.MILLISECONDS.toNanos(Math.max(1_000, Math.min(10_000, this.options.ttl().toMillis() / 3)));
+		Long unreachableSince = null;
 		while (true) {
 			String waitingFor = null;
+			boolean unreachable = false;
 			for (Map.Entry<Replica, ReplicaLease> e : this.leases.entrySet()) {
 				ReplicaLease lease = e.getValue();
 				try {
@@ -144,7 +151,14 @@ final class ReplicaLeases {
 				catch (java.io.IOException ex) {
 					waitingFor = "replica '" + e.getKey().name() + "': cannot read the lease on "
 							+ e.getKey().client().describe() + ": " + ex.getMessage();
+					unreachable = true;
 				}
+			}
+			unreachableSince = unreachable ? ((unreachableSince != null) ? unreachableSince : System.nanoTime()) : null;
+			if (unreachableSince != null && System.nanoTime() - unreachableSince >= unreachableGrace) {
+				installGuards();
+				this.leases.values().forEach((l) -> l.setCheckContinuityOnTake(true));
+				throw new LeaseStoreUnreachableException(waitingFor);
 			}
 			if (waitingFor == null) {
 				installGuards();
@@ -177,6 +191,15 @@ final class ReplicaLeases {
 				throw new LitestreamException("interrupted while waiting for the lease of " + this.databaseName, ex);
 			}
 		}
+	}
+
+	/**
+	 * Whether {@link #acquire} ran: the application's writes then depend on the leases, and a lease
+	 * taken later by the lease thread (after a start with the store unreachable) opens them only while
+	 * the replica ends within this instance's history (see {@link ReplicaLease#setTakeBackAllowed}).
+	 */
+	boolean acquireCalled() {
+		return this.acquireCalled;
 	}
 
 	/** Whether {@link #acquire} ran (the lease thread runs). */
@@ -335,6 +358,11 @@ final class ReplicaLeases {
 		return this.leases.get(replica);
 	}
 
+	/** A refusal without its figures (attempts, milliseconds): what changes when the cause does. */
+	private static String kind(String refusal) {
+		return (refusal != null) ? refusal.replaceAll("\\d+", "#") : "";
+	}
+
 	private static void checkWrite(ReplicaLease lease) throws IOException {
 		String refusal = lease.refusal();
 		if (refusal != null) {
@@ -369,10 +397,13 @@ final class ReplicaLeases {
 					continue;
 				}
 				this.lastAttemptNanos.put(lease, now);
+				String refusedBefore = (before == ReplicaLease.State.NEW) ? kind(lease.refusal()) : null;
 				if (lease.tryAcquire()) {
 					this.onAcquired.run();
 				}
-				if (lease.state() != before) {
+				// A lease not taken yet may change its reason without changing state (the store answers
+				// again, but the replica holds writes this instance lacks): the gate says the latest one.
+				if (lease.state() != before || (refusedBefore != null && !refusedBefore.equals(kind(lease.refusal())))) {
 					this.onStateChange.run();
 				}
 			}

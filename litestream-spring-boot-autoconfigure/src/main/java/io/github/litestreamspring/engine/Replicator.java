@@ -192,6 +192,8 @@ public final class Replicator implements AutoCloseable {
 	 * uses the leases taken here.
 	 * @return the final position a previous holder handed over with (the replica holds it), or {@code null}
 	 * when there was no hand-over (a free, released or expired lease)
+	 * @throws LeaseStoreUnreachableException when the store could not be reached for a while: the write
+	 * gate is then closed, and the leases are taken later by the lease thread
 	 * @throws LitestreamException when the leases were not taken within {@code timeout}, or at once with
 	 * {@link LeaseOptions.OnConflict#FAIL} and a live holder
 	 */
@@ -204,6 +206,13 @@ public final class Replicator implements AutoCloseable {
 		}
 		try {
 			return this.leases.acquire(timeout);
+		}
+		catch (LeaseStoreUnreachableException ex) {
+			// Whether another instance writes is unknown: no write until the lease is ours (the lease
+			// thread keeps trying, and takes it only while the replica ends within the local history).
+			this.writeGate.close("the lease store is unreachable, so whether another instance writes is unknown ("
+					+ ex.getMessage() + "); writes resume once the lease is taken");
+			throw ex;
 		}
 		catch (RuntimeException ex) {
 			this.leases = null;

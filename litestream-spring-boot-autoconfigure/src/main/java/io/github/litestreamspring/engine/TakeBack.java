@@ -1,56 +1,49 @@
 package io.github.litestreamspring.engine;
 
 import java.io.IOException;
-import java.time.Duration;
-import java.time.Instant;
+import java.nio.file.Path;
+import java.util.Optional;
 
 import io.github.litestreamspring.engine.replica.Pos;
 import io.github.litestreamspring.engine.replica.ReplicaClient;
 import io.github.litestreamspring.engine.replica.SnapshotInfo;
 import io.github.litestreamspring.engine.replica.WalSegmentInfo;
+import io.github.litestreamspring.engine.restore.RestoreOptions;
+import io.github.litestreamspring.engine.restore.RestorePlan;
+import io.github.litestreamspring.engine.restore.Restorer;
 
 /**
- * Whether an instance that stopped writing to a replica (it handed its lease over, or lost it) may take
- * the lease back and write again: only while the replica still ends where this instance left it — no
- * segment at or after its last shipped position, no later snapshot, no generation begun since. Once
- * another instance wrote anything, this instance's database lacks it; writing on would fork the
- * history, so it stays read-only until a restart restores it.
+ * Whether an instance whose application is not writing because it has no lease (it handed the lease
+ * over, lost it, or started while the store was unreachable) may take the lease and let writes resume:
+ * only while the replica ends within this instance's history — the generation a restore would pick is
+ * the local one, and it holds nothing at or after the local position (no later segment, no later
+ * snapshot). Once another instance wrote anything, this instance's database lacks it; writing on would
+ * fork the history or bury the other writes in an older generation, so it stays read-only until a
+ * restart restores the replica.
  */
 final class TakeBack {
-
-	/** Store clocks and ours may differ: a generation begun this close to the stop counts as begun after it. */
-	private static final Duration CLOCK_MARGIN = Duration.ofSeconds(5);
 
 	private TakeBack() {
 	}
 
-	/**
-	 * @param shipped the last position this instance shipped to the replica
-	 * @param stoppedAt when this instance stopped writing (its clock)
-	 */
-	static boolean replicaUnchangedSince(ReplicaClient client, Pos shipped, Instant stoppedAt) throws IOException {
-		if (shipped == null || shipped.isNone()) {
+	/** @param local the local database's position ({@link Pos#NONE} for one that never replicated) */
+	static boolean replicaEndsWithin(ReplicaClient client, Pos local) throws IOException {
+		Optional<RestorePlan> latest = new Restorer(client).plan(RestoreOptions.latest(Path.of("take-back-check")));
+		if (latest.isEmpty()) {
+			// Nothing restorable: nobody's writes could be buried.
+			return true;
+		}
+		if (local == null || local.isNone() || !latest.get().generation().equals(local.generation())) {
 			return false;
 		}
-		Instant since = stoppedAt.minus(CLOCK_MARGIN);
-		for (String generation : client.generations()) {
-			if (generation.equals(shipped.generation())) {
-				for (SnapshotInfo s : client.snapshots(generation)) {
-					if (s.index() > shipped.index()) {
-						return false;
-					}
-				}
-				for (WalSegmentInfo s : client.walSegments(generation)) {
-					if (s.pos().compareTo(shipped) >= 0) {
-						return false;
-					}
-				}
-				continue;
+		for (SnapshotInfo s : client.snapshots(local.generation())) {
+			if (s.index() > local.index()) {
+				return false;
 			}
-			for (SnapshotInfo s : client.snapshots(generation)) {
-				if (s.createdAt() == null || s.createdAt().isAfter(since)) {
-					return false;
-				}
+		}
+		for (WalSegmentInfo s : client.walSegments(local.generation())) {
+			if (s.pos().compareTo(local) >= 0) {
+				return false;
 			}
 		}
 		return true;
