@@ -78,7 +78,14 @@ final class KillPoints {
 	static final Duration STEP_TIMEOUT = Duration.ofSeconds(60);
 
 	/** A write transaction of the old instance lasts this long when its drain must be seen. */
-	static final Duration HOLD = Duration.ofMillis(2_500);
+	static final Duration HOLD = Duration.ofMillis(4_000);
+
+	/**
+	 * How far into the drain the old instance is killed: with two holds half a hold apart the drain lasts
+	 * at least half a hold, and a commit acknowledged before the pause is then older than the shipping
+	 * window the test excuses, so it must have been shipped while draining.
+	 */
+	static final Duration INTO_DRAIN = Duration.ofMillis(1_200);
 
 	private static final Pattern OWNER = Pattern.compile("\"owner\":\"([^\"]+)\"");
 
@@ -103,14 +110,17 @@ final class KillPoints {
 			case DRAINING -> {
 				String missed = await(s, () -> old.refusedAfterReady() && oldOwner.equals(owner(s.replica.lease())),
 						"old readiness REFUSING_TRAFFIC while lease.json names it");
+				Thread.sleep(INTO_DRAIN.toMillis());
 				long frozenAt = freeze(old);
 				String lease = s.replica.lease();
 				boolean handingOver = old.logContains("asks for the lease");
 				boolean reached = missed == null && handingOver && oldOwner.equals(owner(lease))
-						&& !lease.contains("\"handedOverFrom\"");
+						&& !lease.contains("\"handedOverFrom\"") && !old.logContains("handed over to instance");
 				old.kill();
 				yield new Kill(reached, frozenAt,
-						describe(missed, lease) + "; old had noticed the request: " + handingOver);
+						describe(missed, lease) + "; frozen " + INTO_DRAIN.toMillis() + " ms after readiness turned refusing"
+								+ "; old had noticed the request: " + handingOver + ", had handed over (log): "
+								+ old.logContains("handed over to instance"));
 			}
 			case TRANSFERRED -> {
 				// The new instance frozen from its request on cannot take the lease, nor become ready.
@@ -167,6 +177,19 @@ final class KillPoints {
 						+ ", continuing the generation (log): " + neu.logContains("continuing generation"));
 			}
 		};
+	}
+
+	/**
+	 * After the new instance was killed: waits (bounded) until the old one handed the lease over to it, if
+	 * it had not yet, and then took it back; {@code null} when it did, else what was seen.
+	 */
+	static String awaitTakenBack(DeployScenario s, String oldOwner) throws InterruptedException {
+		String missed = await(s, () -> !oldOwner.equals(owner(s.replica.lease())),
+				"the old instance handing the lease over to the killed one");
+		if (missed == null) {
+			missed = await(s, () -> oldOwner.equals(owner(s.replica.lease())), "the old instance taking the lease back");
+		}
+		return missed;
 	}
 
 	private static long freeze(AppInstance instance) throws Exception {

@@ -149,10 +149,15 @@ class RollingDeployTests {
 				old.startWriteHolds(KillPoints.HOLD, Duration.ofSeconds(90));
 			}
 
+			String oldOwner = KillPoints.owner(s.replica.lease());
 			AppInstance neu = s.start("new");
 			KillPoints.Kill kill = KillPoints.killNew(s, step, neu);
 			s.note("new killed (SIGSTOP, then SIGKILL) " + step + ": reached " + kill.reached() + "; " + kill.how());
 			softly.assertThat(kill.reached()).as("the kill point '%s' was reached: %s", step, kill.how()).isTrue();
+			// The old instance hands over to the dead one (if it had not yet), then takes the lease back.
+			String notTakenBack = KillPoints.awaitTakenBack(s, oldOwner);
+			s.note("old took the lease back: " + ((notTakenBack == null) ? "yes" : notTakenBack));
+			softly.assertThat(notTakenBack).as("the old instance handed over and took the lease back").isNull();
 
 			// The load balancer has only the old instance left.
 			boolean writable = s.load.awaitAcknowledged(20, Duration.ofSeconds(30));
