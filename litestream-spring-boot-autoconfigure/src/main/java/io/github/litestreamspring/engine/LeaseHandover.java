@@ -24,6 +24,9 @@ final class LeaseHandover {
 
 	private static final Logger logger = LoggerFactory.getLogger(LeaseHandover.class);
 
+	/** How often a drain ships at most, when no replica's sync interval is shorter (bounded to 50 ms..1 s). */
+	private static final Duration DRAIN_SHIP_SLICE = Duration.ofMillis(100);
+
 	private final Database database;
 
 	private final List<Replica> replicas;
@@ -88,11 +91,14 @@ final class LeaseHandover {
 						+ this.drainTimeout);
 			}
 			Pos at = shipEverything();
-			if (!guard.handOver(at)) {
-				throw new LitestreamException("no lease could be handed over");
-			}
+			// Set before the leases change hands: the new owner may look at once, and the gate must never
+			// be reopened by the lease change itself.
 			this.handedOverAt = at;
 			this.handedOverTo = requester;
+			if (!guard.handOver(at)) {
+				reset();
+				throw new LitestreamException("no lease could be handed over");
+			}
 			this.writeGate.close("this instance handed " + this.database.path().getFileName() + " over to instance "
 					+ requester + " at " + at + "; it accepts reads only until it stops");
 			logger.info("{}: handed over to instance {} at {} in {} ms; writes are refused from now on",
@@ -106,13 +112,46 @@ final class LeaseHandover {
 		}
 	}
 
+	/**
+	 * Waits for the write transactions in flight to end, shipping what is committed meanwhile at the
+	 * replicas' pace: the replication thread runs this wait, and a crash during a long drain must lose no
+	 * more than one sync interval's commits, as at any other time.
+	 */
 	private boolean awaitWritesDrained() {
+		long deadline = System.nanoTime() + this.drainTimeout.toNanos();
+		long slice = this.replicas.stream()
+			.mapToLong((r) -> r.options().syncInterval().toNanos())
+			.min()
+			.orElse(DRAIN_SHIP_SLICE.toNanos());
+		slice = Math.max(DRAIN_SHIP_SLICE.toNanos() / 2, Math.min(slice, DRAIN_SHIP_SLICE.toNanos() * 10));
 		try {
-			return this.writeGate.awaitDrained(this.drainTimeout);
+			while (true) {
+				if (this.writeGate.inFlight() > 0) {
+					shipQuietly();
+				}
+				long left = deadline - System.nanoTime();
+				if (this.writeGate.awaitDrained(Duration.ofNanos(Math.max(0, Math.min(left, slice))))) {
+					return true;
+				}
+				if (left <= slice) {
+					return false;
+				}
+			}
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
 			throw new LitestreamException("interrupted while waiting for write transactions to end", ex);
+		}
+	}
+
+	/** A sync while draining; a failure is left to the final sync, which must succeed. */
+	private void shipQuietly() {
+		try {
+			this.shipAll.run();
+		}
+		catch (RuntimeException ex) {
+			logger.debug("{}: sync while draining failed, the final sync retries: {}", this.database.path(),
+					ex.getMessage());
 		}
 	}
 

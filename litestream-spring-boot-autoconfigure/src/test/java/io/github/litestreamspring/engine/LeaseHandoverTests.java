@@ -167,6 +167,62 @@ class LeaseHandoverTests {
 		b.closeDatabase();
 	}
 
+	/**
+	 * A kill during a long drain must lose no more than a kill at any other time: what was committed
+	 * before the pause is shipped while the hand-over waits for a transaction in flight, not only once it
+	 * ended (the replica's sync interval is long here, so only the hand-over ships).
+	 */
+	@Test
+	void commitsMadeBeforeAHandOverAreShippedWhileItWaitsForATransactionInFlight() throws Exception {
+		Path replicaDir = this.dir.resolve("replica");
+		Path dbA = this.dir.resolve("a/app.db");
+		Path dbB = this.dir.resolve("b/app.db");
+		java.nio.file.Files.createDirectories(dbA.getParent());
+		java.nio.file.Files.createDirectories(dbB.getParent());
+		ReplicaClient inspector = new FileReplicaClient(replicaDir);
+		new TestDatabase(dbA).close();
+		createTokens(dbA);
+		Replicator a = replicator(dbA, new FileReplicaClient(replicaDir), Duration.ofHours(1));
+		Replicator b = replicator(dbB, new FileReplicaClient(replicaDir), Duration.ofHours(1));
+		try {
+			a.start();
+			a.syncNow();
+			a.setHandoverDrainTimeout(Duration.ofSeconds(20));
+			try (Connection c = TestDatabase.open(dbA)) {
+				insert(c, "before-the-request");
+			}
+			awaitTrue(() -> a.database().position().offset() > 0 && !replicaHas(inspector, "before-the-request"),
+					Duration.ofSeconds(5));
+			// A write transaction in flight for as long as the test wants: the drain waits for it.
+			a.writeGate().enter();
+			CompletableFuture<Pos> asked = CompletableFuture.supplyAsync(() -> b.acquireLeases(Duration.ofSeconds(30)));
+			awaitTrue(() -> a.writeGate().state() == WriteGate.State.PAUSED, Duration.ofSeconds(10));
+
+			awaitTrue(() -> replicaHas(inspector, "before-the-request"), Duration.ofSeconds(5));
+			assertThat(a.writeGate().state()).as("still draining").isEqualTo(WriteGate.State.PAUSED);
+			a.writeGate().exit();
+			assertThat(asked.get(20, TimeUnit.SECONDS)).isNotNull().isEqualTo(a.handedOverAt());
+		}
+		finally {
+			a.stop();
+			b.stop();
+			inspector.close();
+		}
+	}
+
+	private int restores;
+
+	private boolean replicaHas(ReplicaClient inspector, String token) {
+		try {
+			Path check = this.dir.resolve("has-" + (this.restores++) + ".db");
+			new Restorer(inspector).restore(RestoreOptions.latest(check));
+			return tokens(check).contains(token);
+		}
+		catch (Exception ex) {
+			return false;
+		}
+	}
+
 	private static void write(Replicator replicator, Path db, String prefix, AtomicBoolean writing,
 			List<String> acknowledged, List<String> refusals) {
 		try (Connection c = TestDatabase.open(db)) {
@@ -229,8 +285,12 @@ class LeaseHandoverTests {
 	}
 
 	private Replicator replicator(Path db, ReplicaClient client) throws Exception {
+		return replicator(db, client, Duration.ofMillis(50));
+	}
+
+	private Replicator replicator(Path db, ReplicaClient client, Duration syncInterval) throws Exception {
 		DatabaseOptions options = DatabaseOptions.defaults(db).withIntervals(Duration.ofMillis(50), Duration.ofMinutes(1));
-		Replica replica = new Replica(ReplicaOptions.defaults("r").withSyncInterval(Duration.ofMillis(50)), client);
+		Replica replica = new Replica(ReplicaOptions.defaults("r").withSyncInterval(syncInterval), client);
 		Replicator replicator = new Replicator(options, List.of(replica));
 		replicator.setLeaseOptions(LeaseOptions.enabled(TTL, LeaseOptions.OnConflict.WAIT));
 		return replicator;

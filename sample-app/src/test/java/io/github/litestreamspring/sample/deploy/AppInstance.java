@@ -143,6 +143,22 @@ final class AppInstance implements AutoCloseable {
 			.orElse(0);
 	}
 
+	/** Whether readiness was seen REFUSING_TRAFFIC after it had been ACCEPTING_TRAFFIC (the gate left open). */
+	boolean refusedAfterReady() {
+		boolean ready = false;
+		for (Change c : this.changes) {
+			if (c.probe().equals("readiness")) {
+				if (c.state() == Probe.ACCEPTING_TRAFFIC) {
+					ready = true;
+				}
+				else if (ready && c.state() == Probe.REFUSING_TRAFFIC) {
+					return true;
+				}
+			}
+		}
+		return false;
+	}
+
 	/** Waits until the web server listens (the port is in the log). */
 	boolean awaitListening(Duration timeout) throws InterruptedException {
 		long deadline = System.nanoTime() + timeout.toNanos();
@@ -169,6 +185,58 @@ final class AppInstance implements AutoCloseable {
 		}
 		stopPolling();
 		return this.process.exitValue();
+	}
+
+	/**
+	 * SIGSTOP: the process is frozen where it is (no request, no renewal, no write) until
+	 * {@link #resume()} or {@link #kill()}; from outside, the same as dead. The deploy tests use it to
+	 * stop an instance at a precise step and check what it had done before killing it.
+	 */
+	void freeze() throws IOException, InterruptedException {
+		signal("STOP");
+	}
+
+	/** SIGCONT after {@link #freeze()}. */
+	void resume() throws IOException, InterruptedException {
+		signal("CONT");
+	}
+
+	private void signal(String name) throws IOException, InterruptedException {
+		Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(pid())).redirectErrorStream(true).start();
+		if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+			throw new AssertionError("kill -" + name + " " + pid() + " failed: "
+					+ new String(kill.getInputStream().readAllBytes()));
+		}
+	}
+
+	/** Whether the instance's log has a line containing {@code text} so far. */
+	boolean logContains(String text) {
+		try {
+			return Files.readString(this.log).contains(text);
+		}
+		catch (IOException ex) {
+			return false;
+		}
+	}
+
+	/** Whether Boot had finished starting (readiness comes right after this line). */
+	boolean started() {
+		return logContains("Started SampleApplication");
+	}
+
+	/** Starts the test-only {@link WriteHolds} in the instance: a write transaction open at every moment. */
+	void startWriteHolds(Duration hold, Duration total) throws IOException, InterruptedException {
+		HttpResponse<String> response = this.http.send(
+				HttpRequest.newBuilder(uri("/deploy-test/write-holds?holdMillis=" + hold.toMillis() + "&forMillis="
+						+ total.toMillis()))
+					.timeout(Duration.ofSeconds(10))
+					.POST(HttpRequest.BodyPublishers.noBody())
+					.build(),
+				HttpResponse.BodyHandlers.ofString());
+		if (response.statusCode() != 200) {
+			throw new AssertionError(this.name + ": write holds not started: " + response.statusCode() + " "
+					+ response.body());
+		}
 	}
 
 	/** SIGKILL: no shutdown hook, no final sync. */

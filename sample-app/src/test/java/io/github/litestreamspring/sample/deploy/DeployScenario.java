@@ -75,7 +75,9 @@ final class DeployScenario implements AutoCloseable {
 				"litestream.lease.ttl=" + LEASE_TTL.toSeconds() + "s", "litestream.monitor-interval=100ms",
 				// A list bound from the command line replaces the YAML one, so the URL is repeated here.
 				"litestream.replicas[0].url=" + this.replica.url(),
-				"litestream.replicas[0].sync-interval=" + SYNC_INTERVAL.toMillis() + "ms");
+				"litestream.replicas[0].sync-interval=" + SYNC_INTERVAL.toMillis() + "ms",
+				// The test-only WriteHolds endpoint (idle until called).
+				"deploy-test.write-holds=true");
 		AppInstance instance = AppInstance.start(name, this.work, settings);
 		this.instances.add(instance);
 		note(name + " started, pid " + instance.pid());

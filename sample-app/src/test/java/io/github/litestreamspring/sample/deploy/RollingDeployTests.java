@@ -3,14 +3,16 @@ package io.github.litestreamspring.sample.deploy;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 
 import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Deploys as Kubernetes runs them, with the real application: two instances of the sample in JVMs of
@@ -77,30 +79,36 @@ class RollingDeployTests {
 		}
 	}
 
-	@Test
+	/**
+	 * The old instance killed (SIGKILL) at each step of the hand-over: the new one takes over (after a TTL
+	 * at most) and ends writable; only what the old one acknowledged within its last shipping window
+	 * before it stopped may be missing; one generation.
+	 */
+	@ParameterizedTest(name = "{0}")
+	@EnumSource(KillPoints.OldKilled.class)
 	@Timeout(value = 150, unit = TimeUnit.SECONDS)
-	void oldInstanceKilledDuringHandOverLosesOnlyUnshipped() throws Exception {
+	void oldInstanceKilledDuringHandOverLosesOnlyUnshipped(KillPoints.OldKilled step) throws Exception {
 		SoftAssertions softly = new SoftAssertions();
-		try (DeployScenario s = new DeployScenario("old-killed")) {
+		try (DeployScenario s = new DeployScenario("old-killed-" + step.name().toLowerCase(Locale.ROOT))) {
 			AppInstance old = s.startReady("old", START);
 			s.load.target(old);
 			softly.assertThat(s.load.awaitAcknowledged(50, Duration.ofSeconds(20))).as("old takes writes").isTrue();
+			if (step == KillPoints.OldKilled.DRAINING) {
+				// A write transaction always open: the drain lasts long enough for the probes to see it.
+				old.startWriteHolds(KillPoints.HOLD, Duration.ofSeconds(90));
+			}
 
 			AppInstance neu = s.start("new");
-			// The hand-over step: the new instance's request is in lease.json (before the transfer).
-			String step = awaitStep(() -> leaseMentions(s, "\"handoverTo\""),
-					() -> neu.firstReadyAt() > 0 || leaseMentions(s, "\"pid\":" + neu.pid() + ","),
-					"hand-over request in lease.json", "new ready or holding the lease (no request seen)");
-			s.note("old killed (SIGKILL) at: " + step + "; lease.json: " + s.replica.lease());
-			softly.assertThat(step).as("the new instance asked for the lease while the old one ran")
-				.isEqualTo("hand-over request in lease.json");
-			long killedAt = System.currentTimeMillis();
-			old.kill();
+			KillPoints.Kill kill = KillPoints.killOld(s, step, old, neu);
+			s.note("old killed (SIGSTOP, then SIGKILL) " + step + ": reached " + kill.reached() + "; " + kill.how());
+			softly.assertThat(kill.reached()).as("the kill point '%s' was reached: %s", step, kill.how()).isTrue();
+			long killedAt = kill.frozenAt();
 			s.load.target(neu);
 
 			boolean writable = s.load.awaitAcknowledged(20, START.plus(HAND_OVER));
 			s.load.close();
-			softly.assertThat(writable).as("the survivor (new) takes writes after the lease expired").isTrue();
+			softly.assertThat(writable).as("the survivor (new) takes writes after the hand-over or the lease expired")
+				.isTrue();
 			softly.assertThat(s.awaitWritable(neu, Duration.ofSeconds(10))).as("the survivor ends writable").isTrue();
 			s.note("new stopping (SIGTERM)");
 			s.note("new stopped, exit code " + neu.stop(STOP));
@@ -121,26 +129,35 @@ class RollingDeployTests {
 		}
 	}
 
-	@Test
+	/**
+	 * The new instance killed (SIGKILL) at each step of the hand-over: the old one, which may have handed
+	 * the lease over to it, takes it back after a TTL unchanged (the replica still ends where it left it)
+	 * and ends writable; nothing acknowledged is lost; one generation.
+	 */
+	@ParameterizedTest(name = "{0}")
+	@EnumSource(KillPoints.NewKilled.class)
 	@Timeout(value = 150, unit = TimeUnit.SECONDS)
-	void newInstanceKilledDuringHandOverLeavesASurvivor() throws Exception {
+	void newInstanceKilledDuringHandOverLeavesASurvivor(KillPoints.NewKilled step) throws Exception {
 		SoftAssertions softly = new SoftAssertions();
-		try (DeployScenario s = new DeployScenario("new-killed")) {
+		try (DeployScenario s = new DeployScenario("new-killed-" + step.name().toLowerCase(Locale.ROOT))) {
 			AppInstance old = s.startReady("old", START);
 			s.load.target(old);
 			softly.assertThat(s.load.awaitAcknowledged(50, Duration.ofSeconds(20))).as("old takes writes").isTrue();
+			if (step == KillPoints.NewKilled.REQUESTED) {
+				// A write transaction always open: the old instance cannot transfer the lease before the
+				// test has seen the request and frozen the new instance.
+				old.startWriteHolds(KillPoints.HOLD, Duration.ofSeconds(90));
+			}
 
+			String oldOwner = KillPoints.owner(s.replica.lease());
 			AppInstance neu = s.start("new");
-			// The hand-over step: the lease has just been transferred to the new instance.
-			// Ready for two TTLs without the lease: no hand-over is coming (today's behaviour), stop waiting.
-			String step = awaitStep(() -> leaseMentions(s, "\"pid\":" + neu.pid() + ","),
-					() -> neu.firstReadyAt() > 0
-							&& System.currentTimeMillis() - neu.firstReadyAt() > 2 * DeployScenario.LEASE_TTL.toMillis(),
-					"lease transferred to new", "new ready without the lease for two TTLs");
-			s.note("new killed (SIGKILL) at: " + step + "; lease.json: " + s.replica.lease());
-			softly.assertThat(step).as("the lease was handed over to the new instance while the old one ran")
-				.isEqualTo("lease transferred to new");
-			neu.kill();
+			KillPoints.Kill kill = KillPoints.killNew(s, step, neu);
+			s.note("new killed (SIGSTOP, then SIGKILL) " + step + ": reached " + kill.reached() + "; " + kill.how());
+			softly.assertThat(kill.reached()).as("the kill point '%s' was reached: %s", step, kill.how()).isTrue();
+			// The old instance hands over to the dead one (if it had not yet), then takes the lease back.
+			String notTakenBack = KillPoints.awaitTakenBack(s, oldOwner);
+			s.note("old took the lease back: " + ((notTakenBack == null) ? "yes" : notTakenBack));
+			softly.assertThat(notTakenBack).as("the old instance handed over and took the lease back").isNull();
 
 			// The load balancer has only the old instance left.
 			boolean writable = s.load.awaitAcknowledged(20, Duration.ofSeconds(30));
@@ -161,31 +178,6 @@ class RollingDeployTests {
 			.as("acknowledged tokens missing from the latest restore (ours or litestream's), first: %s",
 					lost.stream().limit(10).toList())
 			.isZero();
-	}
-
-	/**
-	 * Waits (bounded by {@link #START} plus {@link #HAND_OVER}) for the step to be reached, polling
-	 * every 20 ms; returns {@code reached}, or {@code otherwise} when that condition comes first, or
-	 * "timed out".
-	 */
-	private static String awaitStep(BooleanSupplier step, BooleanSupplier other, String reached, String otherwise)
-			throws InterruptedException {
-		long deadline = System.nanoTime() + START.plus(HAND_OVER).toNanos();
-		while (System.nanoTime() < deadline) {
-			if (step.getAsBoolean()) {
-				return reached;
-			}
-			if (other.getAsBoolean()) {
-				return otherwise;
-			}
-			Thread.sleep(20);
-		}
-		return "timed out after " + START.plus(HAND_OVER).toSeconds() + " s";
-	}
-
-	private static boolean leaseMentions(DeployScenario s, String text) {
-		String lease = s.replica.lease();
-		return lease != null && lease.contains(text);
 	}
 
 	private static void finish(DeployScenario s, SoftAssertions softly) throws Exception {
