@@ -97,6 +97,11 @@ final class ReplicaLeases {
 		return this.leases.values().stream().allMatch((l) -> l.state() == ReplicaLease.State.HELD);
 	}
 
+	/** Whether at least one lease is ours. */
+	boolean anyHeld() {
+		return this.leases.values().stream().anyMatch((l) -> l.state() == ReplicaLease.State.HELD);
+	}
+
 	/** Whether some lease was handed over to, or lost to, another instance. */
 	String given() {
 		for (ReplicaLease lease : this.leases.values()) {

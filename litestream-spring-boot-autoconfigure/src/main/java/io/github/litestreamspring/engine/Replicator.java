@@ -324,9 +324,17 @@ public final class Replicator implements AutoCloseable {
 			m.stop();
 		}
 		CompletableFuture<Void> done = submit(() -> {
-			if (this.handover.handedOverAt() == null) {
-				syncAll(true);
+			ReplicaLeases guard = this.leases;
+			if (this.handover.handedOverAt() != null) {
+				return null; // shipped everything before handing over
 			}
+			if (guard != null && !guard.anyHeld()) {
+				logger.warn("{}: stopping without the lease ({}): nothing can be shipped; commits made since the last "
+						+ "upload are not in the replica", this.database.path(),
+						this.replicas.stream().map(guard::refusal).filter(java.util.Objects::nonNull).findFirst().orElse(""));
+				return null;
+			}
+			syncAll(true);
 			return null;
 		});
 		try {

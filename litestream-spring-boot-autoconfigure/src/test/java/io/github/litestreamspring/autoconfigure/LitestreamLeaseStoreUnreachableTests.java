@@ -79,9 +79,8 @@ class LitestreamLeaseStoreUnreachableTests {
 			.withPropertyValues("spring.datasource.url=jdbc:sqlite:" + this.dir.resolve("app.db"),
 					"litestream.replicas[0].url=s3://" + BUCKET + "/" + this.root,
 					"litestream.replicas[0].endpoint=" + this.proxy.endpoint(),
-					"spring.cloud.aws.credentials.access-key=" + S3ProxyServer.ACCESS_KEY,
-					"spring.cloud.aws.credentials.secret-key=" + S3ProxyServer.SECRET_KEY,
-					"spring.cloud.aws.region.static=us-east-1",
+					"litestream.replicas[0].access-key-id=" + S3ProxyServer.ACCESS_KEY,
+					"litestream.replicas[0].secret-access-key=" + S3ProxyServer.SECRET_KEY,
 					// Nothing to restore from while the store is down; the database is this instance's own.
 					"litestream.restore.enabled=false", "litestream.lease.ttl=3s",
 					"litestream.replicas[0].sync-interval=50ms", "litestream.monitor-interval=50ms");
@@ -104,7 +103,8 @@ class LitestreamLeaseStoreUnreachableTests {
 				.isInstanceOf(DataAccessException.class)
 				.cause()
 				.isInstanceOf(SQLNonTransientException.class)
-				.hasMessageContaining("lease store is unreachable");
+				.hasMessageContaining("lease on s3://" + BUCKET + "/" + this.root + "/lease.json not acquired yet")
+				.hasMessageContaining("SlowDown");
 			assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM t", Integer.class)).isEqualTo(5);
 			ApplicationAvailability availability = context.getBean(ApplicationAvailability.class);
 			assertThat(availability.getReadinessState()).isEqualTo(ReadinessState.REFUSING_TRAFFIC);
