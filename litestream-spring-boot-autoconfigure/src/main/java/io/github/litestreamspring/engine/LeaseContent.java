@@ -21,6 +21,8 @@ import io.github.litestreamspring.engine.replica.Pos;
  * The timestamps are informational (the holder's wall clock). Whether a lease is live is decided
  * without trusting clocks: see {@link ReplicaLease}.
  * <p>
+ * {@code state} names the holder's local state directory (a random id kept beside the database), so
+ * that a process restarted on the same disk and host recognises its dead predecessor's lease.
  * Three optional fields carry a hand-over ({@link ReplicaLease}): {@code handoverTo}, written into the
  * holder's lease by a starting instance that asks for it (the holder's next renewal notices, because its
  * compare-and-swap fails); and, in the lease the holder then writes for the new owner,
@@ -28,11 +30,17 @@ import io.github.litestreamspring.engine.replica.Pos;
  * old owner shipped to every replica before it stopped writing).
  */
 record LeaseContent(String owner, String host, long pid, Instant acquiredAt, Instant renewedAt, Instant expiresAt,
-		long ttlMillis, boolean released, String handoverTo, String handedOverFrom, Pos position) {
+		long ttlMillis, boolean released, String handoverTo, String handedOverFrom, Pos position, String state) {
 
 	LeaseContent(String owner, String host, long pid, Instant acquiredAt, Instant renewedAt, Instant expiresAt,
 			long ttlMillis, boolean released) {
-		this(owner, host, pid, acquiredAt, renewedAt, expiresAt, ttlMillis, released, null, null, null);
+		this(owner, host, pid, acquiredAt, renewedAt, expiresAt, ttlMillis, released, null, null, null, null);
+	}
+
+	/** This lease naming the holder's local state directory ({@code LocalState.stateId()}), if known. */
+	LeaseContent withState(String stateId) {
+		return new LeaseContent(this.owner, this.host, this.pid, this.acquiredAt, this.renewedAt, this.expiresAt,
+				this.ttlMillis, this.released, this.handoverTo, this.handedOverFrom, this.position, stateId);
 	}
 
 	private static final Pattern FIELD = Pattern.compile("\"(\\w+)\"\\s*:\\s*(\"((?:[^\"\\\\]|\\\\.)*)\"|[^,}\\s]+)");
@@ -49,13 +57,13 @@ record LeaseContent(String owner, String host, long pid, Instant acquiredAt, Ins
 	/** This lease with a hand-over request from {@code requester} added. */
 	LeaseContent withHandoverTo(String requester) {
 		return new LeaseContent(this.owner, this.host, this.pid, this.acquiredAt, this.renewedAt, this.expiresAt,
-				this.ttlMillis, this.released, requester, this.handedOverFrom, this.position);
+				this.ttlMillis, this.released, requester, this.handedOverFrom, this.position, this.state);
 	}
 
 	/** The lease a holder writes for {@code newOwner}: handed over from {@code this.owner} at {@code at}. */
 	LeaseContent handedOverTo(String newOwner, Instant now, Pos at) {
 		return new LeaseContent(newOwner, this.host, this.pid, now, now, now.plusMillis(this.ttlMillis), this.ttlMillis,
-				false, null, this.owner, at);
+				false, null, this.owner, at, null);
 	}
 
 	byte[] toBytes() {
@@ -68,6 +76,9 @@ record LeaseContent(String owner, String host, long pid, Instant acquiredAt, Ins
 		}
 		if (this.handedOverFrom != null) {
 			json.append(",\"handedOverFrom\":\"").append(escape(this.handedOverFrom)).append('"');
+		}
+		if (this.state != null) {
+			json.append(",\"state\":\"").append(escape(this.state)).append('"');
 		}
 		if (this.position != null) {
 			json.append(",\"position\":\"").append(this.position.generation()).append('/')
@@ -89,7 +100,8 @@ record LeaseContent(String owner, String host, long pid, Instant acquiredAt, Ins
 					Long.parseLong(fields.getOrDefault("pid", "0")), Instant.parse(fields.get("acquiredAt")),
 					Instant.parse(fields.get("renewedAt")), Instant.parse(fields.get("expiresAt")),
 					Long.parseLong(fields.get("ttlMillis")), Boolean.parseBoolean(fields.get("released")),
-					fields.get("handoverTo"), fields.get("handedOverFrom"), parsePos(fields.get("position")));
+					fields.get("handoverTo"), fields.get("handedOverFrom"), parsePos(fields.get("position")),
+					fields.get("state"));
 		}
 		catch (RuntimeException ex) {
 			return null;

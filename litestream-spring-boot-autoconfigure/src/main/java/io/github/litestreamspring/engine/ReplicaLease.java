@@ -116,6 +116,12 @@ final class ReplicaLease {
 	 */
 	private boolean checkContinuityOnTake;
 
+	/** This process's local state directory id ({@code LocalState.stateId()}), or {@code null}. */
+	private String stateId;
+
+	/** Whether no live process holds the lock on that local state directory. */
+	private java.util.function.BooleanSupplier localStateFree = () -> false;
+
 	/** Whether, while another live instance holds the lease, we ask it to hand the lease over. */
 	private boolean askForHandover;
 
@@ -154,6 +160,16 @@ final class ReplicaLease {
 	/** Why the store cannot hold a lease (it ignores conditional writes), or {@code null}. */
 	synchronized String unsafeStore() {
 		return this.unsafeStore;
+	}
+
+	/**
+	 * Names this process's local state directory in the lease, and lets {@link #tryAcquire} recognise a
+	 * dead predecessor on it: a lease naming the same directory, written on this host, while nobody
+	 * holds the directory's lock (every replicating process holds it; the OS frees it at death).
+	 */
+	synchronized void setLocalState(String stateId, java.util.function.BooleanSupplier free) {
+		this.stateId = stateId;
+		this.localStateFree = free;
 	}
 
 	synchronized void setCheckContinuityOnTake(boolean check) {
@@ -215,13 +231,20 @@ final class ReplicaLease {
 			long started = System.nanoTime();
 			Instant now = Instant.now();
 			if (current.isEmpty()) {
-				byte[] content = LeaseContent.of(this.owner, now, now, this.ttl, false).toBytes();
+				byte[] content = ours(now, now, false).toBytes();
 				return won(this.client.createLease(content), content, started, now);
 			}
 			LeaseObject lease = current.get();
 			LeaseContent other = LeaseContent.parse(lease.content());
 			boolean free = other != null && (other.released() || this.owner.equals(other.owner()));
 			long holderTtl = (other != null) ? other.ttlMillis() : this.ttl.toMillis();
+			if (!free && deadPredecessor(other)) {
+				// A crash restarted on the same disk need not wait a TTL for its own dead lease.
+				logger.warn("{}: the lease on {} was held by {}, a previous process on this host and local state "
+						+ "that is gone (the state's lock is free); taking it over at once", this.label, this.location,
+						other.describe());
+				free = true;
+			}
 			if (!free && !unchangedForTtl(lease.etag(), holderTtl)) {
 				this.holder = other;
 				this.state = (this.state == State.LOST || this.state == State.HANDED_OVER) ? this.state : State.WAITING;
@@ -238,7 +261,7 @@ final class ReplicaLease {
 						+ "restart this instance to restore them";
 				return false;
 			}
-			byte[] content = LeaseContent.of(this.owner, now, now, this.ttl, false).toBytes();
+			byte[] content = ours(now, now, false).toBytes();
 			if (!free) {
 				this.holder = other;
 				logger.warn("{}: taking over the lease on {} of {}, unchanged for {}", this.label, this.location,
@@ -274,7 +297,7 @@ final class ReplicaLease {
 			acquired = this.acquiredAt;
 		}
 		long started = System.nanoTime();
-		byte[] content = LeaseContent.of(this.owner, acquired, Instant.now(), this.ttl, false).toBytes();
+		byte[] content = ours(acquired, Instant.now(), false).toBytes();
 		try {
 			String newEtag = this.client.replaceLease(currentEtag, content);
 			if (newEtag == null) {
@@ -289,7 +312,7 @@ final class ReplicaLease {
 					// Still ours: another instance asked for it. Renew on top of its request, and answer it.
 					requester = other.handoverTo();
 					started = System.nanoTime();
-					byte[] renewed = LeaseContent.of(this.owner, acquired, Instant.now(), this.ttl, false)
+					byte[] renewed = ours(acquired, Instant.now(), false)
 						.withHandoverTo(requester).toBytes();
 					newEtag = this.client.replaceLease(now.get().etag(), renewed);
 					if (newEtag == null) {
@@ -392,7 +415,7 @@ final class ReplicaLease {
 		}
 		Instant now = Instant.now();
 		try {
-			byte[] content = LeaseContent.of(this.owner, this.acquiredAt, now, this.ttl, true).toBytes();
+			byte[] content = ours(this.acquiredAt, now, true).toBytes();
 			if (this.client.replaceLease(this.etag, content) != null || ifOurs(content) != null) {
 				logger.info("{}: lease released", this.location);
 			}
@@ -494,6 +517,16 @@ final class ReplicaLease {
 			logger.info("{}: asked {} to hand the lease on {} over to us (owner {})", this.label,
 					holderLease.describe(), this.location, this.owner);
 		}
+	}
+
+	private boolean deadPredecessor(LeaseContent other) {
+		return other != null && this.stateId != null && this.stateId.equals(other.state())
+				&& LeaseContent.HOST.equals(other.host()) && this.localStateFree.getAsBoolean();
+	}
+
+	/** Our lease content, naming our local state. */
+	private LeaseContent ours(Instant acquired, Instant now, boolean released) {
+		return LeaseContent.of(this.owner, acquired, now, this.ttl, released).withState(this.stateId);
 	}
 
 	/** Whether this version of another instance's lease has been seen, unchanged, for its whole TTL. */

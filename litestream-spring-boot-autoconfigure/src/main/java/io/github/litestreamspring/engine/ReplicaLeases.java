@@ -79,6 +79,11 @@ final class ReplicaLeases {
 		}
 	}
 
+	/** See {@link ReplicaLease#setLocalState}. */
+	void setLocalState(String stateId, java.util.function.BooleanSupplier free) {
+		this.leases.values().forEach((l) -> l.setLocalState(stateId, free));
+	}
+
 	void setOnHandoverRequested(java.util.function.Consumer<String> handler) {
 		this.onHandoverRequested = handler;
 	}

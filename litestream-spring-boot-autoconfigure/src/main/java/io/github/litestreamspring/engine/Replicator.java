@@ -245,6 +245,14 @@ public final class Replicator implements AutoCloseable {
 		}));
 		guard.setOnStateChange(this.handover::followLeases);
 		guard.setTakeBackAllowed(this.handover::takeBackAllowed);
+		String stateId;
+		try {
+			stateId = this.database.localState().stateId();
+		}
+		catch (java.io.IOException ex) {
+			stateId = null; // the lease then names no local state: a crashed predecessor's lease expires
+		}
+		guard.setLocalState(stateId, () -> this.database.localState().isUnlocked(this.database.path()));
 		return guard;
 	}
 

@@ -134,6 +134,45 @@ public final class LocalState {
 	}
 
 	/**
+	 * A random id of this local state directory, created on first use ({@code state-id}): a lease names
+	 * it, so that a restarted process can tell that the lease's holder was a previous process on this
+	 * very directory (see {@link #isUnlocked}).
+	 */
+	public String stateId() throws IOException {
+		Path file = this.metaDir.resolve("state-id");
+		try {
+			String id = Files.readString(file, StandardCharsets.UTF_8).trim();
+			if (id.matches("[0-9a-f]{16}")) {
+				return id;
+			}
+		}
+		catch (java.nio.file.NoSuchFileException ex) {
+			// first use
+		}
+		Files.createDirectories(this.metaDir);
+		String id = java.util.UUID.randomUUID().toString().replace("-", "").substring(0, 16);
+		Path tmp = this.metaDir.resolve("state-id.tmp");
+		Files.writeString(tmp, id + "\n", StandardCharsets.UTF_8);
+		FileSync.fsync(tmp);
+		Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+		FileSync.fsyncDirectory(this.metaDir);
+		return id;
+	}
+
+	/**
+	 * Whether no process (this one included) holds the lock on this local state now: every process
+	 * that replicates the database holds it while it runs, and the OS releases it when a process dies.
+	 */
+	public boolean isUnlocked(Path database) {
+		try (LocalStateLock lock = LocalStateLock.acquire(this.metaDir, database)) {
+			return true;
+		}
+		catch (RuntimeException ex) {
+			return false;
+		}
+	}
+
+	/**
 	 * Takes the exclusive lock on this local state for {@code database}: held while it is replicated,
 	 * so that no second process or replicator copies its WAL meanwhile.
 	 * @throws io.github.litestreamspring.engine.LitestreamException naming the holder if another has it

@@ -17,7 +17,8 @@ import io.github.litestreamspring.engine.replica.file.FileReplicaClient;
  * <p>
  * Protocol on standard output (each line flushed): {@code STARTED <pid>} once replication runs, or
  * {@code REFUSED <message>} when {@link Replicator#start()} failed (then exit code 3).
- * Arguments: {@code db replicaDir maxMillis}.
+ * Arguments: {@code db replicaDir maxMillis [leaseTtlMillis]}; with a lease TTL the child takes the
+ * lease first ({@link Replicator#acquireLeases}).
  */
 public final class ReplicatingChild {
 
@@ -31,6 +32,12 @@ public final class ReplicatingChild {
 		Replica replica = new Replica(ReplicaOptions.defaults("file"), new FileReplicaClient(Path.of(args[1])));
 		Replicator replicator = new Replicator(options, List.of(replica));
 		try {
+			if (args.length > 3) {
+				// With a lease TTL: takes the lease before starting, as the Spring layer does.
+				replicator.setLeaseOptions(io.github.litestreamspring.engine.LeaseOptions
+					.enabled(Duration.ofMillis(Long.parseLong(args[3])), io.github.litestreamspring.engine.LeaseOptions.OnConflict.WAIT));
+				replicator.acquireLeases(Duration.ofSeconds(30));
+			}
 			replicator.start();
 		}
 		catch (RuntimeException ex) {
