@@ -167,7 +167,12 @@ final class ReplicaLeases {
 			unreachableSince = unreachable ? ((unreachableSince != null) ? unreachableSince : System.nanoTime()) : null;
 			if (unreachableSince != null && System.nanoTime() - unreachableSince >= unreachableGrace) {
 				installGuards();
-				this.leases.values().forEach((l) -> l.setCheckContinuityOnTake(true));
+				this.leases.values().forEach((l) -> {
+					l.setCheckContinuityOnTake(true);
+					// A live database cannot be caught up to a holder's final position: asking one to hand
+					// over would only stop its writes. Such a lease is taken when free or expired.
+					l.setAskForHandover(false);
+				});
 				throw new LeaseStoreUnreachableException(waitingFor);
 			}
 			if (waitingFor == null) {
