@@ -10,7 +10,7 @@ import io.github.litestreamspring.interop.LitestreamBinary;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
- * Runs the whole benchmark of issue #5 and prints markdown tables: our engine inside a JVM writer
+ * Runs the whole benchmark of issue #5 (and the lease hand-over scenario of issue #14) and prints markdown tables: our engine inside a JVM writer
  * (default and low-latency mode) side by side with the real Litestream v0.3.13 sidecar, on the same
  * writer code path and the same S3Proxy on loopback, every scenario repeated and interleaved
  * (repetition after repetition, every side in turn) so that machine noise spreads over all sides.
@@ -88,6 +88,9 @@ public final class Benchmark {
 			}
 			if (config.runs("restore")) {
 				restoreAll(config, s3proxy, direct, restore, report);
+			}
+			if (config.runs("handover")) {
+				HandoverTables.runAll(config, new HandoverRuns(config, s3proxy), report);
 			}
 			if (config.runs("lag")) {
 				report.note("JVM columns (off, ours): CPU is the writer JVM's minus the writer thread's (so it includes the"
@@ -207,7 +210,7 @@ public final class Benchmark {
 		};
 	}
 
-	private static void progress(String message) {
+	static void progress(String message) {
 		System.out.println("[benchmark " + java.time.LocalTime.now().withNano(0) + "] " + message);
 		System.out.flush();
 	}

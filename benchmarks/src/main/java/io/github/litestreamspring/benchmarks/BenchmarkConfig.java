@@ -18,16 +18,21 @@ import java.util.List;
  * @param txPerSegment transactions per shipped WAL segment in that replica
  * @param workDir where databases and logs go
  * @param out file to write the report to, or {@code null}
- * @param scenarios which parts to run: {@code lag} (lag and cost), {@code throughput}, {@code restore};
- *        {@code load} stands for lag and throughput
+ * @param scenarios which parts to run: {@code lag} (lag and cost), {@code throughput}, {@code restore},
+ *        {@code handover} (lease hand-over, idle lease cost, failover after SIGKILL); {@code load} stands for
+ *        lag and throughput
+ * @param handovers planned hand-overs per chain (per rate and repetition) in the hand-over scenario
+ * @param ttlSeconds the lease TTL of the hand-over scenario (the starter's default: 30 s)
  */
 public record BenchmarkConfig(double seconds, double warmupSeconds, double idleSeconds, int reps, List<Integer> rates,
-		int dbMb, int tx, int txPerSegment, Path workDir, Path out, List<String> scenarios) {
+		int dbMb, int tx, int txPerSegment, Path workDir, Path out, List<String> scenarios, int handovers,
+		double ttlSeconds) {
 
 	public static final String USAGE = """
 			Usage: benchmarks/run.sh [--seconds 10] [--warmup 2] [--idle 10] [--reps 3] [--rates 100,1000]
 			                         [--db-mb 512] [--tx 10000] [--tx-per-segment 2] [--work DIR] [--out FILE]
-			                         [--scenarios load,restore | lag | throughput]""";
+			                         [--scenarios load,restore,handover | lag | throughput | handover]
+			                         [--handovers 10] [--ttl 30]""";
 
 	public static BenchmarkConfig parse(String... args) {
 		double seconds = 10;
@@ -40,7 +45,9 @@ public record BenchmarkConfig(double seconds, double warmupSeconds, double idleS
 		int txPerSegment = 2;
 		Path work = Path.of("benchmarks", "target", "bench-work");
 		Path out = null;
-		List<String> scenarios = List.of("load", "restore");
+		List<String> scenarios = List.of("load", "restore", "handover");
+		int handovers = 10;
+		double ttl = io.github.litestreamspring.engine.LeaseOptions.DEFAULT_TTL.toMillis() / 1000.0;
 		for (int i = 0; i < args.length; i++) {
 			String flag = args[i];
 			if (flag.equals("-h") || flag.equals("--help")) {
@@ -61,18 +68,22 @@ public record BenchmarkConfig(double seconds, double warmupSeconds, double idleS
 				case "--tx-per-segment" -> txPerSegment = Integer.parseInt(value);
 				case "--work" -> work = Path.of(value);
 				case "--out" -> out = Path.of(value);
+				case "--handovers" -> handovers = Integer.parseInt(value);
+				case "--ttl" -> ttl = Double.parseDouble(value);
 				case "--scenarios" -> scenarios = Arrays.stream(value.split(",")).map(String::trim).toList();
 				default -> throw new IllegalArgumentException("unknown flag " + flag + "\n" + USAGE);
 			}
 		}
-		if (seconds <= 0 || reps <= 0 || rates.isEmpty() || dbMb <= 0 || tx <= 0 || txPerSegment <= 0) {
+		if (seconds <= 0 || reps <= 0 || rates.isEmpty() || dbMb <= 0 || tx <= 0 || txPerSegment <= 0 || handovers <= 0
+				|| ttl < 0.3) {
 			throw new IllegalArgumentException("every count and duration must be positive\n" + USAGE);
 		}
-		if (scenarios.isEmpty() || !List.of("load", "lag", "throughput", "restore").containsAll(scenarios)) {
-			throw new IllegalArgumentException("--scenarios takes load (= lag, throughput) and/or restore\n" + USAGE);
+		if (scenarios.isEmpty() || !List.of("load", "lag", "throughput", "restore", "handover").containsAll(scenarios)) {
+			throw new IllegalArgumentException("--scenarios takes load (= lag, throughput), restore and/or handover\n"
+					+ USAGE);
 		}
 		return new BenchmarkConfig(seconds, warmup, idle, reps, rates, dbMb, tx, txPerSegment,
-				work.toAbsolutePath(), out, scenarios);
+				work.toAbsolutePath(), out, scenarios, handovers, ttl);
 	}
 
 	boolean runs(String scenario) {
@@ -86,6 +97,10 @@ public record BenchmarkConfig(double seconds, double warmupSeconds, double idleS
 
 	long warmupMillis() {
 		return Math.round(this.warmupSeconds * 1000);
+	}
+
+	long ttlMillis() {
+		return Math.round(this.ttlSeconds * 1000);
 	}
 
 	long idleMillis() {
