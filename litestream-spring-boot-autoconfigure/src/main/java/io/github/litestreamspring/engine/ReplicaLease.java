@@ -131,6 +131,9 @@ final class ReplicaLease {
 	/** New owner's side: the lease as the previous holder handed it to us (with its final position). */
 	private LeaseContent handedOverToUs;
 
+	/** Holder side: the lease as this instance handed it over (new owner, final position), or {@code null}. */
+	private LeaseContent handedOver;
+
 	/**
 	 * After the lease was lost or handed over: whether taking it back is safe now (the replica still ends
 	 * where this instance left it). Asked just before the compare-and-swap that would take it back.
@@ -385,6 +388,7 @@ final class ReplicaLease {
 			if (newEtag != null) {
 				this.state = State.HANDED_OVER;
 				this.holder = given;
+				this.handedOver = given;
 				this.etag = null;
 				this.observedEtag = null;
 				logger.info("{}: lease on {} handed over to owner {} at {}", this.label, this.location, to, position);
@@ -461,9 +465,10 @@ final class ReplicaLease {
 			case WAITING -> "waiting for the lease on " + this.location + ", held by " + describeHolder() + error;
 			case LOST -> "lease on " + this.location + " lost to " + describeHolder()
 					+ "; not writing until it is free again" + error;
-			case HANDED_OVER -> "lease on " + this.location + " handed over to owner "
-					+ ((this.holder != null) ? this.holder.owner() : "?") + " at "
-					+ ((this.holder != null) ? this.holder.position() : "?") + "; this instance no longer writes" + error;
+			case HANDED_OVER -> "lease on " + this.location + " handed over"
+					+ ((this.handedOver != null) ? " to owner " + this.handedOver.owner() + " at " + this.handedOver.position()
+							: " (released for the new owner)")
+					+ "; this instance no longer writes" + error;
 			case HELD -> "lease on " + this.location + " (ours, owner " + this.owner + ") expired: not renewed for "
 					+ Duration.ofMillis((System.nanoTime() - this.renewedNanos) / 1_000_000)
 					+ "; not writing until a renewal succeeds" + error;

@@ -131,7 +131,9 @@ final class ReplicaLeases {
 		this.leases.values().forEach((l) -> l.setAskForHandover(this.options.onConflict() == LeaseOptions.OnConflict.WAIT));
 		startThread();
 		this.acquireCalled = true;
-		long pollMillis = Math.max(50, Math.min(500, this.options.ttl().toMillis() / 10));
+		// While a start waits, the time it takes to notice a hand-over is time without a writer: look
+		// often (a GET per look, for the few seconds a hand-over takes).
+		long pollMillis = Math.max(50, Math.min(100, this.options.ttl().toMillis() / 10));
 		long nextLog = System.nanoTime();
 		// How long an unreachable store is waited for before the start goes on with writes refused.
 		long unreachableGrace = TimeUnit.MILLISECONDS.toNanos(Math.max(1_000, Math.min(10_000, this.options.ttl().toMillis() / 3)));
