@@ -42,9 +42,14 @@ import io.github.litestreamspring.engine.replica.WalSegmentInfo;
  * <li>each completed index is checked frame by frame ({@link WalIndexCheck}) and applied by SQLite
  * ({@code wal_checkpoint(TRUNCATE)}) while later segments are still downloading.</li>
  * </ul>
- * Memory is bounded by the download window: a segment is kept in memory only while it decodes to at
- * most {@value #IN_MEMORY_LIMIT} bytes, and the rest go through temporary files. (The limit is on the
- * decoded size because WAL frames compress well: a segment of a few hundred KiB can hold tens of MiB.)
+ * Memory is bounded by a constant, not by the window or the segments: a segment is kept in memory only
+ * while it decodes to at most {@value #IN_MEMORY_LIMIT} bytes and all segments in memory together stay
+ * within {@value #IN_MEMORY_BUDGET} bytes ({@link SegmentMemory}); the rest go through temporary files.
+ * (The limits are on the decoded size because WAL frames compress well: a segment of a few hundred KiB
+ * can hold tens of MiB.) Each download decodes through LZ4 block buffers of up to 4 MiB decoded plus
+ * its stored block, so segments larger than the in-memory limit on the replica (which bring such
+ * blocks) are downloaded at most {@value #LARGE_DOWNLOADS} at a time; the small ones keep the full
+ * parallelism that many-segment restores need.
  */
 final class WalReplay {
 
@@ -52,6 +57,12 @@ final class WalReplay {
 
 	/** Segments that decode to more than this are decompressed to a file instead of memory. */
 	private static final int IN_MEMORY_LIMIT = 1024 * 1024;
+
+	/** Decoded bytes all segments waiting in memory may hold together. */
+	private static final int IN_MEMORY_BUDGET = 8 * 1024 * 1024;
+
+	/** Segments larger than {@link #IN_MEMORY_LIMIT} on the replica downloaded at once. */
+	private static final int LARGE_DOWNLOADS = 2;
 
 	private final ReplicaClient client;
 
@@ -64,6 +75,8 @@ final class WalReplay {
 	private final int parallelism;
 
 	private final RestoreProgress progress;
+
+	private final SegmentMemory memory = new SegmentMemory(IN_MEMORY_LIMIT, IN_MEMORY_BUDGET, LARGE_DOWNLOADS);
 
 	/** Set once the replay gives up: a download finishing later deletes its file instead of keeping it. */
 	private volatile boolean abandoned;
@@ -166,23 +179,45 @@ final class WalReplay {
 
 	/** Downloads and decompresses one segment (to memory when it decodes to little). */
 	private Fetched fetch(WalSegmentInfo segment) throws IOException {
+		if (segment.size() <= IN_MEMORY_LIMIT) {
+			return fetchAny(segment);
+		}
+		this.memory.startLargeDownload();
+		try {
+			return fetchAny(segment);
+		}
+		finally {
+			this.memory.endLargeDownload();
+		}
+	}
+
+	private Fetched fetchAny(WalSegmentInfo segment) throws IOException {
 		String name = objectName(segment);
 		try (InputStream in = Lz4Decoding.open(this.client.openWalSegment(segment.pos()), this.progress, name)) {
-			byte[] head = new byte[0];
+			SegmentMemory.Buffer head = null;
 			if (segment.size() <= IN_MEMORY_LIMIT) {
-				head = in.readNBytes(IN_MEMORY_LIMIT + 1);
-				if (head.length <= IN_MEMORY_LIMIT) {
+				head = this.memory.read(in, segment.size());
+				if (head.complete()) {
 					return new Fetched(segment, head, null);
 				}
 			}
 			Path file = this.files.segment(segment.index(), segment.offset());
 			try (OutputStream out = Files.newOutputStream(file)) {
-				out.write(head);
+				if (head != null) {
+					out.write(head.bytes(), 0, head.length());
+					this.memory.release(head);
+					head = null;
+				}
 				in.transferTo(out);
 			}
 			catch (IOException | RuntimeException ex) {
 				deleteQuietly(file);
 				throw ex;
+			}
+			finally {
+				if (head != null) {
+					this.memory.release(head);
+				}
 			}
 			if (this.abandoned) {
 				deleteQuietly(file);
@@ -303,7 +338,7 @@ final class WalReplay {
 	}
 
 	/** A downloaded, decompressed segment: in memory, or in a temporary file. */
-	private record Fetched(WalSegmentInfo segment, byte[] data, Path file) {
+	private record Fetched(WalSegmentInfo segment, SegmentMemory.Buffer data, Path file) {
 	}
 
 	/** The WAL of one index being assembled from its segments in offset order. */
@@ -336,8 +371,9 @@ final class WalReplay {
 						+ this.written + " bytes but the next segment starts at offset " + segment.offset());
 			}
 			if (fetched.data() != null) {
-				this.out.write(fetched.data());
-				this.written += fetched.data().length;
+				this.out.write(fetched.data().bytes(), 0, fetched.data().length());
+				this.written += fetched.data().length();
+				WalReplay.this.memory.release(fetched.data());
 			}
 			else {
 				this.written += Files.copy(fetched.file(), this.out);

@@ -26,6 +26,15 @@ public final class ChildJvm {
 	 */
 	public static Process start(Class<?> mainClass, Path workDir, Path stdout, Path stderr, String... args)
 			throws IOException {
+		return start(mainClass, List.of(), workDir, stdout, stderr, args);
+	}
+
+	/**
+	 * {@link #start(Class, Path, Path, Path, String...)} with extra JVM options, placed after the
+	 * defaults so that they win (e.g. {@code -Xmx64m} to prove a child's memory is bounded).
+	 */
+	public static Process start(Class<?> mainClass, List<String> jvmOptions, Path workDir, Path stdout, Path stderr,
+			String... args) throws IOException {
 		Path logback = workDir.resolve("child-logback.xml");
 		if (!Files.exists(logback)) {
 			Files.writeString(logback, """
@@ -45,6 +54,7 @@ public final class ChildJvm {
 		command.add("-XX:TieredStopAtLevel=1");
 		command.add("-Xshare:auto");
 		command.add("-Dlogback.configurationFile=" + logback);
+		command.addAll(jvmOptions);
 		command.add("-cp");
 		command.add(System.getProperty("java.class.path"));
 		command.add(mainClass.getName());
