@@ -23,16 +23,18 @@ import java.util.List;
  *        lag and throughput
  * @param handovers planned hand-overs per chain (per rate and repetition) in the hand-over scenario
  * @param ttlSeconds the lease TTL of the hand-over scenario (the starter's default: 30 s)
+ * @param maxUploadsPerSecond the upload ceiling of our low-latency side (0: none; the engine's default,
+ *        {@code ReplicaOptions.DEFAULT_MAX_UPLOADS_PER_SECOND}, unless set)
  */
 public record BenchmarkConfig(double seconds, double warmupSeconds, double idleSeconds, int reps, List<Integer> rates,
 		int dbMb, int tx, int txPerSegment, Path workDir, Path out, List<String> scenarios, int handovers,
-		double ttlSeconds) {
+		double ttlSeconds, int maxUploadsPerSecond) {
 
 	public static final String USAGE = """
 			Usage: benchmarks/run.sh [--seconds 10] [--warmup 2] [--idle 10] [--reps 3] [--rates 100,1000]
 			                         [--db-mb 512] [--tx 10000] [--tx-per-segment 2] [--work DIR] [--out FILE]
 			                         [--scenarios load,restore,handover | lag | throughput | handover]
-			                         [--handovers 10] [--ttl 30]""";
+			                         [--handovers 10] [--ttl 30] [--max-uploads 10]""";
 
 	public static BenchmarkConfig parse(String... args) {
 		double seconds = 10;
@@ -48,6 +50,7 @@ public record BenchmarkConfig(double seconds, double warmupSeconds, double idleS
 		List<String> scenarios = List.of("load", "restore", "handover");
 		int handovers = 10;
 		double ttl = io.github.litestreamspring.engine.LeaseOptions.DEFAULT_TTL.toMillis() / 1000.0;
+		int maxUploads = io.github.litestreamspring.engine.ReplicaOptions.DEFAULT_MAX_UPLOADS_PER_SECOND;
 		for (int i = 0; i < args.length; i++) {
 			String flag = args[i];
 			if (flag.equals("-h") || flag.equals("--help")) {
@@ -70,12 +73,13 @@ public record BenchmarkConfig(double seconds, double warmupSeconds, double idleS
 				case "--out" -> out = Path.of(value);
 				case "--handovers" -> handovers = Integer.parseInt(value);
 				case "--ttl" -> ttl = Double.parseDouble(value);
+				case "--max-uploads" -> maxUploads = Integer.parseInt(value);
 				case "--scenarios" -> scenarios = Arrays.stream(value.split(",")).map(String::trim).toList();
 				default -> throw new IllegalArgumentException("unknown flag " + flag + "\n" + USAGE);
 			}
 		}
 		if (seconds <= 0 || reps <= 0 || rates.isEmpty() || dbMb <= 0 || tx <= 0 || txPerSegment <= 0 || handovers <= 0
-				|| ttl < 0.3) {
+				|| ttl < 0.3 || maxUploads < 0) {
 			throw new IllegalArgumentException("every count and duration must be positive\n" + USAGE);
 		}
 		if (scenarios.isEmpty() || !List.of("load", "lag", "throughput", "restore", "handover").containsAll(scenarios)) {
@@ -83,7 +87,7 @@ public record BenchmarkConfig(double seconds, double warmupSeconds, double idleS
 					+ USAGE);
 		}
 		return new BenchmarkConfig(seconds, warmup, idle, reps, rates, dbMb, tx, txPerSegment,
-				work.toAbsolutePath(), out, scenarios, handovers, ttl);
+				work.toAbsolutePath(), out, scenarios, handovers, ttl, maxUploads);
 	}
 
 	boolean runs(String scenario) {

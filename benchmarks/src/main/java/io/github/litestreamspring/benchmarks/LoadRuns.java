@@ -115,7 +115,8 @@ final class LoadRuns {
 			}
 			List<String> args = new ArrayList<>(List.of("db=" + db, "side=" + side.name(), "mode=" + mode,
 					"rate=" + rate, "warmupMillis=" + this.config.warmupMillis(), "millis=" + this.config.millis(),
-					"idleMillis=" + this.config.idleMillis(), "commits=" + commits, "bucket=" + BUCKET, "root=" + root));
+					"idleMillis=" + this.config.idleMillis(), "commits=" + commits, "bucket=" + BUCKET, "root=" + root,
+					"maxUploads=" + this.config.maxUploadsPerSecond()));
 			if (proxy != null) {
 				args.add("endpoint=" + proxy.endpoint());
 			}

@@ -22,6 +22,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.LockSupport;
 
 import io.github.litestreamspring.engine.Replica;
+import io.github.litestreamspring.engine.ReplicaOptions;
 import io.github.litestreamspring.engine.Replicator;
 import io.github.litestreamspring.engine.db.DatabaseOptions;
 import io.github.litestreamspring.engine.db.EagerBusyHandler;
@@ -59,7 +60,8 @@ public final class WriterMain {
 		Duration warmup = Duration.ofMillis(Long.parseLong(a.get("warmupMillis")));
 		Duration measured = Duration.ofMillis(Long.parseLong(a.get("millis")));
 		Replicator replicator = side.ours() ? replicator(db, side, URI.create(a.get("endpoint")), a.get("bucket"),
-				a.get("root")) : null;
+				a.get("root"), Integer.parseInt(a.getOrDefault("maxUploads",
+						String.valueOf(ReplicaOptions.DEFAULT_MAX_UPLOADS_PER_SECOND)))) : null;
 		try (Connection c = open(db, side == Side.OFF);
 				PreparedStatement insert = c.prepareStatement("INSERT INTO t (payload) VALUES (?)")) {
 			if (replicator != null) {
@@ -113,9 +115,18 @@ public final class WriterMain {
 	}
 
 	static Replicator replicator(Path db, Side side, URI endpoint, String bucket, String root) {
+		return replicator(db, side, endpoint, bucket, root, ReplicaOptions.DEFAULT_MAX_UPLOADS_PER_SECOND);
+	}
+
+	/** With {@code maxUploadsPerSecond} as the low-latency side's upload ceiling (0: none). */
+	static Replicator replicator(Path db, Side side, URI endpoint, String bucket, String root, int maxUploadsPerSecond) {
 		S3ReplicaClient client = S3ReplicaClient.owning(S3Clients.client(endpoint), bucket, root,
 				S3ReplicaOptions.defaults());
-		return new Replicator(DatabaseOptions.defaults(db), List.of(new Replica(side.replicaOptions(), client)));
+		ReplicaOptions options = side.replicaOptions();
+		if (side == Side.OURS_LOW_LATENCY) {
+			options = options.withMaxUploadsPerSecond(maxUploadsPerSecond);
+		}
+		return new Replicator(DatabaseOptions.defaults(db), List.of(new Replica(options, client)));
 	}
 
 	/** The writer's connection, configured as the starter configures pooled connections. */

@@ -549,6 +549,15 @@ public class LitestreamProperties {
 		private Duration syncInterval = ReplicaOptions.DEFAULT_SYNC_INTERVAL;
 
 		/**
+		 * Cost ceiling of a short sync interval: at most this many uploads to this replica start per
+		 * second, evenly spaced. A commit after a quiet spell is still shipped at once; under load, commits
+		 * made while no upload may start are shipped together by the next one, so a commit waits at most
+		 * about 1s divided by this value more. Only matters when 'sync-interval' is shorter than that; 0 for
+		 * no ceiling.
+		 */
+		private int maxUploadsPerSecond = ReplicaOptions.DEFAULT_MAX_UPLOADS_PER_SECOND;
+
+		/**
 		 * How often a new snapshot is taken. Zero takes one only when a generation starts.
 		 */
 		private Duration snapshotInterval = ReplicaOptions.DEFAULT_SNAPSHOT_INTERVAL;
@@ -655,6 +664,14 @@ public class LitestreamProperties {
 
 		public void setSyncInterval(Duration syncInterval) {
 			this.syncInterval = syncInterval;
+		}
+
+		public int getMaxUploadsPerSecond() {
+			return this.maxUploadsPerSecond;
+		}
+
+		public void setMaxUploadsPerSecond(int maxUploadsPerSecond) {
+			this.maxUploadsPerSecond = maxUploadsPerSecond;
 		}
 
 		public Duration getSnapshotInterval() {

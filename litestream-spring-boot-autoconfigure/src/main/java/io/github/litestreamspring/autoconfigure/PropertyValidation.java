@@ -49,6 +49,7 @@ final class PropertyValidation {
 	/** Checks a replica's durations, each under its own property name. */
 	static void validateReplica(String prefix, LitestreamProperties.Replica r) {
 		notNegative(prefix + ".sync-interval", r.getSyncInterval());
+		notNegative(prefix + ".max-uploads-per-second", r.getMaxUploadsPerSecond());
 		notNegative(prefix + ".snapshot-interval", r.getSnapshotInterval());
 		notNegative(prefix + ".retention", r.getRetention());
 		notNegative(prefix + ".retention-check-interval", r.getRetentionCheckInterval());

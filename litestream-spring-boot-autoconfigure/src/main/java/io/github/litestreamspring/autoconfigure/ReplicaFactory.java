@@ -123,7 +123,7 @@ public final class ReplicaFactory {
 		PropertyValidation.validateReplica(prefix, p);
 		try {
 			return new ReplicaOptions(name, p.getSyncInterval(), p.getSnapshotInterval(), p.getRetention(),
-					p.getRetentionCheckInterval(), 0);
+					p.getRetentionCheckInterval(), 0, p.getMaxUploadsPerSecond());
 		}
 		catch (IllegalArgumentException ex) {
 			throw new LitestreamConfigurationException(ex.getMessage(), prefix,

@@ -12,9 +12,13 @@ import java.time.Duration;
  * @param retentionCheckInterval how often retention is enforced
  * @param maxSegmentBytes the largest uncompressed WAL segment uploaded as one object, except the segment
  * that starts the index of a generation's first snapshot, which goes in one piece (see {@link Replica})
+ * @param maxUploadsPerSecond the cost ceiling of a short sync interval: at most this many uploads (rounds
+ * of WAL segments) start per second, evenly spaced, so that commits arriving meanwhile share the next
+ * upload; an upload after a quiet spell starts at once. Zero for no ceiling (the sync interval alone
+ * decides). Only a sync interval shorter than {@code 1 s / maxUploadsPerSecond} is affected
  */
 public record ReplicaOptions(String name, Duration syncInterval, Duration snapshotInterval, Duration retention,
-		Duration retentionCheckInterval, long maxSegmentBytes) {
+		Duration retentionCheckInterval, long maxSegmentBytes, int maxUploadsPerSecond) {
 
 	public static final Duration DEFAULT_SYNC_INTERVAL = Duration.ofSeconds(1);
 
@@ -25,6 +29,9 @@ public record ReplicaOptions(String name, Duration syncInterval, Duration snapsh
 	public static final Duration DEFAULT_RETENTION_CHECK_INTERVAL = Duration.ofHours(1);
 
 	public static final long DEFAULT_MAX_SEGMENT_BYTES = 16L * 1024 * 1024;
+
+	/** Upload ceiling per second: 10 bounds low-latency mode to 600 uploads a minute, lag under load to ~100 ms. */
+	public static final int DEFAULT_MAX_UPLOADS_PER_SECOND = 10;
 
 	public ReplicaOptions {
 		syncInterval = (syncInterval != null) ? syncInterval : DEFAULT_SYNC_INTERVAL;
@@ -37,6 +44,22 @@ public record ReplicaOptions(String name, Duration syncInterval, Duration snapsh
 				|| retentionCheckInterval.isNegative()) {
 			throw new IllegalArgumentException("replica intervals must not be negative");
 		}
+		if (maxUploadsPerSecond < 0) {
+			throw new IllegalArgumentException("replica max uploads per second must not be negative (0 for no ceiling)");
+		}
+	}
+
+	/** Options with the default upload ceiling ({@link #DEFAULT_MAX_UPLOADS_PER_SECOND}). */
+	public ReplicaOptions(String name, Duration syncInterval, Duration snapshotInterval, Duration retention,
+			Duration retentionCheckInterval, long maxSegmentBytes) {
+		this(name, syncInterval, snapshotInterval, retention, retentionCheckInterval, maxSegmentBytes,
+				DEFAULT_MAX_UPLOADS_PER_SECOND);
+	}
+
+	/** The shortest time between the starts of two uploads; zero without a ceiling. */
+	public Duration minUploadInterval() {
+		return (this.maxUploadsPerSecond > 0) ? Duration.ofNanos(1_000_000_000L / this.maxUploadsPerSecond)
+				: Duration.ZERO;
 	}
 
 	public static ReplicaOptions defaults(String name) {
@@ -45,7 +68,13 @@ public record ReplicaOptions(String name, Duration syncInterval, Duration snapsh
 
 	public ReplicaOptions withSyncInterval(Duration interval) {
 		return new ReplicaOptions(this.name, interval, this.snapshotInterval, this.retention,
-				this.retentionCheckInterval, this.maxSegmentBytes);
+				this.retentionCheckInterval, this.maxSegmentBytes, this.maxUploadsPerSecond);
+	}
+
+	/** These options with another upload ceiling; zero for none. */
+	public ReplicaOptions withMaxUploadsPerSecond(int maxUploadsPerSecond) {
+		return new ReplicaOptions(this.name, this.syncInterval, this.snapshotInterval, this.retention,
+				this.retentionCheckInterval, this.maxSegmentBytes, maxUploadsPerSecond);
 	}
 
 }

@@ -46,12 +46,32 @@ final class ReplicaShipping {
 		this.unshipped = unshipped;
 	}
 
+	/** Which replicas that are behind a round ships to. */
+	enum Urgency {
+
+		/** Those due: sync interval, backoff and upload ceiling passed. */
+		DUE,
+		/** Those the upload ceiling lets upload now, due or not: callers wait for durability. */
+		WAITED_FOR,
+		/** All of them: an explicit sync, the final one at stop, a hand-over. */
+		FORCED;
+
+		boolean allows(ReplicaState s, Instant now) {
+			return switch (this) {
+				case DUE -> s.due(now);
+				case WAITED_FOR -> s.withinCeiling(now);
+				case FORCED -> true;
+			};
+		}
+
+	}
+
 	/**
-	 * Ships {@code local} to every replica that is behind and due ({@code urgent}: due or not); with
+	 * Ships {@code local} to every replica that is behind and that {@code urgency} allows; with
 	 * {@code only}, just to those replicas. A replica holds {@code local} when it is at that position or
 	 * beyond it (the monitor may have moved the local position on while an upload ran).
 	 */
-	Round ship(Pos local, boolean urgent, Instant now, LitestreamException failure, Set<Replica> only) {
+	Round ship(Pos local, Urgency urgency, Instant now, LitestreamException failure, Set<Replica> only) {
 		this.unshipped.seen(local, System.nanoTime());
 		long lowestIndex = Long.MAX_VALUE;
 		Set<Replica> current = new HashSet<>();
@@ -63,7 +83,7 @@ final class ReplicaShipping {
 			if (refusal != null) {
 				failure = leaseRefused(replica, s, refusal, failure);
 			}
-			else if (behind && (only == null || only.contains(replica)) && (urgent || s.due(now))) {
+			else if (behind && (only == null || only.contains(replica)) && urgency.allows(s, now)) {
 				failure = syncReplica(replica, s, local, failure);
 			}
 			Pos pos = replica.position();
@@ -132,7 +152,7 @@ final class ReplicaShipping {
 			long bytes = replica.sync(this.database);
 			timing.end(null);
 			timing = ReplicationListener.Timing.NONE;
-			s.attempted(attemptAt, replica.options().syncInterval(), false);
+			s.attempted(attemptAt, replica.options(), false);
 			s.lastSyncAt = Instant.now();
 			if (s.lastError != null) {
 				logger.info("{}: replica '{}' recovered at {}", this.database.path(), replica.name(),
@@ -154,7 +174,7 @@ final class ReplicaShipping {
 		}
 		catch (IOException | RuntimeException ex) {
 			timing.end(ex);
-			s.attempted(attemptAt, replica.options().syncInterval(), true);
+			s.attempted(attemptAt, replica.options(), true);
 			replica.resetPosition();
 			String message = "cannot sync replica '" + replica.name() + "' (" + replica.client().describe() + ") at "
 					+ local + ": " + ex.getMessage();

@@ -7,8 +7,11 @@ import io.github.litestreamspring.engine.replica.Pos;
 
 /**
  * The replication thread's bookkeeping for one replica: outcome of the last attempt, where it was last
- * known to be, and when it may upload next (sync interval, or an exponential backoff after failures).
- * Its lag is measured by {@link UnshippedCommits}.
+ * known to be, and when it may upload next: the sync interval, an exponential backoff after failures,
+ * and the upload ceiling ({@link ReplicaOptions#maxUploadsPerSecond()}), which keeps the starts of two
+ * uploads at least {@link ReplicaOptions#minUploadInterval()} apart. The ceiling is a token bucket of one
+ * token: after a quiet spell an upload starts at once; under load commits wait for the next token and
+ * share its upload. Its lag is measured by {@link UnshippedCommits}.
  */
 final class ReplicaState {
 
@@ -28,8 +31,11 @@ final class ReplicaState {
 	/** Set when the shadow WAL bound deleted what this replica needed; cleared by its next good sync. */
 	volatile String shadowWalWarning;
 
-	/** Earliest time of the next upload: the sync interval after the last one, or a backoff. */
+	/** Earliest time of the next upload: the sync interval (at least the upload ceiling's) after the last one, or a backoff. */
 	volatile Instant nextAttemptAt;
+
+	/** Earliest start of the next upload under the upload ceiling alone; {@code null} when any time will do. */
+	volatile Instant tokenAt;
 
 	int consecutiveFailures;
 
@@ -43,8 +49,17 @@ final class ReplicaState {
 		return this.nextAttemptAt == null || !now.isBefore(this.nextAttemptAt);
 	}
 
-	void attempted(Instant now, Duration syncInterval, boolean failed) {
+	/** Whether the upload ceiling lets an upload start now (durability waiters ship then, due or not). */
+	boolean withinCeiling(Instant now) {
+		return this.tokenAt == null || !now.isBefore(this.tokenAt);
+	}
+
+	void attempted(Instant now, ReplicaOptions options, boolean failed) {
 		this.lastAttemptAt = now;
+		Duration minInterval = options.minUploadInterval();
+		Duration syncInterval = (options.syncInterval().compareTo(minInterval) < 0) ? minInterval
+				: options.syncInterval();
+		this.tokenAt = minInterval.isZero() ? null : now.plus(minInterval);
 		if (failed) {
 			// Back off exponentially so that a down endpoint or a wrong credential costs few requests,
 			// yet a short outage is caught up within a second or two.

@@ -588,6 +588,9 @@ public final class Replicator implements AutoCloseable {
 		this.commits.passStarted();
 		List<CompletableFuture<Pos>> waiting = this.durableWaiters.drain();
 		boolean urgent = force || !waiting.isEmpty();
+		// Waiters are held to the upload ceiling (at most one interval of it), explicit syncs are not.
+		ReplicaShipping.Urgency urgency = force ? ReplicaShipping.Urgency.FORCED
+				: urgent ? ReplicaShipping.Urgency.WAITED_FOR : ReplicaShipping.Urgency.DUE;
 		Instant now = Instant.now();
 		ReplicaShipping.Round early = null;
 		SyncResult result;
@@ -597,7 +600,7 @@ public final class Replicator implements AutoCloseable {
 			if (result == null && !urgent) {
 				// The monitor thread holds the database for a checkpoint (fsyncs, back-fill): what it has
 				// copied into the shadow WAL so far need not wait for the checkpoint's end.
-				early = this.shipping.ship(this.database.position(), false, now, null, null);
+				early = this.shipping.ship(this.database.position(), ReplicaShipping.Urgency.DUE, now, null, null);
 			}
 			if (result == null) {
 				result = localWork(() -> this.database.sync(false));
@@ -615,7 +618,7 @@ public final class Replicator implements AutoCloseable {
 				replica.resetPosition();
 			}
 		}
-		ReplicaShipping.Round first = this.shipping.ship(result.position(), urgent, now,
+		ReplicaShipping.Round first = this.shipping.ship(result.position(), urgency, now,
 				(early != null) ? early.failure() : null, null);
 		ReplicaShipping.Round shipped = first;
 		DatabaseMonitor m = this.monitor;
@@ -632,7 +635,7 @@ public final class Replicator implements AutoCloseable {
 					// The checkpoint began a new WAL index with the engine's own commit; when a caller waits
 					// for this pass, replicas that were current get it now, so that they are not left a frame
 					// behind. Otherwise it goes with the next upload (one object, not two).
-					shipped = this.shipping.ship(checkpointed.position(), true, Instant.now(), shipped.failure(),
+					shipped = this.shipping.ship(checkpointed.position(), urgency, Instant.now(), shipped.failure(),
 							shipped.current());
 				}
 			}
@@ -728,7 +731,7 @@ public final class Replicator implements AutoCloseable {
 		for (Replica replica : this.replicas) {
 			ReplicaState s = this.replicaStates.get(replica);
 			if (!UnshippedCommits.holds(replica.position(), local) && s.nextAttemptAt != null) {
-				millis = Math.min(millis, Math.max(0, Duration.between(now, s.nextAttemptAt).toMillis()));
+				millis = Math.min(millis, millisUntil(now, s.nextAttemptAt));
 			}
 		}
 		for (ReplicaMaintenance m : this.maintenance.values()) {
@@ -739,8 +742,20 @@ public final class Replicator implements AutoCloseable {
 		}
 		if (!this.durableWaiters.isEmpty()) {
 			millis = Math.min(millis, 50);
+			// Waiters ship as soon as the upload ceiling lets the replicas they wait for upload again.
+			for (Replica replica : this.replicas) {
+				Instant token = this.replicaStates.get(replica).tokenAt;
+				if (!UnshippedCommits.holds(replica.position(), local) && token != null) {
+					millis = Math.min(millis, millisUntil(now, token));
+				}
+			}
 		}
 		return this.commits.sleepMillis(millis, nextUploadDue(now));
+	}
+
+	/** Whole milliseconds until {@code at}, rounded up so that a sleep does not end just before it. */
+	private static long millisUntil(Instant now, Instant at) {
+		return Math.max(0, (Duration.between(now, at).toNanos() + 999_999) / 1_000_000);
 	}
 
 	/** Milliseconds until the first replica may upload again; 0 if one may now. */
@@ -748,7 +763,7 @@ public final class Replicator implements AutoCloseable {
 		long millis = Long.MAX_VALUE;
 		for (Replica replica : this.replicas) {
 			Instant next = this.replicaStates.get(replica).nextAttemptAt;
-			millis = Math.min(millis, (next == null) ? 0 : Math.max(0, Duration.between(now, next).toMillis()));
+			millis = Math.min(millis, (next == null) ? 0 : millisUntil(now, next));
 		}
 		return (millis == Long.MAX_VALUE) ? 0 : millis;
 	}

@@ -45,6 +45,7 @@ class LitestreamBadConfigurationTests {
 				bad("litestream.replicas[0].snapshot-interval", "-1s"),
 				bad("litestream.replicas[0].retention", "-1h"),
 				bad("litestream.replicas[0].retention-check-interval", "-1s"),
+				bad("litestream.replicas[0].max-uploads-per-second", "-1"),
 				bad("litestream.monitor-interval", "-1s"), bad("litestream.monitor-interval", "0s"),
 				bad("litestream.busy-timeout", "-1s"), bad("litestream.application-busy-timeout", "-1s"),
 				bad("litestream.commit-window", "-1ms"), bad("litestream.durable-timeout", "-1s"),
