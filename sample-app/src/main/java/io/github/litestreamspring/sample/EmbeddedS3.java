@@ -92,12 +92,19 @@ final class EmbeddedS3 implements AutoCloseable {
 	}
 
 	private static Process launch(Path jar, Path properties) throws IOException {
-		String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-		return new ProcessBuilder(java, "-Xmx256m", "-jar", jar.toAbsolutePath().toString(), "--properties",
-				properties.toAbsolutePath().toString())
-			.redirectErrorStream(true)
-			.start();
+		String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+		java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(javaBin, "-Xmx256m", "-jar",
+				jar.toAbsolutePath().toString(), "--properties", properties.toAbsolutePath().toString()));
+		if (Files.isExecutable(SETSID)) {
+			// A session of its own: Ctrl-C in the terminal reaches the whole foreground process group, and the
+			// endpoint would die while the application's final sync and lease release still need it. The
+			// application stops it itself, after replication (see SampleApplication).
+			command.add(0, SETSID.toString());
+		}
+		return new ProcessBuilder(command).redirectErrorStream(true).start();
 	}
+
+	private static final Path SETSID = Path.of("/usr/bin/setsid");
 
 	private static int awaitPort(Process process) throws Exception {
 		CompletableFuture<Integer> port = new CompletableFuture<>();
