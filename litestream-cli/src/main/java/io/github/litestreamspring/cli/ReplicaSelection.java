@@ -66,6 +66,9 @@ final class ReplicaSelection {
 	@Option(names = { "--force-path-style" }, description = "Path-style S3 addressing for REPLICA_URL.")
 	Boolean forcePathStyle;
 
+	/** Read once per command: a restore without -o needs it for the output path and for the replicas. */
+	private CliConfiguration configuration;
+
 	boolean usesConfig() {
 		return this.config != null;
 	}
@@ -114,9 +117,15 @@ final class ReplicaSelection {
 		}
 	}
 
-	/** The configuration (file and environment, or environment only with a replica URL). */
+	/**
+	 * The configuration (file and environment, or environment only with a replica URL), read on the first
+	 * call; a command's environment does not change while it runs.
+	 */
 	CliConfiguration configuration(Map<String, String> env) {
-		return CliConfiguration.load(this.config, env, this.profiles, !this.noExpandEnv);
+		if (this.configuration == null) {
+			this.configuration = CliConfiguration.load(this.config, env, this.profiles, !this.noExpandEnv);
+		}
+		return this.configuration;
 	}
 
 	/**
