@@ -38,7 +38,7 @@ final class ReplicaSelection {
 	List<String> profiles = new ArrayList<>();
 
 	@Option(names = { "-no-expand-env", "--no-expand-env" },
-			description = "Do not resolve ${...} placeholders in the configuration file (Litestream's flag).")
+			description = "Do not resolve $${...} placeholders in the configuration file (Litestream's flag).")
 	boolean noExpandEnv;
 
 	@Option(names = { "-database", "--database" }, paramLabel = "NAME",

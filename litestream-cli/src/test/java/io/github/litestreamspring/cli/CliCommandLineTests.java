@@ -80,6 +80,15 @@ class CliCommandLineTests {
 	}
 
 	@Test
+	void theHelpOfNoExpandEnvShowsThePlaceholderSyntax() {
+		for (String command : COMMANDS) {
+			assertThat(CliRun.run(command, "--help").out()).as(command)
+				.contains("Do not resolve ${...} placeholders")
+				.doesNotContain("null");
+		}
+	}
+
+	@Test
 	void anUnknownCommandFailsWithTheUsageAndASuggestion() {
 		CliRun unknown = CliRun.run("nosuch");
 		CliRun typo = CliRun.run("resto");
