@@ -16,6 +16,8 @@
 #   cds-c1         cds plus -XX:TieredStopAtLevel=1
 #   cds-serial     cds plus -XX:+UseSerialGC
 #   litestream     litestream restore -o OUT file://REPLICA_DIR
+#   dist:DIR       the launcher of another distribution directory, e.g. a copy of an older build's
+#                  target/litestream-cli (run DIR/litestream-cli --create-cds-archive there first) for before/after
 set -euo pipefail
 cd "$(dirname "$0")/.."
 replica=$(cd "$1" && pwd -P)
@@ -48,6 +50,7 @@ command_of() {
 		cds-c1) echo "java -XX:SharedArchiveFile=$PWD/$dist/litestream-cli.jsa -XX:TieredStopAtLevel=1 -jar $PWD/$dist/litestream-cli.jar restore -config $work/application.yml" ;;
 		cds-serial) echo "java -XX:SharedArchiveFile=$PWD/$dist/litestream-cli.jsa -XX:+UseSerialGC -jar $PWD/$dist/litestream-cli.jar restore -config $work/application.yml" ;;
 		litestream) echo "$litestream restore -o $out file://$replica" ;;
+		dist:*) echo "${1#dist:}/litestream-cli restore -config $work/application.yml" ;;
 		*) echo "unknown variant $1" >&2; exit 2 ;;
 	esac
 }
@@ -66,13 +69,15 @@ for ((rep = 1; rep <= reps; rep++)); do
 	done
 done
 
-printf '%-15s %-22s %-22s %-22s\n' variant "wall s" "RSS MiB" "CPU s"
+width=15
+for v in "${variants[@]}"; do [ ${#v} -lt $width ] || width=$((${#v} + 1)); done
+printf "%-${width}s %-22s %-22s %-22s\n" variant "wall s" "RSS MiB" "CPU s"
 for v in "${variants[@]}"; do
 	stat() { # column -> "median (min-max)"
 		grep "^$v " "$work/results" | awk -v c="$1" -v div="$2" '{print $c / div}' | sort -g |
 			awk '{a[NR] = $1} END {m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2;
 				printf "%.2f (%.2f-%.2f)", m, a[1], a[NR]}'
 	}
-	printf '%-15s %-22s %-22s %-22s\n' "$v" "$(stat 2 1)" "$(stat 3 1024)" "$(stat 4 1)"
+	printf "%-${width}s %-22s %-22s %-22s\n" "$v" "$(stat 2 1)" "$(stat 3 1024)" "$(stat 4 1)"
 done
 echo "($reps interleaved repetitions; $(nproc) cores; load average $(cut -d ' ' -f 1-3 /proc/loadavg))"

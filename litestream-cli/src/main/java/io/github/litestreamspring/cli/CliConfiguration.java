@@ -41,6 +41,9 @@ final class CliConfiguration {
 
 	private final Binder binder;
 
+	/** {@code litestream.*}, bound on first use (a command asks for it several times). */
+	private LitestreamProperties litestream;
+
 	private CliConfiguration(Binder binder) {
 		this.binder = binder;
 	}
@@ -83,6 +86,13 @@ final class CliConfiguration {
 
 	/** {@code litestream.*}, with the starter's defaults where nothing is set. */
 	LitestreamProperties litestream() {
+		if (this.litestream == null) {
+			this.litestream = bindLitestream();
+		}
+		return this.litestream;
+	}
+
+	private LitestreamProperties bindLitestream() {
 		try {
 			return this.binder.bind("litestream", LitestreamProperties.class).orElseGet(LitestreamProperties::new);
 		}

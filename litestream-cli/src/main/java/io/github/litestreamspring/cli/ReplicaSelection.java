@@ -38,7 +38,7 @@ final class ReplicaSelection {
 	List<String> profiles = new ArrayList<>();
 
 	@Option(names = { "-no-expand-env", "--no-expand-env" },
-			description = "Do not resolve ${...} placeholders in the configuration file (Litestream's flag).")
+			description = "Do not resolve $${...} placeholders in the configuration file (Litestream's flag).")
 	boolean noExpandEnv;
 
 	@Option(names = { "-database", "--database" }, paramLabel = "NAME",
@@ -65,6 +65,9 @@ final class ReplicaSelection {
 
 	@Option(names = { "--force-path-style" }, description = "Path-style S3 addressing for REPLICA_URL.")
 	Boolean forcePathStyle;
+
+	/** Read once per command: a restore without -o needs it for the output path and for the replicas. */
+	private CliConfiguration configuration;
 
 	boolean usesConfig() {
 		return this.config != null;
@@ -114,9 +117,15 @@ final class ReplicaSelection {
 		}
 	}
 
-	/** The configuration (file and environment, or environment only with a replica URL). */
+	/**
+	 * The configuration (file and environment, or environment only with a replica URL), read on the first
+	 * call; a command's environment does not change while it runs.
+	 */
 	CliConfiguration configuration(Map<String, String> env) {
-		return CliConfiguration.load(this.config, env, this.profiles, !this.noExpandEnv);
+		if (this.configuration == null) {
+			this.configuration = CliConfiguration.load(this.config, env, this.profiles, !this.noExpandEnv);
+		}
+		return this.configuration;
 	}
 
 	/**

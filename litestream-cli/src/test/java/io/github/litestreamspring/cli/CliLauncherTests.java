@@ -63,7 +63,10 @@ class CliLauncherTests {
 		assertThat(run.stderr()).doesNotContainIgnoringCase("warning");
 		assertThat(TestDatabase.rows(run.output())).isEqualTo(this.expected);
 		// "(top)" is the dynamic archive on top of the JDK's own: the application's classes were mapped from it.
-		assertThat(archivedClasses(classLog)).isGreaterThan(1000);
+		// ≈ 950 since the libraries load from native/ (extracting them loaded ≈ 150 more: SecureRandom, file
+		// locks); of the distribution's own classes only picocli's (Java 5 bytecode) come from the jars.
+		assertThat(archivedClasses(classLog)).isGreaterThan(900);
+		assertThat(unarchivedApplicationClasses(classLog)).hasSizeLessThanOrEqualTo(5);
 	}
 
 	@Test
@@ -105,6 +108,45 @@ class CliLauncherTests {
 	}
 
 	@Test
+	void theLauncherLoadsSqliteAndLz4FromItsDirectoryInsteadOfExtractingThem() throws Exception {
+		assertThat(this.distribution.resolve("native/platform")).isRegularFile();
+		Path libraryLog = this.dir.resolve("libraries.log");
+		// Where sqlite-jdbc and lz4-java would extract their libraries: made impossible.
+		String noTemporaryDirectory = "-Djava.io.tmpdir=" + this.dir.resolve("no-such-directory");
+
+		Run run = restore(this.distribution, "native",
+				Map.of("JAVA_OPTS", noTemporaryDirectory + " -Xlog:library=info:file=" + libraryLog));
+
+		assertThat(TestDatabase.rows(run.output())).isEqualTo(this.expected);
+		assertThat(Files.readString(libraryLog))
+			.contains("Loaded library " + this.distribution.resolve("native/libsqlitejdbc."))
+			.contains("Loaded library " + this.distribution.resolve("native/liblz4-java."));
+	}
+
+	@Test
+	void librariesOfAnotherPlatformOrNoneAreExtractedAsWithoutTheLauncher() throws Exception {
+		Path otherPlatform = copyOfDistribution("other-platform");
+		Files.writeString(otherPlatform.resolve("native/platform"), "Linux s390x musl\n");
+		corrupt(otherPlatform.resolve("native/libsqlitejdbc.so"));
+		Path none = copyOfDistribution("no-native");
+		try (Stream<Path> files = Files.list(none.resolve("native"))) {
+			for (Path file : files.toList()) {
+				Files.delete(file);
+			}
+		}
+		Files.delete(none.resolve("native"));
+		Path off = copyOfDistribution("native-off");
+		corrupt(off.resolve("native/libsqlitejdbc.so"));
+
+		for (Path distribution : List.of(otherPlatform, none)) {
+			Run run = restore(distribution, distribution.getFileName().toString(), Map.of());
+			assertThat(TestDatabase.rows(run.output())).as(distribution.toString()).isEqualTo(this.expected);
+		}
+		Run run = restore(off, "native-off", Map.of("LITESTREAM_CLI_NATIVE", "off"));
+		assertThat(TestDatabase.rows(run.output())).isEqualTo(this.expected);
+	}
+
+	@Test
 	void createCdsArchiveMakesAnArchiveForTheLauncherWhereItIs() throws Exception {
 		Path moved = copyOfDistribution("moved");
 		Process create = new ProcessBuilder(moved.resolve("litestream-cli").toString(), "--create-cds-archive")
@@ -119,10 +161,18 @@ class CliLauncherTests {
 		Run run = restore(moved, "recreated", Map.of("JAVA_OPTS", "-Xlog:class+load=info:file=" + classLog));
 
 		assertThat(TestDatabase.rows(run.output())).isEqualTo(this.expected);
-		assertThat(archivedClasses(classLog)).isGreaterThan(1000);
+		// ≈ 950 since the libraries load from native/ (extracting them loaded ≈ 150 more: SecureRandom, file
+		// locks); of the distribution's own classes only picocli's (Java 5 bytecode) come from the jars.
+		assertThat(archivedClasses(classLog)).isGreaterThan(900);
+		assertThat(unarchivedApplicationClasses(classLog)).hasSizeLessThanOrEqualTo(5);
 	}
 
 	private record Run(Path output, String stderr) {
+	}
+
+	private static void corrupt(Path file) throws IOException {
+		file.toFile().setWritable(true);
+		Files.write(file, new byte[] { 1, 2, 3, 4 });
 	}
 
 	private Run restore(Path distribution, String name, Map<String, String> env) throws Exception {
@@ -135,6 +185,7 @@ class CliLauncherTests {
 			.redirectError(stderr.toFile());
 		builder.environment().remove("JAVA_OPTS");
 		builder.environment().remove("LITESTREAM_CLI_CDS");
+		builder.environment().remove("LITESTREAM_CLI_NATIVE");
 		builder.environment().putAll(env);
 		Process p = builder.start();
 		assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
@@ -160,6 +211,13 @@ class CliLauncherTests {
 			}
 		}
 		return copy;
+	}
+
+	/** Classes loaded from the distribution's jars instead of the archive, picocli's aside. */
+	private static List<String> unarchivedApplicationClasses(Path classLog) throws IOException {
+		try (Stream<String> lines = Files.lines(classLog)) {
+			return lines.filter((line) -> line.contains(" source: file:") && !line.contains("/picocli-")).toList();
+		}
 	}
 
 	private static long archivedClasses(Path classLog) throws IOException {

@@ -22,10 +22,11 @@ import picocli.CommandLine;
  */
 record CliRun(int exitCode, String out, String err) {
 
+	/** As {@code main} runs: the command line built for {@code args}. */
 	static CliRun run(Map<String, String> env, String... args) {
 		StringWriter out = new StringWriter();
 		StringWriter err = new StringWriter();
-		CommandLine cli = LitestreamCommand.commandLine(env);
+		CommandLine cli = LitestreamCommand.commandLine(env, args);
 		cli.setOut(new PrintWriter(out, true));
 		cli.setErr(new PrintWriter(err, true));
 		int code = cli.execute(args);
