@@ -47,6 +47,9 @@ public final class Benchmark {
 		System.out.println();
 		System.out.println(report);
 		if (config.out() != null) {
+			if (config.out().toAbsolutePath().getParent() != null) {
+				Files.createDirectories(config.out().toAbsolutePath().getParent());
+			}
 			Files.writeString(config.out(), report);
 		}
 		// S3Proxy stops in its shutdown hook.
