@@ -187,12 +187,9 @@ final class LeaseHandover {
 			this.writeGate.close(given);
 		}
 		else if (this.handedOverAt == null) {
-			for (Replica replica : this.replicas) {
-				String refusal = guard.refusal(replica);
-				if (refusal != null) {
-					this.writeGate.close(refusal);
-					return;
-				}
+			String refusal = guard.firstRefusal();
+			if (refusal != null) {
+				this.writeGate.close(refusal);
 			}
 		}
 	}

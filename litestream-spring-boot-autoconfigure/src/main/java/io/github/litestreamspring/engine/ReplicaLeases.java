@@ -107,6 +107,12 @@ final class ReplicaLeases {
 		return this.leases.values().stream().anyMatch((l) -> l.state() == ReplicaLease.State.HELD);
 	}
 
+	/** Why the first replica that may not be written now may not, or {@code null} if every one may. */
+	String firstRefusal() {
+		return this.leases.values().stream().map(ReplicaLease::refusal).filter(java.util.Objects::nonNull)
+			.findFirst().orElse(null);
+	}
+
 	/** Whether some lease was handed over to, or lost to, another instance. */
 	String given() {
 		for (ReplicaLease lease : this.leases.values()) {
@@ -145,19 +151,8 @@ final class ReplicaLeases {
 				ReplicaLease lease = e.getValue();
 				try {
 					if (!lease.tryAcquire()) {
-						if (lease.unsafeStore() != null) {
-							throw new LitestreamException("replica '" + e.getKey().name() + "': " + lease.unsafeStore()
-									+ "; not starting");
-						}
+						refuseToStartIfBarred(e.getKey(), lease, () -> stop(true));
 						waitingFor = "replica '" + e.getKey().name() + "': " + lease.refusal();
-						LeaseContent holder = lease.holder();
-						boolean live = holder == null || holder.expiresAt().isAfter(Instant.now());
-						if (this.options.onConflict() == LeaseOptions.OnConflict.FAIL && live) {
-							stop(true);
-							throw new LitestreamException("replica '" + e.getKey().name() + "' ("
-									+ e.getKey().client().describe() + ") is held by another instance: "
-									+ lease.refusal() + "; not starting (lease on-conflict policy: fail)");
-						}
 					}
 				}
 				catch (java.io.IOException ex) {
@@ -270,22 +265,7 @@ final class ReplicaLeases {
 			ReplicaLease lease = e.getValue();
 			try {
 				if (!lease.tryAcquire()) {
-					if (lease.unsafeStore() != null) {
-						this.leases.values().forEach(ReplicaLease::release);
-						throw new LitestreamException("replica '" + e.getKey().name() + "': " + lease.unsafeStore()
-								+ "; not starting");
-					}
-					LeaseContent holder = lease.holder();
-					// A lease whose holder's own expiry has passed is probably a crashed instance's: it is
-					// taken over after one TTL unchanged, so failing would only make startup flaky.
-					boolean live = holder == null || holder.expiresAt().isAfter(Instant.now());
-					if (this.options.onConflict() == LeaseOptions.OnConflict.FAIL && live) {
-						// Leases already taken on other replicas must not block anyone until they expire.
-						this.leases.values().forEach(ReplicaLease::release);
-						throw new LitestreamException("replica '" + e.getKey().name() + "' ("
-								+ e.getKey().client().describe() + ") is held by another instance: "
-								+ lease.refusal() + "; not starting (lease on-conflict policy: fail)");
-					}
+					refuseToStartIfBarred(e.getKey(), lease, () -> this.leases.values().forEach(ReplicaLease::release));
 					logger.warn("{}: replica '{}': {}; uploads wait for it", this.databaseName, e.getKey().name(),
 							lease.refusal());
 				}
@@ -297,6 +277,28 @@ final class ReplicaLeases {
 		}
 		installGuards();
 		startThread();
+	}
+
+	/**
+	 * Fails the start when {@code lease} could not be taken for good: the store ignores conditional
+	 * writes, or a live instance holds it and the policy is {@link LeaseOptions.OnConflict#FAIL}. Leases
+	 * already taken on other replicas are given up first ({@code releaseAll}), so that they block nobody
+	 * until they expire.
+	 */
+	private void refuseToStartIfBarred(Replica replica, ReplicaLease lease, Runnable releaseAll) {
+		if (lease.unsafeStore() != null) {
+			releaseAll.run();
+			throw new LitestreamException("replica '" + replica.name() + "': " + lease.unsafeStore() + "; not starting");
+		}
+		LeaseContent holder = lease.holder();
+		// A lease whose holder's own expiry has passed is probably a crashed instance's: it is taken over
+		// after one TTL unchanged, so failing would only make startup flaky.
+		boolean live = holder == null || holder.expiresAt().isAfter(Instant.now());
+		if (this.options.onConflict() == LeaseOptions.OnConflict.FAIL && live) {
+			releaseAll.run();
+			throw new LitestreamException("replica '" + replica.name() + "' (" + replica.client().describe()
+					+ ") is held by another instance: " + lease.refusal() + "; not starting (lease on-conflict policy: fail)");
+		}
 	}
 
 	private void installGuards() {

@@ -338,8 +338,7 @@ public final class Replicator implements AutoCloseable {
 			}
 			if (guard != null && !guard.anyHeld()) {
 				logger.warn("{}: stopping without the lease ({}): nothing can be shipped; commits made since the last "
-						+ "upload are not in the replica", this.database.path(),
-						this.replicas.stream().map(guard::refusal).filter(java.util.Objects::nonNull).findFirst().orElse(""));
+						+ "upload are not in the replica", this.database.path(), guard.firstRefusal());
 				return null;
 			}
 			syncAll(true);

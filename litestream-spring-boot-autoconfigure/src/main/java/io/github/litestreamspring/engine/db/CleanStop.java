@@ -8,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Objects;
 import java.util.Properties;
@@ -53,12 +52,7 @@ public record CleanStop(Pos position, FileIdentity database) {
 		p.setProperty("db.first-page-crc32c", Long.toString(this.database.firstPageCrc()));
 		StringWriter text = new StringWriter();
 		p.store(text, "written by litestream-spring-boot-starter at a clean stop; do not edit");
-		Path tmp = metaDir.resolve(FILE_NAME + ".tmp");
-		Files.writeString(tmp, text.toString(), StandardCharsets.ISO_8859_1);
-		FileSync.fsync(tmp);
-		Files.move(tmp, metaDir.resolve(FILE_NAME), StandardCopyOption.ATOMIC_MOVE,
-				StandardCopyOption.REPLACE_EXISTING);
-		FileSync.fsyncDirectory(metaDir);
+		FileSync.writeAtomically(metaDir.resolve(FILE_NAME), text.toString(), StandardCharsets.ISO_8859_1);
 	}
 
 	/** The record in {@code metaDir}, or {@code null} if there is none or it cannot be read. */

@@ -2,7 +2,10 @@ package io.github.litestreamspring.engine.db;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.nio.charset.Charset;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 
 /**
@@ -17,6 +20,18 @@ public final class FileSync {
 		try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
 			ch.force(true);
 		}
+	}
+
+	/**
+	 * Replaces {@code file} with {@code text} durably and atomically: written to {@code <file>.tmp},
+	 * fsynced, renamed over the file, the directory fsynced. A crash leaves the old content or the new.
+	 */
+	public static void writeAtomically(Path file, String text, Charset charset) throws IOException {
+		Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+		Files.writeString(tmp, text, charset);
+		fsync(tmp);
+		Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+		fsyncDirectory(file.getParent());
 	}
 
 	/** Best effort: some platforms cannot open a directory for syncing. */

@@ -64,12 +64,7 @@ public final class LocalState {
 	/** Records the current generation atomically ({@code generation.tmp} + rename). */
 	public void writeGeneration(String generation) throws IOException {
 		Files.createDirectories(this.metaDir);
-		Path tmp = this.metaDir.resolve("generation.tmp");
-		Files.writeString(tmp, generation + "\n", StandardCharsets.UTF_8);
-		FileSync.fsync(tmp);
-		Files.move(tmp, this.metaDir.resolve("generation"), StandardCopyOption.ATOMIC_MOVE,
-				StandardCopyOption.REPLACE_EXISTING);
-		FileSync.fsyncDirectory(this.metaDir);
+		FileSync.writeAtomically(this.metaDir.resolve("generation"), generation + "\n", StandardCharsets.UTF_8);
 	}
 
 	public void clearGeneration() throws IOException {
@@ -151,11 +146,7 @@ public final class LocalState {
 		}
 		Files.createDirectories(this.metaDir);
 		String id = java.util.UUID.randomUUID().toString().replace("-", "").substring(0, 16);
-		Path tmp = this.metaDir.resolve("state-id.tmp");
-		Files.writeString(tmp, id + "\n", StandardCharsets.UTF_8);
-		FileSync.fsync(tmp);
-		Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-		FileSync.fsyncDirectory(this.metaDir);
+		FileSync.writeAtomically(file, id + "\n", StandardCharsets.UTF_8);
 		return id;
 	}
 
