@@ -49,8 +49,8 @@ public record BenchmarkConfig(double seconds, double warmupSeconds, double idleS
 		Path out = null;
 		List<String> scenarios = List.of("load", "restore", "handover");
 		int handovers = 10;
-		double ttl = io.github.litestreamspring.engine.LeaseOptions.DEFAULT_TTL.toMillis() / 1000.0;
-		int maxUploads = io.github.litestreamspring.engine.ReplicaOptions.DEFAULT_MAX_UPLOADS_PER_SECOND;
+		double ttl = io.github.litestreamspring.engine.lease.LeaseOptions.DEFAULT_TTL.toMillis() / 1000.0;
+		int maxUploads = io.github.litestreamspring.engine.replication.ReplicaOptions.DEFAULT_MAX_UPLOADS_PER_SECOND;
 		for (int i = 0; i < args.length; i++) {
 			String flag = args[i];
 			if (flag.equals("-h") || flag.equals("--help")) {

@@ -12,7 +12,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 import io.github.litestreamspring.engine.lz4.Lz4Frames;
-import io.github.litestreamspring.engine.replica.ReplicaPaths;
+import io.github.litestreamspring.engine.ReplicaPaths;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;

@@ -12,7 +12,7 @@ import java.sql.Statement;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import io.github.litestreamspring.engine.Replicator;
+import io.github.litestreamspring.engine.replication.Replicator;
 import io.github.litestreamspring.engine.replica.s3.S3ProxyServer;
 import io.github.litestreamspring.interop.LitestreamBinary;
 import io.github.litestreamspring.interop.LitestreamConfig;

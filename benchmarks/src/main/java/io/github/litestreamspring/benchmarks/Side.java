@@ -2,7 +2,7 @@ package io.github.litestreamspring.benchmarks;
 
 import java.time.Duration;
 
-import io.github.litestreamspring.engine.ReplicaOptions;
+import io.github.litestreamspring.engine.replication.ReplicaOptions;
 
 /** Who replicates the benchmark database in a run. */
 public enum Side {

@@ -21,9 +21,9 @@ import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.LockSupport;
 
-import io.github.litestreamspring.engine.Replica;
-import io.github.litestreamspring.engine.ReplicaOptions;
-import io.github.litestreamspring.engine.Replicator;
+import io.github.litestreamspring.engine.replication.Replica;
+import io.github.litestreamspring.engine.replication.ReplicaOptions;
+import io.github.litestreamspring.engine.replication.Replicator;
 import io.github.litestreamspring.engine.db.DatabaseOptions;
 import io.github.litestreamspring.engine.db.EagerBusyHandler;
 import io.github.litestreamspring.engine.replica.s3.S3ReplicaClient;

@@ -10,9 +10,9 @@ import java.util.stream.Stream;
 
 import picocli.CommandLine.Command;
 
-import io.github.litestreamspring.engine.replica.ReplicaClient;
-import io.github.litestreamspring.engine.replica.SnapshotInfo;
-import io.github.litestreamspring.engine.replica.WalSegmentInfo;
+import io.github.litestreamspring.engine.ReplicaClient;
+import io.github.litestreamspring.engine.SnapshotInfo;
+import io.github.litestreamspring.engine.WalSegmentInfo;
 
 /** {@code generations}: Litestream's listing of generations, with lag and the time range each covers. */
 @Command(name = "generations", mixinStandardHelpOptions = true,

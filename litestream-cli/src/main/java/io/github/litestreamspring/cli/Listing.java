@@ -13,8 +13,8 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 import io.github.litestreamspring.engine.LitestreamException;
-import io.github.litestreamspring.engine.Replica;
-import io.github.litestreamspring.engine.replica.ReplicaClient;
+import io.github.litestreamspring.engine.replication.Replica;
+import io.github.litestreamspring.engine.ReplicaClient;
 
 /**
  * What the listing commands share: replica selection, {@code --json}, and turning a failed listing

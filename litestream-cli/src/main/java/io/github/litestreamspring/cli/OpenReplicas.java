@@ -12,7 +12,7 @@ import software.amazon.awssdk.services.s3.S3Client;
 import io.github.litestreamspring.autoconfigure.LitestreamConfigurationException;
 import io.github.litestreamspring.autoconfigure.LitestreamProperties;
 import io.github.litestreamspring.autoconfigure.ReplicaFactory;
-import io.github.litestreamspring.engine.Replica;
+import io.github.litestreamspring.engine.replication.Replica;
 import io.github.litestreamspring.engine.replica.s3.S3ClientFactory;
 
 /**

@@ -9,7 +9,7 @@ import java.util.Map;
 
 import org.springframework.boot.json.JsonWriter;
 
-import io.github.litestreamspring.engine.replica.WalSegmentInfo;
+import io.github.litestreamspring.engine.WalSegmentInfo;
 import io.github.litestreamspring.engine.restore.IncompleteGeneration;
 import io.github.litestreamspring.engine.restore.RestorePlan;
 

@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Optional;
 
 import io.github.litestreamspring.engine.LitestreamException;
-import io.github.litestreamspring.engine.Replica;
+import io.github.litestreamspring.engine.replication.Replica;
 import io.github.litestreamspring.engine.restore.RestoreOptions;
 import io.github.litestreamspring.engine.restore.RestorePlan;
 import io.github.litestreamspring.engine.restore.Restorer;

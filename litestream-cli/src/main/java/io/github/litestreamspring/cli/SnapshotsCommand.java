@@ -8,8 +8,8 @@ import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import io.github.litestreamspring.engine.replica.ReplicaClient;
-import io.github.litestreamspring.engine.replica.SnapshotInfo;
+import io.github.litestreamspring.engine.ReplicaClient;
+import io.github.litestreamspring.engine.SnapshotInfo;
 
 /** {@code snapshots}: every snapshot object, as Litestream lists them (index in decimal, size in bytes). */
 @Command(name = "snapshots", mixinStandardHelpOptions = true,

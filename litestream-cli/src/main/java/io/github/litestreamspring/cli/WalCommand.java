@@ -8,8 +8,8 @@ import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import io.github.litestreamspring.engine.replica.ReplicaClient;
-import io.github.litestreamspring.engine.replica.WalSegmentInfo;
+import io.github.litestreamspring.engine.ReplicaClient;
+import io.github.litestreamspring.engine.WalSegmentInfo;
 
 /** {@code wal}: every WAL segment object, as Litestream lists them (index and offset in decimal). */
 @Command(name = "wal", mixinStandardHelpOptions = true,

@@ -12,8 +12,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.github.litestreamspring.engine.Replicator;
-import io.github.litestreamspring.engine.replica.ReplicaPaths;
+import io.github.litestreamspring.engine.replication.Replicator;
+import io.github.litestreamspring.engine.ReplicaPaths;
 import io.github.litestreamspring.engine.replica.file.FileReplicaClient;
 import io.github.litestreamspring.engine.testsupport.TestDatabase;
 

@@ -7,7 +7,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.github.litestreamspring.engine.Replicator;
+import io.github.litestreamspring.engine.replication.Replicator;
 import io.github.litestreamspring.engine.replica.file.FileReplicaClient;
 import io.github.litestreamspring.engine.testsupport.StaleWal;
 import io.github.litestreamspring.engine.testsupport.TestDatabase;

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
-import io.github.litestreamspring.engine.Replicator;
+import io.github.litestreamspring.engine.replication.Replicator;
 import io.github.litestreamspring.engine.replica.s3.S3ProxyServer;
 import io.github.litestreamspring.engine.replica.s3.S3ReplicaClient;
 import io.github.litestreamspring.engine.replica.s3.S3ReplicaOptions;

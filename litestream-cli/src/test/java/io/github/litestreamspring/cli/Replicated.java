@@ -4,11 +4,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
-import io.github.litestreamspring.engine.Replica;
-import io.github.litestreamspring.engine.ReplicaOptions;
-import io.github.litestreamspring.engine.Replicator;
+import io.github.litestreamspring.engine.replication.Replica;
+import io.github.litestreamspring.engine.replication.ReplicaOptions;
+import io.github.litestreamspring.engine.replication.Replicator;
 import io.github.litestreamspring.engine.db.DatabaseOptions;
-import io.github.litestreamspring.engine.replica.ReplicaClient;
+import io.github.litestreamspring.engine.ReplicaClient;
 import io.github.litestreamspring.engine.testsupport.TestDatabase;
 
 /** Writes rows to a database and replicates them with the engine, so that the CLI has something to read. */

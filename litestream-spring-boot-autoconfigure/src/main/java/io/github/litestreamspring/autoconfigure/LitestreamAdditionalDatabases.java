@@ -5,6 +5,8 @@ import java.util.List;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.context.SmartLifecycle;
 
+import io.github.litestreamspring.lifecycle.LitestreamReplication;
+
 /**
  * The databases of {@code litestream.databases[]}, replicated beside the application's DataSource:
  * each has its own engine ({@link LitestreamReplication}), started and stopped with the main one.

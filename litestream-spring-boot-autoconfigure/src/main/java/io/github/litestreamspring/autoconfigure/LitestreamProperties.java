@@ -9,10 +9,10 @@ import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.util.unit.DataSize;
 
-import io.github.litestreamspring.engine.LeaseOptions;
-import io.github.litestreamspring.engine.ReplicaOptions;
-import io.github.litestreamspring.engine.Replicator;
-import io.github.litestreamspring.engine.WriteGate;
+import io.github.litestreamspring.engine.lease.LeaseOptions;
+import io.github.litestreamspring.engine.replication.ReplicaOptions;
+import io.github.litestreamspring.engine.replication.Replicator;
+import io.github.litestreamspring.engine.lease.WriteGate;
 import io.github.litestreamspring.engine.db.DatabaseOptions;
 import io.github.litestreamspring.engine.restore.RestoreOptions;
 

@@ -11,6 +11,7 @@ import org.springframework.aot.hint.RuntimeHints;
 import org.springframework.aot.hint.RuntimeHintsRegistrar;
 import org.springframework.aot.hint.TypeReference;
 
+
 /**
  * What the starter reaches reflectively, for AOT processing and GraalVM native images (registered in
  * {@code META-INF/spring/aot.factories}).

@@ -11,9 +11,9 @@ import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.config.ConfigurableBeanFactory;
 import org.springframework.util.ClassUtils;
 
-import io.github.litestreamspring.engine.Replica;
-import io.github.litestreamspring.engine.ReplicaOptions;
-import io.github.litestreamspring.engine.replica.ReplicaClient;
+import io.github.litestreamspring.engine.replication.Replica;
+import io.github.litestreamspring.engine.replication.ReplicaOptions;
+import io.github.litestreamspring.engine.ReplicaClient;
 import io.github.litestreamspring.engine.replica.file.FileReplicaClient;
 
 /**

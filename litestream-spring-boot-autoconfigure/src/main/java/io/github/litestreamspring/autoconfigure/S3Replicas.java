@@ -15,7 +15,7 @@ import org.springframework.core.NestedExceptionUtils;
 import org.springframework.util.ClassUtils;
 import software.amazon.awssdk.services.s3.S3Client;
 
-import io.github.litestreamspring.engine.replica.ReplicaClient;
+import io.github.litestreamspring.engine.ReplicaClient;
 import io.github.litestreamspring.engine.replica.s3.S3ClientFactory;
 import io.github.litestreamspring.engine.replica.s3.S3ReplicaClient;
 import io.github.litestreamspring.engine.replica.s3.SingleAttemptS3Client;

@@ -18,12 +18,12 @@ import io.github.litestreamspring.engine.db.SqliteVersion;
  * version this starter declares. The fix names the version this starter was built with, filled in from
  * the build into {@value #BUILD_VERSIONS}.
  */
-final class SqliteVersionGuard {
+public final class SqliteVersionGuard {
 
 	static final String ACCEPT_PROPERTY = "litestream.sqlite.accept-wal-reset-bug";
 
 	/** Written by Maven resource filtering from {@code ${sqlite-jdbc.version}}. */
-	static final String BUILD_VERSIONS = "sqlite-jdbc.properties";
+	public static final String BUILD_VERSIONS = "sqlite-jdbc.properties";
 
 	private static final Logger logger = LoggerFactory.getLogger(SqliteVersionGuard.class);
 
@@ -33,11 +33,11 @@ final class SqliteVersionGuard {
 	/**
 	 * @throws LitestreamConfigurationException if the driver's SQLite has the bug and the risk is not accepted
 	 */
-	static void check(LitestreamProperties.Sqlite properties) {
+	public static void check(LitestreamProperties.Sqlite properties) {
 		check(SqliteVersion.ofDriver(), properties.isAcceptWalResetBug());
 	}
 
-	static void check(SqliteVersion version, boolean acceptWalResetBug) {
+	public static void check(SqliteVersion version, boolean acceptWalResetBug) {
 		if (!version.hasWalResetBug()) {
 			return;
 		}
@@ -60,7 +60,7 @@ final class SqliteVersionGuard {
 	}
 
 	/** The sqlite-jdbc version this starter was built with. */
-	static String recommendedDriverVersion() {
+	public static String recommendedDriverVersion() {
 		try (InputStream in = SqliteVersionGuard.class.getResourceAsStream(BUILD_VERSIONS)) {
 			if (in == null) {
 				throw new IllegalStateException(BUILD_VERSIONS + " is missing from the starter's jar");

@@ -22,13 +22,12 @@ import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-import io.github.litestreamspring.autoconfigure.endpoint.LitestreamEndpoint;
-import io.github.litestreamspring.autoconfigure.endpoint.LitestreamEndpointAutoConfiguration;
-import io.github.litestreamspring.autoconfigure.health.LitestreamHealthContributorAutoConfiguration;
-import io.github.litestreamspring.autoconfigure.health.LitestreamHealthIndicator;
-import io.github.litestreamspring.autoconfigure.metrics.LitestreamMetricsAutoConfiguration;
+import io.github.litestreamspring.actuate.endpoint.LitestreamEndpoint;
+import io.github.litestreamspring.health.LitestreamHealthIndicator;
 import io.github.litestreamspring.engine.restore.RestoreResult;
 import io.github.litestreamspring.engine.testsupport.TestDatabase;
+import io.github.litestreamspring.lifecycle.LitestreamReplication;
+import io.github.litestreamspring.lifecycle.LitestreamStartupRestore;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;

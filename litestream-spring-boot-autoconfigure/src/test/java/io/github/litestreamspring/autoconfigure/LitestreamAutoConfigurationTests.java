@@ -19,8 +19,11 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 import io.github.litestreamspring.engine.restore.RestoreResult;
 import io.github.litestreamspring.engine.testsupport.TestDatabase;
+import io.github.litestreamspring.lifecycle.LitestreamStartupRestore;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import io.github.litestreamspring.lifecycle.LitestreamDurability;
+import io.github.litestreamspring.lifecycle.LitestreamReplication;
 
 class LitestreamAutoConfigurationTests {
 
@@ -234,12 +237,12 @@ class LitestreamAutoConfigurationTests {
 			.containsExactly(io.github.litestreamspring.engine.db.DatabaseOptions.DEFAULT_MIN_CHECKPOINT_PAGE_COUNT,
 					io.github.litestreamspring.engine.db.DatabaseOptions.DEFAULT_MAX_CHECKPOINT_PAGE_COUNT,
 					io.github.litestreamspring.engine.db.DatabaseOptions.DEFAULT_TRUNCATE_PAGE_COUNT);
-		assertThat(r.getSyncInterval()).isEqualTo(io.github.litestreamspring.engine.ReplicaOptions.DEFAULT_SYNC_INTERVAL);
+		assertThat(r.getSyncInterval()).isEqualTo(io.github.litestreamspring.engine.replication.ReplicaOptions.DEFAULT_SYNC_INTERVAL);
 		assertThat(r.getSnapshotInterval())
-			.isEqualTo(io.github.litestreamspring.engine.ReplicaOptions.DEFAULT_SNAPSHOT_INTERVAL);
-		assertThat(r.getRetention()).isEqualTo(io.github.litestreamspring.engine.ReplicaOptions.DEFAULT_RETENTION);
+			.isEqualTo(io.github.litestreamspring.engine.replication.ReplicaOptions.DEFAULT_SNAPSHOT_INTERVAL);
+		assertThat(r.getRetention()).isEqualTo(io.github.litestreamspring.engine.replication.ReplicaOptions.DEFAULT_RETENTION);
 		assertThat(r.getRetentionCheckInterval())
-			.isEqualTo(io.github.litestreamspring.engine.ReplicaOptions.DEFAULT_RETENTION_CHECK_INTERVAL);
+			.isEqualTo(io.github.litestreamspring.engine.replication.ReplicaOptions.DEFAULT_RETENTION_CHECK_INTERVAL);
 		assertThat(p.getRestore().getParallelism())
 			.isEqualTo(io.github.litestreamspring.engine.restore.RestoreOptions.DEFAULT_PARALLELISM);
 		assertThat(r.getSnapshotDownloadParallelism())

@@ -20,11 +20,13 @@ import org.springframework.boot.test.context.assertj.AssertableWebApplicationCon
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 import org.springframework.util.FileSystemUtils;
 
-import io.github.litestreamspring.autoconfigure.health.LitestreamHealthContributorAutoConfiguration;
-import io.github.litestreamspring.autoconfigure.health.LitestreamHealthIndicator;
+import io.github.litestreamspring.health.LitestreamHealthIndicator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import io.github.litestreamspring.jdbc.BackpressureConnections;
+import io.github.litestreamspring.jdbc.LitestreamBackpressure;
+import io.github.litestreamspring.lifecycle.LitestreamReplication;
 
 /**
  * The three backpressure policies with a replica that stops accepting uploads (its directory turns into

@@ -24,6 +24,8 @@ import io.github.litestreamspring.engine.restore.RestoreResult;
 import io.github.litestreamspring.engine.testsupport.TestDatabase;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import io.github.litestreamspring.lifecycle.LitestreamReplication;
+import io.github.litestreamspring.lifecycle.LitestreamStartupRestore;
 
 /**
  * What startup does with a file that already sits at the database path: an empty file is no database,

@@ -28,10 +28,9 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.JdbcTemplate;
 
-import io.github.litestreamspring.autoconfigure.endpoint.LitestreamEndpointAutoConfiguration;
-import io.github.litestreamspring.autoconfigure.health.LitestreamHealthContributorAutoConfiguration;
-import io.github.litestreamspring.autoconfigure.metrics.LitestreamMetricsAutoConfiguration;
 import io.github.litestreamspring.engine.restore.RestoreResult;
+import io.github.litestreamspring.lifecycle.LitestreamReplication;
+import io.github.litestreamspring.lifecycle.LitestreamStartupRestore;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -68,8 +67,8 @@ class LitestreamInApplicationTestsTests {
 				.doesNotHaveBean(LitestreamReplication.class)
 				.doesNotHaveBean(LitestreamStartupRestore.class)
 				.doesNotHaveBean("litestreamHealthIndicator")
-				.doesNotHaveBean(io.github.litestreamspring.autoconfigure.endpoint.LitestreamEndpoint.class)
-				.doesNotHaveBean(io.github.litestreamspring.autoconfigure.metrics.LitestreamMetrics.class);
+				.doesNotHaveBean(io.github.litestreamspring.actuate.endpoint.LitestreamEndpoint.class)
+				.doesNotHaveBean(io.github.litestreamspring.metrics.LitestreamMetrics.class);
 			context.start();
 			// Not restored: the application starts on an empty database of its own.
 			try (Connection c = context.getBean(DataSource.class).getConnection(); Statement st = c.createStatement()) {

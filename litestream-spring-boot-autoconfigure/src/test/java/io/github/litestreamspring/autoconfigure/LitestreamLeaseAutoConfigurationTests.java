@@ -18,12 +18,12 @@ import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
-import io.github.litestreamspring.autoconfigure.health.LitestreamHealthContributorAutoConfiguration;
-import io.github.litestreamspring.autoconfigure.health.LitestreamHealthIndicator;
-import io.github.litestreamspring.engine.LeaseOptions;
+import io.github.litestreamspring.health.LitestreamHealthIndicator;
+import io.github.litestreamspring.engine.lease.LeaseOptions;
 import io.github.litestreamspring.engine.replica.file.FileReplicaClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import io.github.litestreamspring.lifecycle.LitestreamReplication;
 
 /** The single-writer guard through Spring: properties, defaults, health while waiting, fail-fast startup. */
 class LitestreamLeaseAutoConfigurationTests {

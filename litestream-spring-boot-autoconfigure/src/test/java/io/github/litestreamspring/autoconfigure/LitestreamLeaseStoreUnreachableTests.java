@@ -25,17 +25,18 @@ import org.springframework.context.ApplicationContext;
 import org.springframework.dao.DataAccessException;
 import org.springframework.jdbc.core.JdbcTemplate;
 
-import io.github.litestreamspring.engine.LeaseOptions;
-import io.github.litestreamspring.engine.Replica;
-import io.github.litestreamspring.engine.ReplicaOptions;
-import io.github.litestreamspring.engine.Replicator;
-import io.github.litestreamspring.engine.WriteGate;
+import io.github.litestreamspring.engine.lease.LeaseOptions;
+import io.github.litestreamspring.engine.replication.Replica;
+import io.github.litestreamspring.engine.replication.ReplicaOptions;
+import io.github.litestreamspring.engine.replication.Replicator;
+import io.github.litestreamspring.engine.lease.WriteGate;
 import io.github.litestreamspring.engine.db.DatabaseOptions;
 import io.github.litestreamspring.engine.replica.s3.S3ProxyServer;
 import io.github.litestreamspring.engine.replica.s3.S3ReplicaClient;
 import io.github.litestreamspring.engine.replica.s3.S3ReplicaOptions;
 import io.github.litestreamspring.engine.testsupport.FaultProxy;
 import io.github.litestreamspring.engine.testsupport.TestDatabase;
+import io.github.litestreamspring.lifecycle.LitestreamReplication;
 
 import software.amazon.awssdk.services.s3.S3Client;
 

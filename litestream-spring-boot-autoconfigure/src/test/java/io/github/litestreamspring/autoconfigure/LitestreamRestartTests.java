@@ -14,13 +14,14 @@ import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
-import io.github.litestreamspring.engine.replica.Pos;
+import io.github.litestreamspring.engine.Pos;
 import io.github.litestreamspring.engine.replica.file.FileReplicaClient;
 import io.github.litestreamspring.engine.restore.RestoreOptions;
 import io.github.litestreamspring.engine.restore.Restorer;
 import io.github.litestreamspring.engine.testsupport.TestDatabase;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import io.github.litestreamspring.lifecycle.LitestreamReplication;
 
 /**
  * A graceful shutdown of the application closes the pool before the engine's connections, so the

@@ -16,6 +16,7 @@ import org.springframework.core.io.support.SpringFactoriesLoader;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+
 /** The hints the starter contributes through {@code META-INF/spring/aot.factories}, as AOT processing loads them. */
 class LitestreamRuntimeHintsTests {
 

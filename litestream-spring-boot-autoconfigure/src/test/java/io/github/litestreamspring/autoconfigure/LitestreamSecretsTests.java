@@ -16,12 +16,11 @@ import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 
-import io.github.litestreamspring.autoconfigure.endpoint.LitestreamEndpoint;
-import io.github.litestreamspring.autoconfigure.endpoint.LitestreamEndpointAutoConfiguration;
-import io.github.litestreamspring.autoconfigure.health.LitestreamHealthContributorAutoConfiguration;
-import io.github.litestreamspring.autoconfigure.health.LitestreamHealthIndicator;
+import io.github.litestreamspring.actuate.endpoint.LitestreamEndpoint;
+import io.github.litestreamspring.health.LitestreamHealthIndicator;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import io.github.litestreamspring.lifecycle.LitestreamReplication;
 
 /**
  * A replica's credentials appear nowhere an operator or a scraper can see: logs, errors, health,

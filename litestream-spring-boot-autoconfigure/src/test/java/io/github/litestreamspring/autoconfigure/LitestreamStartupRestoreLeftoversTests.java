@@ -20,6 +20,8 @@ import io.github.litestreamspring.engine.restore.RestoreResult;
 import io.github.litestreamspring.engine.testsupport.StaleWal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import io.github.litestreamspring.lifecycle.LitestreamReplication;
+import io.github.litestreamspring.lifecycle.LitestreamStartupRestore;
 
 /**
  * The operator deletes {@code app.db} to get the backup back but leaves {@code app.db-wal}: the restore on

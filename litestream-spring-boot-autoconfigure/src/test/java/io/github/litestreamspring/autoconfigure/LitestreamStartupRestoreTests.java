@@ -17,6 +17,8 @@ import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 import io.github.litestreamspring.engine.restore.RestoreResult;
+import io.github.litestreamspring.lifecycle.LitestreamReplication;
+import io.github.litestreamspring.lifecycle.LitestreamStartupRestore;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

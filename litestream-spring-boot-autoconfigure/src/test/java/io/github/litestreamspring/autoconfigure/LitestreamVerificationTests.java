@@ -21,16 +21,15 @@ import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-import io.github.litestreamspring.autoconfigure.endpoint.LitestreamEndpoint;
-import io.github.litestreamspring.autoconfigure.endpoint.LitestreamEndpointAutoConfiguration;
-import io.github.litestreamspring.autoconfigure.health.LitestreamHealthContributorAutoConfiguration;
-import io.github.litestreamspring.autoconfigure.health.LitestreamHealthIndicator;
-import io.github.litestreamspring.autoconfigure.metrics.LitestreamMetricsAutoConfiguration;
-import io.github.litestreamspring.engine.VerificationResult;
-import io.github.litestreamspring.engine.replica.Pos;
+import io.github.litestreamspring.actuate.endpoint.LitestreamEndpoint;
+import io.github.litestreamspring.health.LitestreamHealthIndicator;
+import io.github.litestreamspring.engine.verify.VerificationResult;
+import io.github.litestreamspring.engine.Pos;
 import io.github.litestreamspring.engine.replica.file.FileReplicaClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import io.github.litestreamspring.lifecycle.LitestreamReplication;
+import io.github.litestreamspring.lifecycle.LitestreamVerification;
 
 /**
  * Restore verification through Spring: on demand through the endpoint, on a schedule, and what health

@@ -22,6 +22,7 @@ import software.amazon.awssdk.services.s3.S3Client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import io.github.litestreamspring.lifecycle.LitestreamReplication;
 
 /**
  * The starter brings Spring Cloud AWS's S3 auto-configuration; an application whose replicas are all

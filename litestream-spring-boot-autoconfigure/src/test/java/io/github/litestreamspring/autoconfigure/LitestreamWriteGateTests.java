@@ -29,8 +29,9 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.dao.DataAccessException;
 import org.springframework.jdbc.core.JdbcTemplate;
 
-import io.github.litestreamspring.engine.WriteGate;
-import io.github.litestreamspring.engine.WriteRefusedException;
+import io.github.litestreamspring.engine.lease.WriteGate;
+import io.github.litestreamspring.engine.lease.WriteRefusedException;
+import io.github.litestreamspring.lifecycle.LitestreamReplication;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -28,9 +28,10 @@ import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.services.s3.S3Client;
 
-import io.github.litestreamspring.engine.replica.ReplicaClient;
+import io.github.litestreamspring.engine.ReplicaClient;
 import io.github.litestreamspring.engine.replica.s3.S3ClientFactory;
 import io.github.litestreamspring.engine.replica.s3.S3ProxyServer;
+import io.github.litestreamspring.lifecycle.LitestreamReplication;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

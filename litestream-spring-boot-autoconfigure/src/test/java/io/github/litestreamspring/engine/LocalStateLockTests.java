@@ -14,6 +14,9 @@ import io.github.litestreamspring.engine.replica.file.FileReplicaClient;
 import io.github.litestreamspring.engine.testsupport.ChildJvm;
 import io.github.litestreamspring.engine.testsupport.ReplicatingChild;
 import io.github.litestreamspring.engine.testsupport.TestDatabase;
+import io.github.litestreamspring.engine.replication.Replica;
+import io.github.litestreamspring.engine.replication.ReplicaOptions;
+import io.github.litestreamspring.engine.replication.Replicator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;

@@ -11,9 +11,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.github.litestreamspring.engine.Replica;
-import io.github.litestreamspring.engine.ReplicaOptions;
-import io.github.litestreamspring.engine.Replicator;
+import io.github.litestreamspring.engine.replication.Replica;
+import io.github.litestreamspring.engine.replication.ReplicaOptions;
+import io.github.litestreamspring.engine.replication.Replicator;
 import io.github.litestreamspring.engine.db.DatabaseOptions;
 import io.github.litestreamspring.engine.replica.s3.S3ProxyServer;
 import io.github.litestreamspring.engine.replica.s3.S3ReplicaClient;

@@ -7,7 +7,7 @@ import org.springframework.boot.ApplicationRunner;
 import org.springframework.core.env.Environment;
 import org.springframework.stereotype.Component;
 
-import io.github.litestreamspring.autoconfigure.LitestreamReplication;
+import io.github.litestreamspring.lifecycle.LitestreamReplication;
 
 /** Prints where to look once the sample is up. */
 @Component

@@ -10,8 +10,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sqlite.BusyHandler;
 
-import io.github.litestreamspring.engine.replica.Pos;
-import io.github.litestreamspring.engine.replica.ReplicaPaths;
+import io.github.litestreamspring.engine.Pos;
+import io.github.litestreamspring.engine.ReplicaPaths;
 
 /**
  * Closes the engine's connections so that the next start can continue the generation (see

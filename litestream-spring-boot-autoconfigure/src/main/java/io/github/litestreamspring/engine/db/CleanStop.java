@@ -13,7 +13,7 @@ import java.util.Objects;
 import java.util.Properties;
 import java.util.zip.CRC32C;
 
-import io.github.litestreamspring.engine.replica.Pos;
+import io.github.litestreamspring.engine.Pos;
 
 /**
  * The proof that a database file holds exactly the state at a shadow WAL position, written when the

@@ -16,7 +16,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.github.litestreamspring.engine.LitestreamException;
-import io.github.litestreamspring.engine.replica.Pos;
+import io.github.litestreamspring.engine.Pos;
 import io.github.litestreamspring.engine.wal.WalFiles;
 import io.github.litestreamspring.engine.wal.WalHeader;
 

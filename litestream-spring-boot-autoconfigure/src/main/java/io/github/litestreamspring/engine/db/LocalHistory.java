@@ -10,7 +10,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.Arrays;
 
-import io.github.litestreamspring.engine.replica.Pos;
+import io.github.litestreamspring.engine.Pos;
 import io.github.litestreamspring.engine.wal.WalHeader;
 import io.github.litestreamspring.engine.wal.WalReader;
 

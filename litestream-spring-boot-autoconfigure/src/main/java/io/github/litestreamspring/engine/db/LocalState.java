@@ -16,8 +16,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
-import io.github.litestreamspring.engine.replica.Pos;
-import io.github.litestreamspring.engine.replica.ReplicaPaths;
+import io.github.litestreamspring.engine.Pos;
+import io.github.litestreamspring.engine.ReplicaPaths;
 import io.github.litestreamspring.engine.wal.WalHeader;
 
 /**

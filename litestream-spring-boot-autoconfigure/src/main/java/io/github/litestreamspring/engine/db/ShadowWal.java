@@ -16,8 +16,8 @@ import java.util.HexFormat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.github.litestreamspring.engine.replica.Pos;
-import io.github.litestreamspring.engine.replica.ReplicaPaths;
+import io.github.litestreamspring.engine.Pos;
+import io.github.litestreamspring.engine.ReplicaPaths;
 import io.github.litestreamspring.engine.wal.WalFiles;
 import io.github.litestreamspring.engine.wal.WalHeader;
 

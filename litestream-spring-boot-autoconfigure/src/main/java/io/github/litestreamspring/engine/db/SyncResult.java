@@ -1,6 +1,6 @@
 package io.github.litestreamspring.engine.db;
 
-import io.github.litestreamspring.engine.replica.Pos;
+import io.github.litestreamspring.engine.Pos;
 
 /**
  * What one {@link Database#sync()} did.

@@ -10,7 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 
-import io.github.litestreamspring.engine.replica.ReplicaPaths;
+import io.github.litestreamspring.engine.ReplicaPaths;
 import io.github.litestreamspring.engine.wal.WalFiles;
 import io.github.litestreamspring.engine.wal.WalHeader;
 

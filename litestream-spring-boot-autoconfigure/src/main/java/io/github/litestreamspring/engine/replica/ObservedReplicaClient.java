@@ -6,6 +6,14 @@ import java.io.InputStream;
 import java.util.List;
 import java.util.Optional;
 
+import io.github.litestreamspring.engine.GuardedWrites;
+import io.github.litestreamspring.engine.LeaseObject;
+import io.github.litestreamspring.engine.Pos;
+import io.github.litestreamspring.engine.ReplicaClient;
+import io.github.litestreamspring.engine.WriteGuard;
+import io.github.litestreamspring.engine.SnapshotInfo;
+import io.github.litestreamspring.engine.WalSegmentInfo;
+
 /**
  * Reports every storage call of a replica client to an observer (request metrics: what a replica costs
  * in LIST, GET, PUT and DELETE calls), then delegates. Counts logical calls; a listing that the store
@@ -32,26 +40,6 @@ public final class ObservedReplicaClient implements ReplicaClient {
 	public interface Observer {
 
 		void onOperation(Operation operation);
-
-	}
-
-	/** Decides whether this client may change the replica's objects right now. */
-	@FunctionalInterface
-	public interface WriteGuard {
-
-		/**
-		 * @throws IOException (naming the reason) when writing is not allowed
-		 */
-		void checkWrite() throws IOException;
-
-		/**
-		 * The {@link System#nanoTime()} by which a write request that starts now must have ended (a store
-		 * request, with all of its retries, is cut at it); {@link Long#MAX_VALUE} when writes are not bounded
-		 * in time.
-		 */
-		default long deadlineNanos() {
-			return Long.MAX_VALUE;
-		}
 
 	}
 

@@ -19,11 +19,11 @@ import io.github.litestreamspring.engine.LitestreamException;
 import io.github.litestreamspring.engine.db.FileSync;
 import io.github.litestreamspring.engine.db.LocalState;
 import io.github.litestreamspring.engine.lz4.Lz4Frames;
-import io.github.litestreamspring.engine.replica.Pos;
-import io.github.litestreamspring.engine.replica.ReplicaClient;
-import io.github.litestreamspring.engine.replica.ReplicaPaths;
-import io.github.litestreamspring.engine.replica.SnapshotInfo;
-import io.github.litestreamspring.engine.replica.WalSegmentInfo;
+import io.github.litestreamspring.engine.Pos;
+import io.github.litestreamspring.engine.ReplicaClient;
+import io.github.litestreamspring.engine.ReplicaPaths;
+import io.github.litestreamspring.engine.SnapshotInfo;
+import io.github.litestreamspring.engine.WalSegmentInfo;
 
 /**
  * Lets a freshly restored database continue the replica's generation instead of starting a new one

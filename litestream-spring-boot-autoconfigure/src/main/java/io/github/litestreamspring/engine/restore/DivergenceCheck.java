@@ -10,10 +10,10 @@ import java.util.Map;
 
 import io.github.litestreamspring.engine.db.LocalHistory;
 import io.github.litestreamspring.engine.lz4.Lz4Frames;
-import io.github.litestreamspring.engine.replica.Pos;
-import io.github.litestreamspring.engine.replica.ReplicaClient;
-import io.github.litestreamspring.engine.replica.SnapshotInfo;
-import io.github.litestreamspring.engine.replica.WalSegmentInfo;
+import io.github.litestreamspring.engine.Pos;
+import io.github.litestreamspring.engine.ReplicaClient;
+import io.github.litestreamspring.engine.SnapshotInfo;
+import io.github.litestreamspring.engine.WalSegmentInfo;
 import io.github.litestreamspring.engine.wal.WalFrameHeader;
 import io.github.litestreamspring.engine.wal.WalHeader;
 

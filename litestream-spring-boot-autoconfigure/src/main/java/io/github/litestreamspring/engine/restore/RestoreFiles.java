@@ -13,7 +13,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.github.litestreamspring.engine.LitestreamException;
-import io.github.litestreamspring.engine.replica.ReplicaPaths;
+import io.github.litestreamspring.engine.ReplicaPaths;
 
 /**
  * The files of one restore beside its output {@code <out>}, and the rules for them:

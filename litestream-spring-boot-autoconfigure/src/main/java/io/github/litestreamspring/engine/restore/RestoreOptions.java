@@ -3,7 +3,7 @@ package io.github.litestreamspring.engine.restore;
 import java.nio.file.Path;
 import java.time.Instant;
 
-import io.github.litestreamspring.engine.replica.Pos;
+import io.github.litestreamspring.engine.Pos;
 
 /**
  * What to restore and where, with the meaning of Litestream's {@code restore} flags.

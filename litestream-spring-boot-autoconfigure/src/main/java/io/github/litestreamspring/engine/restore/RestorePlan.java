@@ -6,8 +6,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-import io.github.litestreamspring.engine.replica.SnapshotInfo;
-import io.github.litestreamspring.engine.replica.WalSegmentInfo;
+import io.github.litestreamspring.engine.SnapshotInfo;
+import io.github.litestreamspring.engine.WalSegmentInfo;
 
 /**
  * Which objects a restore reads: one snapshot, then every WAL index from the snapshot's index to

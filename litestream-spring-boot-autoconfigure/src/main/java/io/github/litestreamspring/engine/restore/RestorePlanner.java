@@ -9,11 +9,11 @@ import java.util.Map;
 import java.util.Optional;
 
 import io.github.litestreamspring.engine.LitestreamException;
-import io.github.litestreamspring.engine.replica.Pos;
-import io.github.litestreamspring.engine.replica.ReplicaClient;
-import io.github.litestreamspring.engine.replica.ReplicaPaths;
-import io.github.litestreamspring.engine.replica.SnapshotInfo;
-import io.github.litestreamspring.engine.replica.WalSegmentInfo;
+import io.github.litestreamspring.engine.Pos;
+import io.github.litestreamspring.engine.ReplicaClient;
+import io.github.litestreamspring.engine.ReplicaPaths;
+import io.github.litestreamspring.engine.SnapshotInfo;
+import io.github.litestreamspring.engine.WalSegmentInfo;
 
 /**
  * Chooses what to restore from a replica listing (Litestream's {@code CalcRestoreTarget}), stricter

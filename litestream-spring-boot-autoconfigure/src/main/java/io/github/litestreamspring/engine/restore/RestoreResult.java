@@ -3,7 +3,7 @@ package io.github.litestreamspring.engine.restore;
 import java.nio.file.Path;
 import java.time.Duration;
 
-import io.github.litestreamspring.engine.replica.Pos;
+import io.github.litestreamspring.engine.Pos;
 
 /**
  * What a restore did.

@@ -21,9 +21,9 @@ import org.sqlite.SQLiteJDBCLoader;
 
 import io.github.litestreamspring.engine.LitestreamException;
 import io.github.litestreamspring.engine.db.FileSync;
-import io.github.litestreamspring.engine.replica.Pos;
-import io.github.litestreamspring.engine.replica.ReplicaClient;
-import io.github.litestreamspring.engine.replica.ReplicaPaths;
+import io.github.litestreamspring.engine.Pos;
+import io.github.litestreamspring.engine.ReplicaClient;
+import io.github.litestreamspring.engine.ReplicaPaths;
 
 /**
  * Restores a database from a replica (Litestream's {@code restore}).

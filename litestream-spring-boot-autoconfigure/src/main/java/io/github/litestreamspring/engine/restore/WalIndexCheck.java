@@ -10,8 +10,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.github.litestreamspring.engine.LitestreamException;
-import io.github.litestreamspring.engine.replica.ReplicaPaths;
-import io.github.litestreamspring.engine.replica.WalSegmentInfo;
+import io.github.litestreamspring.engine.ReplicaPaths;
+import io.github.litestreamspring.engine.WalSegmentInfo;
 import io.github.litestreamspring.engine.wal.WalHeader;
 import io.github.litestreamspring.engine.wal.WalReader;
 

@@ -26,10 +26,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.github.litestreamspring.engine.LitestreamException;
-import io.github.litestreamspring.engine.replica.Pos;
-import io.github.litestreamspring.engine.replica.ReplicaClient;
-import io.github.litestreamspring.engine.replica.ReplicaPaths;
-import io.github.litestreamspring.engine.replica.WalSegmentInfo;
+import io.github.litestreamspring.engine.Pos;
+import io.github.litestreamspring.engine.ReplicaClient;
+import io.github.litestreamspring.engine.ReplicaPaths;
+import io.github.litestreamspring.engine.WalSegmentInfo;
 
 /**
  * Replays a plan's WAL onto the database under construction, as a pipeline:

@@ -10,7 +10,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.github.litestreamspring.engine.replica.Pos;
+import io.github.litestreamspring.engine.Pos;
 import io.github.litestreamspring.engine.testsupport.TestDatabase;
 
 import static org.assertj.core.api.Assertions.assertThat;

@@ -4,6 +4,8 @@ import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.litestreamspring.engine.ReplicaPaths;
+
 /**
  * The replica key layout must be byte-identical to Litestream v0.3.13's (format reference §1.1), since
  * both sides read each other's replicas by listing and parsing these names.

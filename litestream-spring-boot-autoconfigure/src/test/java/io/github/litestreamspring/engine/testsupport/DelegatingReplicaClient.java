@@ -5,11 +5,11 @@ import java.io.InputStream;
 import java.util.List;
 import java.util.Optional;
 
-import io.github.litestreamspring.engine.replica.LeaseObject;
-import io.github.litestreamspring.engine.replica.Pos;
-import io.github.litestreamspring.engine.replica.ReplicaClient;
-import io.github.litestreamspring.engine.replica.SnapshotInfo;
-import io.github.litestreamspring.engine.replica.WalSegmentInfo;
+import io.github.litestreamspring.engine.LeaseObject;
+import io.github.litestreamspring.engine.Pos;
+import io.github.litestreamspring.engine.ReplicaClient;
+import io.github.litestreamspring.engine.SnapshotInfo;
+import io.github.litestreamspring.engine.WalSegmentInfo;
 
 /**
  * A real replica client with a seam: every call goes to {@code delegate}, and a test overrides the

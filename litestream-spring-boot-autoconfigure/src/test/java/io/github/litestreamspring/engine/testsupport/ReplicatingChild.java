@@ -5,9 +5,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
-import io.github.litestreamspring.engine.Replica;
-import io.github.litestreamspring.engine.ReplicaOptions;
-import io.github.litestreamspring.engine.Replicator;
+import io.github.litestreamspring.engine.replication.Replica;
+import io.github.litestreamspring.engine.replication.ReplicaOptions;
+import io.github.litestreamspring.engine.replication.Replicator;
 import io.github.litestreamspring.engine.db.DatabaseOptions;
 import io.github.litestreamspring.engine.replica.file.FileReplicaClient;
 
@@ -34,8 +34,8 @@ public final class ReplicatingChild {
 		try {
 			if (args.length > 3) {
 				// With a lease TTL: takes the lease before starting, as the Spring layer does.
-				replicator.setLeaseOptions(io.github.litestreamspring.engine.LeaseOptions
-					.enabled(Duration.ofMillis(Long.parseLong(args[3])), io.github.litestreamspring.engine.LeaseOptions.OnConflict.WAIT));
+				replicator.setLeaseOptions(io.github.litestreamspring.engine.lease.LeaseOptions
+					.enabled(Duration.ofMillis(Long.parseLong(args[3])), io.github.litestreamspring.engine.lease.LeaseOptions.OnConflict.WAIT));
 				replicator.acquireLeases(Duration.ofSeconds(30));
 			}
 			replicator.start();

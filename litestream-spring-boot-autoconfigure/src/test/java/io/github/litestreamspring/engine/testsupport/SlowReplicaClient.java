@@ -5,10 +5,10 @@ import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.time.Duration;
 
-import io.github.litestreamspring.engine.replica.Pos;
-import io.github.litestreamspring.engine.replica.ReplicaClient;
-import io.github.litestreamspring.engine.replica.SnapshotInfo;
-import io.github.litestreamspring.engine.replica.WalSegmentInfo;
+import io.github.litestreamspring.engine.Pos;
+import io.github.litestreamspring.engine.ReplicaClient;
+import io.github.litestreamspring.engine.SnapshotInfo;
+import io.github.litestreamspring.engine.WalSegmentInfo;
 
 /**
  * A real replica client whose snapshot and WAL segment writes each take at least {@code delay}: a slow

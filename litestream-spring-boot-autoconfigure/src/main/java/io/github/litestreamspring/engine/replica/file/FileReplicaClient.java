@@ -32,12 +32,12 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
-import io.github.litestreamspring.engine.replica.LeaseObject;
-import io.github.litestreamspring.engine.replica.Pos;
-import io.github.litestreamspring.engine.replica.ReplicaClient;
-import io.github.litestreamspring.engine.replica.ReplicaPaths;
-import io.github.litestreamspring.engine.replica.SnapshotInfo;
-import io.github.litestreamspring.engine.replica.WalSegmentInfo;
+import io.github.litestreamspring.engine.LeaseObject;
+import io.github.litestreamspring.engine.Pos;
+import io.github.litestreamspring.engine.ReplicaClient;
+import io.github.litestreamspring.engine.ReplicaPaths;
+import io.github.litestreamspring.engine.SnapshotInfo;
+import io.github.litestreamspring.engine.WalSegmentInfo;
 
 /**
  * A replica in a local directory ({@code file:///path}), laid out exactly like Litestream v0.3's file

@@ -12,14 +12,14 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
 
-import io.github.litestreamspring.engine.replica.GuardedWrites;
-import io.github.litestreamspring.engine.replica.LeaseObject;
+import io.github.litestreamspring.engine.GuardedWrites;
+import io.github.litestreamspring.engine.LeaseObject;
 import io.github.litestreamspring.engine.replica.ObservedReplicaClient;
-import io.github.litestreamspring.engine.replica.Pos;
-import io.github.litestreamspring.engine.replica.ReplicaClient;
-import io.github.litestreamspring.engine.replica.ReplicaPaths;
-import io.github.litestreamspring.engine.replica.SnapshotInfo;
-import io.github.litestreamspring.engine.replica.WalSegmentInfo;
+import io.github.litestreamspring.engine.Pos;
+import io.github.litestreamspring.engine.ReplicaClient;
+import io.github.litestreamspring.engine.ReplicaPaths;
+import io.github.litestreamspring.engine.SnapshotInfo;
+import io.github.litestreamspring.engine.WalSegmentInfo;
 
 import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
 import software.amazon.awssdk.core.ResponseBytes;
@@ -43,6 +43,7 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
 import software.amazon.awssdk.services.s3.model.S3Error;
 import software.amazon.awssdk.services.s3.model.S3Object;
+import io.github.litestreamspring.engine.WriteGuard;
 
 /**
  * A replica in an S3 bucket (or an S3-compatible store), with keys byte-identical to Litestream
@@ -131,7 +132,7 @@ public final class S3ReplicaClient implements ReplicaClient, GuardedWrites {
 	}
 
 	@Override
-	public void setWriteGuard(ObservedReplicaClient.WriteGuard guard) {
+	public void setWriteGuard(WriteGuard guard) {
 		this.fence.set(guard);
 	}
 

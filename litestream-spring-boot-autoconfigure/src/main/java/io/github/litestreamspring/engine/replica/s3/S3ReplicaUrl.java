@@ -5,7 +5,7 @@ import java.net.URISyntaxException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import io.github.litestreamspring.engine.replica.ReplicaPaths;
+import io.github.litestreamspring.engine.ReplicaPaths;
 
 /**
  * An {@code s3://} replica URL parsed the way Litestream v0.3.13 does ({@code ParseReplicaURL} and

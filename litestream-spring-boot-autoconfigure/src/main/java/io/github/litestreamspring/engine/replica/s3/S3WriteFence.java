@@ -3,7 +3,7 @@ package io.github.litestreamspring.engine.replica.s3;
 import java.io.IOException;
 import java.time.Duration;
 
-import io.github.litestreamspring.engine.replica.ObservedReplicaClient.WriteGuard;
+import io.github.litestreamspring.engine.WriteGuard;
 
 import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
 

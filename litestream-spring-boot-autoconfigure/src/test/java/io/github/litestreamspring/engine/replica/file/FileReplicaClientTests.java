@@ -6,8 +6,8 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.stream.Stream;
 
-import io.github.litestreamspring.engine.replica.Pos;
-import io.github.litestreamspring.engine.replica.ReplicaClient;
+import io.github.litestreamspring.engine.Pos;
+import io.github.litestreamspring.engine.ReplicaClient;
 import io.github.litestreamspring.engine.replica.ReplicaClientContractTests;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

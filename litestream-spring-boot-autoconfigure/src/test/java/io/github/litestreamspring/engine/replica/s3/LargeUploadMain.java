@@ -1,7 +1,7 @@
 package io.github.litestreamspring.engine.replica.s3;
 
 import io.github.litestreamspring.engine.replica.GeneratedInputStream;
-import io.github.litestreamspring.engine.replica.SnapshotInfo;
+import io.github.litestreamspring.engine.SnapshotInfo;
 
 import software.amazon.awssdk.services.s3.S3Client;
 

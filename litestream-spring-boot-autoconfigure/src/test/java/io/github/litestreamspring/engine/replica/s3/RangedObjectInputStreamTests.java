@@ -23,11 +23,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.github.litestreamspring.engine.Replica;
-import io.github.litestreamspring.engine.ReplicaOptions;
-import io.github.litestreamspring.engine.Replicator;
+import io.github.litestreamspring.engine.replication.Replica;
+import io.github.litestreamspring.engine.replication.ReplicaOptions;
+import io.github.litestreamspring.engine.replication.Replicator;
 import io.github.litestreamspring.engine.db.DatabaseOptions;
-import io.github.litestreamspring.engine.replica.ReplicaPaths;
+import io.github.litestreamspring.engine.ReplicaPaths;
 import io.github.litestreamspring.engine.restore.RestoreOptions;
 import io.github.litestreamspring.engine.restore.RestoreResult;
 import io.github.litestreamspring.engine.restore.Restorer;

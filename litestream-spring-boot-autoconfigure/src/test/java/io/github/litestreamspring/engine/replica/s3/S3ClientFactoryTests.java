@@ -3,7 +3,7 @@ package io.github.litestreamspring.engine.replica.s3;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 
-import io.github.litestreamspring.engine.replica.Pos;
+import io.github.litestreamspring.engine.Pos;
 import org.junit.jupiter.api.Test;
 
 import software.amazon.awssdk.services.s3.S3Client;

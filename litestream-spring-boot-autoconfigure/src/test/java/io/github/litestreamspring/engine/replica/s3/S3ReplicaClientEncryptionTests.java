@@ -6,7 +6,7 @@ import java.security.MessageDigest;
 import java.util.Base64;
 
 import io.github.litestreamspring.engine.replica.GeneratedInputStream;
-import io.github.litestreamspring.engine.replica.Pos;
+import io.github.litestreamspring.engine.Pos;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -2,9 +2,9 @@ package io.github.litestreamspring.engine.replica.s3;
 
 import java.util.UUID;
 
-import io.github.litestreamspring.engine.replica.ReplicaClient;
+import io.github.litestreamspring.engine.ReplicaClient;
 import io.github.litestreamspring.engine.replica.ReplicaClientContractTests;
-import io.github.litestreamspring.engine.replica.ReplicaPaths;
+import io.github.litestreamspring.engine.ReplicaPaths;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.testcontainers.junit.jupiter.Container;

@@ -2,9 +2,9 @@ package io.github.litestreamspring.engine.replica.s3;
 
 import java.util.UUID;
 
-import io.github.litestreamspring.engine.replica.ReplicaClient;
+import io.github.litestreamspring.engine.ReplicaClient;
 import io.github.litestreamspring.engine.replica.ReplicaClientContractTests;
-import io.github.litestreamspring.engine.replica.ReplicaPaths;
+import io.github.litestreamspring.engine.ReplicaPaths;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -50,7 +50,7 @@ class S3ReplicaClientS3ProxyTests extends ReplicaClientContractTests {
 	@Test
 	void writesKeysByteIdenticalToLitestream() throws Exception {
 		this.client.writeSnapshot(GEN, 0x7a, bytes("s"));
-		this.client.writeWalSegment(new io.github.litestreamspring.engine.replica.Pos(GEN, 0x7a, 0x1038), bytes("w"));
+		this.client.writeWalSegment(new io.github.litestreamspring.engine.Pos(GEN, 0x7a, 0x1038), bytes("w"));
 
 		assertThat(s3.listObjectsV2((b) -> b.bucket(BUCKET).prefix(this.root + "/")).contents())
 			.extracting((o) -> o.key())

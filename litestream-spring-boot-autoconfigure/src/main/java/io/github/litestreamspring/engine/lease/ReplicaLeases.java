@@ -1,0 +1,439 @@
+package io.github.litestreamspring.engine.lease;
+
+import java.io.IOException;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.github.litestreamspring.engine.replica.ObservedReplicaClient;
+import io.github.litestreamspring.engine.LitestreamException;
+import io.github.litestreamspring.engine.WriteGuard;
+
+
+/**
+ * The single-writer guard of one {@link Replicator}: a {@link ReplicaLease} per replica, taken at
+ * start, renewed and (while another instance holds it) polled by a daemon thread of its own, so that a
+ * long snapshot upload on the replication thread never delays a renewal. Every write and delete of a
+ * replica's objects passes {@link #checkWrite}, and every store request of one is bounded by the
+ * lease's write deadline (see {@link ReplicaLease}); released at a graceful stop.
+ * <p>
+ * A starting application takes its leases before its connection pool opens ({@link #acquire}), asking a
+ * live holder to hand them over; the holder's lease thread notices the request at its next renewal and
+ * calls the hand-over handler (the {@link Replicator}), which stops writes, ships everything and hands
+ * each lease over with its final position ({@link #handOver}).
+ */
+public final class ReplicaLeases {
+
+	private static final Logger logger = LoggerFactory.getLogger(ReplicaLeases.class);
+
+	/** Longest pause between two attempts to take a lease held by another instance. */
+	private static final long MAX_POLL_MILLIS = 2_000;
+
+	private final LeaseOptions options;
+
+	private final String databaseName;
+
+	private final Map<LeasedReplica, ReplicaLease> leases = new LinkedHashMap<>();
+
+	private final Runnable onAcquired;
+
+	/** When the lease thread last tried to take each lease held by another instance. */
+	private final Map<ReplicaLease, Long> lastAttemptNanos = new ConcurrentHashMap<>();
+
+	private ScheduledExecutorService thread;
+
+	/** Called once (on the lease thread) with the requester's owner id when another instance asks for the leases. */
+	private volatile java.util.function.Consumer<String> onHandoverRequested = (requester) -> {
+	};
+
+	/** Set once the hand-over handler was called, so that it runs once per request. */
+	private volatile String handoverAnswered;
+
+	private volatile boolean acquireCalled;
+
+	/** After a failed hand-over, no request is answered before this {@link System#nanoTime()}. */
+	private volatile long answerNotBeforeNanos = System.nanoTime();
+
+	/** Called (on the lease thread) after a lease changed state, so that the write gate follows it. */
+	private volatile Runnable onStateChange = () -> {
+	};
+
+	/**
+	 * @param onAcquired called (on the lease thread) when a lease is taken after the start: wakes the
+	 * replication thread
+	 */
+	public ReplicaLeases(LeaseOptions options, String databaseName, Iterable<? extends LeasedReplica> replicas, Runnable onAcquired) {
+		this.options = options;
+		this.databaseName = databaseName;
+		this.onAcquired = onAcquired;
+		// One owner id per start: a restarted replicator is a new writer.
+		String owner = UUID.randomUUID().toString().replace("-", "").substring(0, 16);
+		for (LeasedReplica replica : replicas) {
+			this.leases.put(replica, new ReplicaLease(replica.client(), owner, options.ttl(),
+					databaseName + ": replica '" + replica.name() + "'"));
+		}
+	}
+
+	/** See {@link ReplicaLease#setLocalState}. */
+	public void setLocalState(String stateId, java.util.function.BooleanSupplier free) {
+		this.leases.values().forEach((l) -> l.setLocalState(stateId, free));
+	}
+
+	public void setOnHandoverRequested(java.util.function.Consumer<String> handler) {
+		this.onHandoverRequested = handler;
+	}
+
+	public void setOnStateChange(Runnable listener) {
+		this.onStateChange = listener;
+	}
+
+	/** Whether taking back a lost or handed-over lease is safe now (see {@link ReplicaLease#setTakeBackAllowed}). */
+	public void setTakeBackAllowed(java.util.function.Predicate<LeasedReplica> allowed) {
+		this.leases.forEach((replica, lease) -> lease.setTakeBackAllowed(() -> allowed.test(replica)));
+	}
+
+	/** Whether every lease is ours and may be written. */
+	public boolean allHeld() {
+		return this.leases.values().stream().allMatch((l) -> l.state() == ReplicaLease.State.HELD);
+	}
+
+	/** Whether at least one lease is ours. */
+	public boolean anyHeld() {
+		return this.leases.values().stream().anyMatch((l) -> l.state() == ReplicaLease.State.HELD);
+	}
+
+	/** Why the first replica that may not be written now may not, or {@code null} if every one may. */
+	public String firstRefusal() {
+		return this.leases.values().stream().map(ReplicaLease::refusal).filter(java.util.Objects::nonNull)
+			.findFirst().orElse(null);
+	}
+
+	/** Whether some lease was handed over to, or lost to, another instance. */
+	public String given() {
+		for (ReplicaLease lease : this.leases.values()) {
+			ReplicaLease.State state = lease.state();
+			if (state == ReplicaLease.State.HANDED_OVER || state == ReplicaLease.State.LOST) {
+				return lease.refusal();
+			}
+		}
+		return null;
+	}
+
+	/**
+	 * Takes every lease before the application may write, blocking: a free, released or expired lease is
+	 * taken at once (an expired one after a TTL unchanged), a live holder is asked to hand it over. The
+	 * lease thread runs from here on, so leases already taken are renewed while others are awaited.
+	 * @return the final position a previous holder handed over with, or {@code null} (no hand-over)
+	 * @throws LitestreamException when {@code timeout} passes first, naming the holder; or at once for a
+	 * live holder with {@link LeaseOptions.OnConflict#FAIL}
+	 */
+	public io.github.litestreamspring.engine.Pos acquire(java.time.Duration timeout) {
+		long deadline = System.nanoTime() + timeout.toNanos();
+		this.leases.values().forEach((l) -> l.setAskForHandover(this.options.onConflict() == LeaseOptions.OnConflict.WAIT));
+		startThread();
+		this.acquireCalled = true;
+		// While a start waits, the time it takes to notice a hand-over is time without a writer: look
+		// often (a GET per look, for the few seconds a hand-over takes).
+		long pollMillis = Math.max(50, Math.min(100, this.options.ttl().toMillis() / 10));
+		long nextLog = System.nanoTime();
+		// How long an unreachable store is waited for before the start goes on with writes refused.
+		long unreachableGrace = TimeUnit.MILLISECONDS.toNanos(Math.max(1_000, Math.min(10_000, this.options.ttl().toMillis() / 3)));
+		Long unreachableSince = null;
+		while (true) {
+			String waitingFor = null;
+			boolean unreachable = false;
+			for (Map.Entry<LeasedReplica, ReplicaLease> e : this.leases.entrySet()) {
+				ReplicaLease lease = e.getValue();
+				try {
+					if (!lease.tryAcquire()) {
+						refuseToStartIfBarred(e.getKey(), lease, () -> stop(true));
+						waitingFor = "replica '" + e.getKey().name() + "': " + lease.refusal();
+					}
+				}
+				catch (java.io.IOException ex) {
+					waitingFor = "replica '" + e.getKey().name() + "': cannot read the lease on "
+							+ e.getKey().client().describe() + ": " + ex.getMessage();
+					unreachable = true;
+				}
+			}
+			unreachableSince = unreachable ? ((unreachableSince != null) ? unreachableSince : System.nanoTime()) : null;
+			if (unreachableSince != null && System.nanoTime() - unreachableSince >= unreachableGrace) {
+				installGuards();
+				this.leases.values().forEach((l) -> {
+					l.setCheckContinuityOnTake(true);
+					// A live database cannot be caught up to a holder's final position: asking one to hand
+					// over would only stop its writes. Such a lease is taken when free or expired.
+					l.setAskForHandover(false);
+				});
+				throw new LeaseStoreUnreachableException(waitingFor);
+			}
+			if (waitingFor == null) {
+				installGuards();
+				io.github.litestreamspring.engine.Pos handedOver = null;
+				for (ReplicaLease lease : this.leases.values()) {
+					LeaseContent given = lease.handedOverToUs();
+					if (given != null && given.position() != null) {
+						handedOver = given.position();
+					}
+				}
+				return handedOver;
+			}
+			if (System.nanoTime() - deadline >= 0) {
+				stop(true);
+				throw new LitestreamException("the lease was not ours within " + timeout + ": " + waitingFor
+						+ "; the holder neither handed it over nor let it expire (raise litestream.lease.acquire-timeout, "
+						+ "or stop the other instance)");
+			}
+			if (System.nanoTime() - nextLog >= 0) {
+				logger.info("{}: waiting for the lease before opening the database for writes: {}", this.databaseName,
+						waitingFor);
+				nextLog = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+			}
+			try {
+				Thread.sleep(pollMillis);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				stop(true);
+				throw new LitestreamException("interrupted while waiting for the lease of " + this.databaseName, ex);
+			}
+		}
+	}
+
+	/**
+	 * Whether {@link #acquire} ran: the application's writes then depend on the leases, and a lease
+	 * taken later by the lease thread (after a start with the store unreachable) opens them only while
+	 * the replica ends within this instance's history (see {@link ReplicaLease#setTakeBackAllowed}).
+	 */
+	boolean acquireCalled() {
+		return this.acquireCalled;
+	}
+
+	/** Whether {@link #acquire} ran (the lease thread runs). */
+	public boolean started() {
+		return this.thread != null;
+	}
+
+	/**
+	 * Hands every lease another instance asked for over to it with {@code position}; a lease nobody asked
+	 * for (or whose hand-over failed) is released, so that the new owner takes it at once.
+	 * @return whether at least one lease was handed over (this instance must not write any more)
+	 */
+	public boolean handOver(io.github.litestreamspring.engine.Pos position) {
+		boolean any = false;
+		for (Map.Entry<LeasedReplica, ReplicaLease> e : this.leases.entrySet()) {
+			try {
+				any |= e.getValue().handOver(position);
+			}
+			catch (java.io.IOException | RuntimeException ex) {
+				logger.warn("{}: replica '{}': cannot hand the lease over: {}", this.databaseName, e.getKey().name(),
+						ex.getMessage());
+			}
+		}
+		if (any) {
+			for (ReplicaLease lease : this.leases.values()) {
+				lease.releaseForHandover();
+			}
+		}
+		this.onStateChange.run();
+		return any;
+	}
+
+	/**
+	 * After a hand-over that could not be done: forgets the request (the next renewal drops it from the
+	 * lease, so a requester still waiting asks again) and answers none for {@code backoff}, so that a
+	 * write transaction that outlasts every attempt does not keep writes paused.
+	 */
+	public void handoverFailed(java.time.Duration backoff) {
+		this.leases.values().forEach(ReplicaLease::forgetHandoverRequest);
+		this.answerNotBeforeNanos = System.nanoTime() + backoff.toNanos();
+		this.handoverAnswered = null;
+	}
+
+	/**
+	 * Tries every lease once, installs the write guards and starts the lease thread.
+	 * @throws LitestreamException with {@link LeaseOptions.OnConflict#FAIL} when another live instance
+	 * holds a replica path
+	 */
+	public void start() {
+		for (Map.Entry<LeasedReplica, ReplicaLease> e : this.leases.entrySet()) {
+			ReplicaLease lease = e.getValue();
+			try {
+				if (!lease.tryAcquire()) {
+					refuseToStartIfBarred(e.getKey(), lease, () -> this.leases.values().forEach(ReplicaLease::release));
+					logger.warn("{}: replica '{}': {}; uploads wait for it", this.databaseName, e.getKey().name(),
+							lease.refusal());
+				}
+			}
+			catch (IOException ex) {
+				logger.warn("{}: replica '{}': cannot read the lease on {}, will retry: {}", this.databaseName,
+						e.getKey().name(), e.getKey().client().describe(), ex.getMessage());
+			}
+		}
+		installGuards();
+		startThread();
+	}
+
+	/**
+	 * Fails the start when {@code lease} could not be taken for good: the store ignores conditional
+	 * writes, or a live instance holds it and the policy is {@link LeaseOptions.OnConflict#FAIL}. Leases
+	 * already taken on other replicas are given up first ({@code releaseAll}), so that they block nobody
+	 * until they expire.
+	 */
+	private void refuseToStartIfBarred(LeasedReplica replica, ReplicaLease lease, Runnable releaseAll) {
+		if (lease.unsafeStore() != null) {
+			releaseAll.run();
+			throw new LitestreamException("replica '" + replica.name() + "': " + lease.unsafeStore() + "; not starting");
+		}
+		LeaseContent holder = lease.holder();
+		// A lease whose holder's own expiry has passed is probably a crashed instance's: it is taken over
+		// after one TTL unchanged, so failing would only make startup flaky.
+		boolean live = holder == null || holder.expiresAt().isAfter(Instant.now());
+		if (this.options.onConflict() == LeaseOptions.OnConflict.FAIL && live) {
+			releaseAll.run();
+			throw new LitestreamException("replica '" + replica.name() + "' (" + replica.client().describe()
+					+ ") is held by another instance: " + lease.refusal() + "; not starting (lease on-conflict policy: fail)");
+		}
+	}
+
+	private void installGuards() {
+		for (Map.Entry<LeasedReplica, ReplicaLease> e : this.leases.entrySet()) {
+			if (e.getKey().client() instanceof ObservedReplicaClient observed) {
+				ReplicaLease lease = e.getValue();
+				observed.setWriteGuard(new WriteGuard() {
+
+					@Override
+					public void checkWrite() throws IOException {
+						ReplicaLeases.checkWrite(lease);
+					}
+
+					@Override
+					public long deadlineNanos() {
+						return lease.writeDeadlineNanos();
+					}
+
+				});
+			}
+		}
+	}
+
+	private synchronized void startThread() {
+		if (this.thread != null) {
+			return;
+		}
+		long tick = Math.max(50, Math.min(1_000, this.options.ttl().toMillis() / 10));
+		this.thread = Executors.newSingleThreadScheduledExecutor((r) -> {
+			Thread t = new Thread(r, "litestream-lease-" + this.databaseName);
+			t.setDaemon(true);
+			return t;
+		});
+		this.thread.scheduleWithFixedDelay(this::tick, tick, tick, TimeUnit.MILLISECONDS);
+	}
+
+	/** Stops the lease thread; releases every held lease if {@code release} (nothing is writing any more). */
+	public void stop(boolean release) {
+		if (this.thread != null) {
+			this.thread.shutdownNow();
+			try {
+				this.thread.awaitTermination(10, TimeUnit.SECONDS);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+		}
+		for (Map.Entry<LeasedReplica, ReplicaLease> e : this.leases.entrySet()) {
+			if (release) {
+				e.getValue().release();
+			}
+			if (e.getKey().client() instanceof ObservedReplicaClient observed) {
+				// Writes after a stop (e.g. a restore tool reusing the client) must not pass a dead guard;
+				// they are refused until the next start.
+				observed.setWriteGuard(() -> {
+					throw new IOException("replication stopped: no lease on " + e.getKey().client().describe());
+				});
+			}
+		}
+	}
+
+	/** Why {@code replica} may not be written now, or {@code null} if it may. */
+	public String refusal(LeasedReplica replica) {
+		ReplicaLease lease = this.leases.get(replica);
+		return (lease != null) ? lease.refusal() : null;
+	}
+
+	/** The lease's state and holder, which change far less often than the refusal's wording. */
+	public String refusalKind(LeasedReplica replica) {
+		ReplicaLease lease = this.leases.get(replica);
+		LeaseContent holder = lease.holder();
+		return "lease " + lease.state() + " " + ((holder != null) ? holder.owner() : "");
+	}
+
+	public ReplicaLease lease(LeasedReplica replica) {
+		return this.leases.get(replica);
+	}
+
+	/** A refusal without its figures (attempts, milliseconds): what changes when the cause does. */
+	private static String kind(String refusal) {
+		return (refusal != null) ? refusal.replaceAll("\\d+", "#") : "";
+	}
+
+	private static void checkWrite(ReplicaLease lease) throws IOException {
+		String refusal = lease.refusal();
+		if (refusal != null) {
+			throw new IOException(refusal);
+		}
+	}
+
+	private void tick() {
+		long pollNanos = TimeUnit.MILLISECONDS.toNanos(Math.min(MAX_POLL_MILLIS, this.options.ttl().toMillis() / 3));
+		for (Map.Entry<LeasedReplica, ReplicaLease> e : this.leases.entrySet()) {
+			ReplicaLease lease = e.getValue();
+			ReplicaLease.State before = lease.state();
+			try {
+				if (before == ReplicaLease.State.HELD) {
+					if (lease.renewalDue()) {
+						lease.renew();
+					}
+					String requester = lease.handoverRequest();
+					if (requester != null && !requester.equals(this.handoverAnswered)
+							&& System.nanoTime() - this.answerNotBeforeNanos >= 0) {
+						this.handoverAnswered = requester;
+						this.onHandoverRequested.accept(requester);
+					}
+					if (lease.state() != before) {
+						this.onStateChange.run();
+					}
+					continue;
+				}
+				long now = System.nanoTime();
+				Long last = this.lastAttemptNanos.get(lease);
+				if (last != null && now - last < pollNanos) {
+					continue;
+				}
+				this.lastAttemptNanos.put(lease, now);
+				String refusedBefore = (before == ReplicaLease.State.NEW) ? kind(lease.refusal()) : null;
+				if (lease.tryAcquire()) {
+					this.onAcquired.run();
+				}
+				// A lease not taken yet may change its reason without changing state (the store answers
+				// again, but the replica holds writes this instance lacks): the gate says the latest one.
+				if (lease.state() != before || (refusedBefore != null && !refusedBefore.equals(kind(lease.refusal())))) {
+					this.onStateChange.run();
+				}
+			}
+			catch (IOException | RuntimeException ex) {
+				logger.debug("{}: replica '{}': lease call failed: {}", this.databaseName, e.getKey().name(),
+						ex.getMessage());
+			}
+		}
+	}
+
+}
