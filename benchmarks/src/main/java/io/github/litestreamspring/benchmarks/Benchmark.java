@@ -92,6 +92,9 @@ public final class Benchmark {
 			if (config.runs("restore")) {
 				restoreAll(config, s3proxy, direct, restore, report);
 			}
+			if (config.runs("history")) {
+				historyAll(config, s3proxy, direct, report);
+			}
 			if (config.runs("handover")) {
 				HandoverTables.runAll(config, new HandoverRuns(config, s3proxy), report);
 			}
@@ -129,6 +132,47 @@ public final class Benchmark {
 		report.note("replica (i): " + snapshot.title() + ", " + snapshot.walSegments() + " WAL segment(s); replica (ii): "
 				+ RestoreRuns.mib(segments.dbBytes()) + " MiB database, " + segments.walSegments()
 				+ " WAL segments; both written by our engine, each restored by both tools");
+	}
+
+	private static void historyAll(BenchmarkConfig config, S3ProxyServer s3proxy, S3Client direct, Report report)
+			throws Exception {
+		try (CountingProxy proxy = new CountingProxy(s3proxy.endpoint(), config.s3LatencyMillis())) {
+			HistoryRuns runs = new HistoryRuns(config, s3proxy, direct, proxy.endpoint());
+			List<HistoryRuns.Point> points = runs.buildAll();
+			Report.Table t = report.table("Restore time against history length (" + config.s3LatencyMillis()
+					+ " ms added to every S3 request)", List.of(OURS, LITESTREAM),
+					List.of(new Report.Ratio("ours / Litestream", OURS, LITESTREAM)));
+			for (int rep = 1; rep <= config.reps(); rep++) {
+				for (HistoryRuns.Point point : points) {
+					progress("rep " + rep + ": restore after " + point.segments() + " segments, and its snapshot");
+					for (String col : List.of(OURS, LITESTREAM)) {
+						double snapshot = restoreThrough(t, proxy, runs.restores(), point.snapshot(), col);
+						double history = restoreThrough(t, proxy, runs.restores(), point.history(), col);
+						t.add(point.segments() + " segments: wall ÷ the same state's snapshot-only wall", col,
+								history / snapshot);
+					}
+				}
+			}
+			for (HistoryRuns.Point point : points) {
+				report.note("history of " + point.segments() + " commits: " + point.history().walSegments()
+						+ " WAL segment objects, " + RestoreRuns.mib(point.history().dbBytes())
+						+ " MiB database; its snapshot-only replica: " + point.snapshot().walSegments()
+						+ " WAL segment object(s); both written by our engine, each restored by both tools through"
+						+ " the latency proxy");
+			}
+		}
+	}
+
+	/** One restore through the latency proxy: records wall time and requests, returns the wall time. */
+	private static double restoreThrough(Report.Table t, CountingProxy proxy, RestoreRuns restores,
+			RestoreRuns.Replica replica, String col) throws Exception {
+		long gets = proxy.count(CountingProxy.Kind.GET);
+		long lists = proxy.count(CountingProxy.Kind.LIST);
+		RestoreRuns.Outcome o = col.equals(OURS) ? restores.ours(replica) : restores.litestream(replica);
+		t.add(replica.title() + ": wall s (process start to exit)", col, o.wallSeconds());
+		t.add(replica.title() + ": GET requests", col, proxy.count(CountingProxy.Kind.GET) - gets);
+		t.add(replica.title() + ": LIST requests", col, proxy.count(CountingProxy.Kind.LIST) - lists);
+		return o.wallSeconds();
 	}
 
 	private static void recordLag(Report.Table t, Side side, int rate, LoadRuns.Outcome o, BenchmarkConfig config) {

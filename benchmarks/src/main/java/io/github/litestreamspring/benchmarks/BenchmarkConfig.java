@@ -25,16 +25,19 @@ import java.util.List;
  * @param ttlSeconds the lease TTL of the hand-over scenario (the starter's default: 30 s)
  * @param maxUploadsPerSecond the upload ceiling of our low-latency side (0: none; the engine's default,
  *        {@code ReplicaOptions.DEFAULT_MAX_UPLOADS_PER_SECOND}, unless set)
+ * @param historySegments the history lengths (WAL segments) of the {@code history} scenario
+ * @param s3LatencyMillis latency added to every S3 request of the {@code history} scenario's restores
  */
 public record BenchmarkConfig(double seconds, double warmupSeconds, double idleSeconds, int reps, List<Integer> rates,
 		int dbMb, int tx, int txPerSegment, Path workDir, Path out, List<String> scenarios, int handovers,
-		double ttlSeconds, int maxUploadsPerSecond) {
+		double ttlSeconds, int maxUploadsPerSecond, List<Integer> historySegments, long s3LatencyMillis) {
 
 	public static final String USAGE = """
 			Usage: benchmarks/run.sh [--seconds 10] [--warmup 2] [--idle 10] [--reps 3] [--rates 100,1000]
 			                         [--db-mb 512] [--tx 10000] [--tx-per-segment 2] [--work DIR] [--out FILE]
 			                         [--scenarios load,restore,handover | lag | throughput | handover]
-			                         [--handovers 10] [--ttl 30] [--max-uploads 10]""";
+			                         [--handovers 10] [--ttl 30] [--max-uploads 10]
+			                         [--history 1000,10000] [--s3-latency-ms 20]   (scenario history, not in the default run)""";
 
 	public static BenchmarkConfig parse(String... args) {
 		double seconds = 10;
@@ -51,6 +54,8 @@ public record BenchmarkConfig(double seconds, double warmupSeconds, double idleS
 		int handovers = 10;
 		double ttl = io.github.litestreamspring.engine.lease.LeaseOptions.DEFAULT_TTL.toMillis() / 1000.0;
 		int maxUploads = io.github.litestreamspring.engine.replication.ReplicaOptions.DEFAULT_MAX_UPLOADS_PER_SECOND;
+		List<Integer> history = List.of(1_000, 10_000);
+		long latency = 20;
 		for (int i = 0; i < args.length; i++) {
 			String flag = args[i];
 			if (flag.equals("-h") || flag.equals("--help")) {
@@ -74,20 +79,23 @@ public record BenchmarkConfig(double seconds, double warmupSeconds, double idleS
 				case "--handovers" -> handovers = Integer.parseInt(value);
 				case "--ttl" -> ttl = Double.parseDouble(value);
 				case "--max-uploads" -> maxUploads = Integer.parseInt(value);
+				case "--history" -> history = Arrays.stream(value.split(",")).map(String::trim).map(Integer::valueOf).toList();
+				case "--s3-latency-ms" -> latency = Long.parseLong(value);
 				case "--scenarios" -> scenarios = Arrays.stream(value.split(",")).map(String::trim).toList();
 				default -> throw new IllegalArgumentException("unknown flag " + flag + "\n" + USAGE);
 			}
 		}
 		if (seconds <= 0 || reps <= 0 || rates.isEmpty() || dbMb <= 0 || tx <= 0 || txPerSegment <= 0 || handovers <= 0
-				|| ttl < 0.3 || maxUploads < 0) {
+				|| ttl < 0.3 || maxUploads < 0 || history.isEmpty() || history.stream().anyMatch((n) -> n <= 0)
+				|| latency < 0) {
 			throw new IllegalArgumentException("every count and duration must be positive\n" + USAGE);
 		}
-		if (scenarios.isEmpty() || !List.of("load", "lag", "throughput", "restore", "handover").containsAll(scenarios)) {
-			throw new IllegalArgumentException("--scenarios takes load (= lag, throughput), restore and/or handover\n"
+		if (scenarios.isEmpty() || !List.of("load", "lag", "throughput", "restore", "handover", "history").containsAll(scenarios)) {
+			throw new IllegalArgumentException("--scenarios takes load (= lag, throughput), restore, handover and/or history\n"
 					+ USAGE);
 		}
 		return new BenchmarkConfig(seconds, warmup, idle, reps, rates, dbMb, tx, txPerSegment,
-				work.toAbsolutePath(), out, scenarios, handovers, ttl, maxUploads);
+				work.toAbsolutePath(), out, scenarios, handovers, ttl, maxUploads, history, latency);
 	}
 
 	boolean runs(String scenario) {

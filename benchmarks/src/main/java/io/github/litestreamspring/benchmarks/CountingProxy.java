@@ -41,7 +41,20 @@ final class CountingProxy implements AutoCloseable {
 
 	private volatile boolean closed;
 
+	/** Added to every request before it reaches S3Proxy: the first-byte latency real S3 has. */
+	private final long latencyMillis;
+
 	CountingProxy(URI upstream) throws IOException {
+		this(upstream, 0);
+	}
+
+	/**
+	 * @param latencyMillis delay added to each request before it is sent on (0: none), to emulate a remote
+	 * store (real S3 answers a GET in about 20–50 ms); requests on one connection are delayed one after
+	 * the other, requests on parallel connections in parallel, as a remote store's would be
+	 */
+	CountingProxy(URI upstream, long latencyMillis) throws IOException {
+		this.latencyMillis = latencyMillis;
 		this.upstream = new InetSocketAddress(upstream.getHost(), upstream.getPort());
 		this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
 		Thread acceptor = new Thread(this::accept, "counting-proxy-" + this.server.getLocalPort());
@@ -51,6 +64,11 @@ final class CountingProxy implements AutoCloseable {
 
 	URI endpoint() {
 		return URI.create("http://127.0.0.1:" + this.server.getLocalPort());
+	}
+
+	/** Requests of {@code kind} since the proxy started. */
+	long count(Kind kind) {
+		return count(kind, 0, Long.MAX_VALUE);
 	}
 
 	/** Requests of {@code kind} whose headers arrived in {@code [fromMillis, toMillis)}. */
@@ -107,6 +125,16 @@ final class CountingProxy implements AutoCloseable {
 					}
 				}
 				this.requests.add(new Request(System.currentTimeMillis(), classify(requestLine)));
+				if (this.latencyMillis > 0) {
+					// The headers are still in the buffer: the request reaches S3Proxy only after the delay.
+					try {
+						Thread.sleep(this.latencyMillis);
+					}
+					catch (InterruptedException ex) {
+						Thread.currentThread().interrupt();
+						return;
+					}
+				}
 				// Flush the headers: an "Expect: 100-continue" client waits for the server's answer.
 				out.flush();
 				if (chunked) {

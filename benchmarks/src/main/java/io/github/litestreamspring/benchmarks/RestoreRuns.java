@@ -1,6 +1,7 @@
 package io.github.litestreamspring.benchmarks;
 
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -48,12 +49,20 @@ final class RestoreRuns {
 
 	private final S3Client direct;
 
+	/** Where both tools restore from: S3Proxy itself, or a proxy in front of it that adds latency. */
+	private final URI endpoint;
+
 	private int restores;
 
 	RestoreRuns(BenchmarkConfig config, S3ProxyServer s3proxy, S3Client direct) {
+		this(config, s3proxy, direct, s3proxy.endpoint());
+	}
+
+	RestoreRuns(BenchmarkConfig config, S3ProxyServer s3proxy, S3Client direct, URI endpoint) {
 		this.config = config;
 		this.s3proxy = s3proxy;
 		this.direct = direct;
+		this.endpoint = endpoint;
 	}
 
 	/**
@@ -116,7 +125,7 @@ final class RestoreRuns {
 
 	}
 
-	private void replicate(Path db, String root, Side side, Load load) throws Exception {
+	void replicate(Path db, String root, Side side, Load load) throws Exception {
 		Replicator replicator = WriterMain.replicator(db, side, this.s3proxy.endpoint(), LoadRuns.BUCKET, root);
 		replicator.start();
 		try {
@@ -138,7 +147,7 @@ final class RestoreRuns {
 		double s3proxyCpu0 = s3proxyCpuSeconds();
 		long t0 = System.nanoTime();
 		Process p = Jvm.start(RestoreMain.class, dir.resolve("restore.out"), dir.resolve("restore.err"),
-				List.of(this.s3proxy.endpoint().toString(), LoadRuns.BUCKET, replica.root(), output.toString()));
+				List.of(this.endpoint.toString(), LoadRuns.BUCKET, replica.root(), output.toString()));
 		Finished f = await(p, dir.resolve("restore.err"), s3proxyCpu0);
 		double wall = (System.nanoTime() - t0) / 1e9;
 		String result = Files.readString(dir.resolve("restore.out")).trim();
@@ -155,7 +164,7 @@ final class RestoreRuns {
 		Path nominal = dir.resolve("source.db");
 		Path configFile = LitestreamConfig
 			.s3Replica(nominal, new LitestreamConfig.S3Replica(LoadRuns.BUCKET, replica.root(),
-					this.s3proxy.endpoint().toString(), S3Clients.REGION, S3ProxyServer.ACCESS_KEY,
+					this.endpoint.toString(), S3Clients.REGION, S3ProxyServer.ACCESS_KEY,
 					S3ProxyServer.SECRET_KEY))
 			.writeTo(dir.resolve("litestream.yml"));
 		ProcessBuilder builder = new ProcessBuilder(LitestreamBinary.get().toString(), "restore", "-config",
@@ -229,7 +238,7 @@ final class RestoreRuns {
 		}
 	}
 
-	private int walSegments(String root) {
+	int walSegments(String root) {
 		return (int) this.direct
 			.listObjectsV2Paginator(ListObjectsV2Request.builder().bucket(LoadRuns.BUCKET).prefix(root + "/").build())
 			.contents()
