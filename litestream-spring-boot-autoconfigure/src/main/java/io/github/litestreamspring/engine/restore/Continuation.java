@@ -7,10 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.sql.SQLException;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -98,7 +95,7 @@ public final class Continuation {
 						+ " (snapshot only, at " + end + "): a continued generation would skip that index, which "
 						+ "neither this engine's restore nor Litestream v0.3.13 can restore past; start a new generation");
 			}
-			RestorePlan plan = plan(client, generation, all, snapshots, restored, end);
+			RestorePlan plan = WalCatchUp.plan(client, generation, all, snapshots.get(snapshots.size() - 1), restored, end);
 			// Step 3: apply the WAL to a copy (or, at R == T, only fetch the last index), keeping that index's WAL.
 			Path seed = files.seedWal();
 			files.deleteTemporaryFiles();
@@ -161,39 +158,6 @@ public final class Continuation {
 			length = in.transferTo(OutputStream.nullOutputStream());
 		}
 		return new Pos(generation, last.index(), last.offset() + length);
-	}
-
-	/**
-	 * The segments from index {@code R.index} offset 0 up to {@code T}, each index present and starting at
-	 * offset 0, and none past {@code T} (later WAL was written by someone continuing from {@code T}: a
-	 * continuation there would fork).
-	 */
-	private static RestorePlan plan(ReplicaClient client, String generation, List<WalSegmentInfo> all,
-			List<SnapshotInfo> snapshots, Pos restored, Pos end) {
-		List<WalSegmentInfo> chosen = new ArrayList<>();
-		for (WalSegmentInfo s : all) {
-			if (s.index() > end.index() || (s.index() == end.index() && s.offset() >= end.offset())) {
-				throw new LitestreamException("the replica's generation " + generation + " goes on past the target "
-						+ end + " (segment " + s.pos() + "): another instance wrote after it; restore from scratch");
-			}
-			if (s.index() >= restored.index()) {
-				chosen.add(s);
-			}
-		}
-		RestorePlan plan = new RestorePlan(generation, snapshots.get(snapshots.size() - 1), chosen, Instant.now());
-		long expected = restored.index();
-		for (Map.Entry<Long, List<WalSegmentInfo>> entry : plan.segmentsByIndex().entrySet()) {
-			if (entry.getKey() != expected || entry.getValue().get(0).offset() != 0) {
-				break;
-			}
-			expected++;
-		}
-		if (expected != end.index() + 1) {
-			throw new LitestreamException("the replica lacks WAL segment "
-					+ ReplicaPaths.walSegmentPath("", generation, expected, 0) + " needed to go from " + restored + " to "
-					+ end + " (deleted by retention, or never written); restore from scratch");
-		}
-		return plan;
 	}
 
 	/**

@@ -70,8 +70,6 @@ final class WalReplay {
 
 	private final RestoreFiles files;
 
-	private final Path tmp;
-
 	private final int parallelism;
 
 	private final RestoreProgress progress;
@@ -84,6 +82,9 @@ final class WalReplay {
 	/** Whether each index is applied to {@link RestoreFiles#tmp()}; if not, only assembled and checked. */
 	private boolean applying = true;
 
+	/** The database each index is applied to: {@link RestoreFiles#tmp()} unless {@link #applyingTo} says otherwise. */
+	private Path database;
+
 	/** Where the last index's assembled WAL is copied before it is applied; {@code null} for nowhere. */
 	private Path lastIndexCopy;
 
@@ -94,7 +95,7 @@ final class WalReplay {
 		this.client = client;
 		this.plan = plan;
 		this.files = files;
-		this.tmp = files.tmp();
+		this.database = files.tmp();
 		this.parallelism = parallelism;
 		this.progress = progress;
 	}
@@ -105,6 +106,16 @@ final class WalReplay {
 	 */
 	WalReplay keepingLastIndexAs(Path copy) {
 		this.lastIndexCopy = copy;
+		return this;
+	}
+
+	/**
+	 * Applies each index to {@code closedDatabase} itself instead of the restore's temporary file (a
+	 * follower's idle copy, {@link WalCatchUp}): its WAL is moved to {@code <database>-wal} and checkpointed.
+	 * Nothing else may have the file open.
+	 */
+	WalReplay applyingTo(Path closedDatabase) {
+		this.database = closedDatabase;
 		return this;
 	}
 
@@ -244,9 +255,9 @@ final class WalReplay {
 			Files.delete(index.file);
 			return;
 		}
-		Path target = this.files.tmpWal();
+		Path target = this.database.resolveSibling(this.database.getFileName() + "-wal");
 		Files.move(index.file, target, StandardCopyOption.REPLACE_EXISTING);
-		try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + this.tmp);
+		try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + this.database);
 				Statement st = c.createStatement();
 				ResultSet rs = st.executeQuery("PRAGMA wal_checkpoint(TRUNCATE)")) {
 			rs.next();
@@ -255,7 +266,7 @@ final class WalReplay {
 						+ ReplicaPaths.formatIndex(index.index));
 			}
 		}
-		logger.debug("{}: applied WAL index {}", this.tmp, ReplicaPaths.formatIndex(index.index));
+		logger.debug("{}: applied WAL index {}", this.database, ReplicaPaths.formatIndex(index.index));
 	}
 
 	private Path file(long index) {
