@@ -24,6 +24,7 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
 import org.springframework.util.unit.DataSize;
 
+import io.github.litestreamspring.lifecycle.LitestreamFollower;
 import io.github.litestreamspring.engine.lease.LeaseOptions;
 import io.github.litestreamspring.engine.lease.WriteGate;
 import io.github.litestreamspring.engine.db.DatabaseOptions;
@@ -35,6 +36,8 @@ import io.github.litestreamspring.lifecycle.LitestreamReadiness;
 import io.github.litestreamspring.lifecycle.LitestreamReplication;
 import io.github.litestreamspring.lifecycle.LitestreamStartupRestore;
 import io.github.litestreamspring.lifecycle.LitestreamVerification;
+import io.github.litestreamspring.engine.follower.Follower;
+import io.github.litestreamspring.engine.follower.FollowerOptions;
 
 /**
  * Auto-configuration of Litestream-compatible replication for the application's SQLite database:
@@ -120,7 +123,31 @@ public final class LitestreamAutoConfiguration {
 			.setPauseTimeout((handoverWriteTimeout != null) ? handoverWriteTimeout : WriteGate.DEFAULT_PAUSE_TIMEOUT);
 		DataSize shadowWalMaxSize = properties.getShadowWalMaxSize();
 		replication.replicator().setShadowWalMaxBytes((shadowWalMaxSize != null) ? shadowWalMaxSize.toBytes() : 0);
+		if (properties.getRole() == LitestreamProperties.Role.FOLLOWER) {
+			replication.setFollower(follower(properties, options, replication, property));
+		}
 		return replication;
+	}
+
+	/** The follower role of one database: it follows its first replica. */
+	private static LitestreamFollower follower(LitestreamProperties properties, DatabaseOptions options,
+			LitestreamReplication replication, String property) {
+		if (replication.replicas().isEmpty()) {
+			throw new LitestreamConfigurationException("a follower of " + options.path() + " needs a replica to follow",
+					property, "Configure the replica the primary writes to in '" + property + "'");
+		}
+		if (!org.springframework.util.ClassUtils.isPresent("com.zaxxer.hikari.HikariDataSource",
+				LitestreamAutoConfiguration.class.getClassLoader())) {
+			throw new LitestreamConfigurationException("a follower needs HikariCP, which is not on the class path: the "
+					+ "pool's connections must be kept on the copy being served and its writes refused", "litestream.role",
+					"Add com.zaxxer:HikariCP (Spring Boot's default pool), or set 'litestream.role=primary'");
+		}
+		LitestreamProperties.Follower f = properties.getFollower();
+		PropertyValidation.notNegative("litestream.follower.poll-interval", f.getPollInterval());
+		FollowerOptions followerOptions = new FollowerOptions(options.path(), options.metaPath(), f.getPollInterval(),
+				properties.getRestore().getParallelism());
+		Follower follower = new Follower(followerOptions, replication.replicas().get(0).client());
+		return new LitestreamFollower(replication, follower, f.getMaxLag());
 	}
 
 	/**
@@ -228,7 +255,10 @@ public final class LitestreamAutoConfiguration {
 				.bind("litestream.application-busy-timeout", Duration.class)
 				.orElse(Duration.ofSeconds(5));
 			PropertyValidation.notNegative("litestream.application-busy-timeout", timeout);
-			boolean gateWrites = Binder.get(environment).bind("litestream.lease.enabled", Boolean.class).orElse(true);
+			boolean gateWrites = Binder.get(environment).bind("litestream.lease.enabled", Boolean.class).orElse(true)
+					|| Binder.get(environment)
+						.bind("litestream.role", LitestreamProperties.Role.class)
+						.orElse(LitestreamProperties.Role.PRIMARY) == LitestreamProperties.Role.FOLLOWER;
 			SqliteDataSourcePostProcessor processor = new SqliteDataSourcePostProcessor(timeout, replication, backpressure,
 					gateWrites);
 			processor.setAdditionalDatabases(additional);

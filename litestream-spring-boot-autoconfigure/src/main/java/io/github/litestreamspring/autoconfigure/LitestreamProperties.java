@@ -14,6 +14,7 @@ import io.github.litestreamspring.engine.replication.ReplicaOptions;
 import io.github.litestreamspring.engine.replication.Replicator;
 import io.github.litestreamspring.engine.lease.WriteGate;
 import io.github.litestreamspring.engine.db.DatabaseOptions;
+import io.github.litestreamspring.engine.follower.FollowerOptions;
 import io.github.litestreamspring.engine.restore.RestoreOptions;
 
 /**
@@ -82,6 +83,15 @@ public class LitestreamProperties {
 	private final Health health = new Health();
 
 	private final Lease lease = new Lease();
+
+	/**
+	 * What this instance does with its databases: 'primary' replicates them to their replicas; 'follower'
+	 * serves reads of a copy that it keeps restoring from the replicas, refuses writes, and never writes to
+	 * a replica (see docs/follower.md).
+	 */
+	private Role role = Role.PRIMARY;
+
+	private final Follower follower = new Follower();
 
 	/**
 	 * Replicas of the database. Each needs at least a 'url' (s3://bucket/path or file:///path).
@@ -364,6 +374,65 @@ public class LitestreamProperties {
 
 		/** Move the local database aside and restore the replica's latest state. */
 		REPLICA
+
+	}
+
+	public Role getRole() {
+		return this.role;
+	}
+
+	public void setRole(Role role) {
+		this.role = role;
+	}
+
+	public Follower getFollower() {
+		return this.follower;
+	}
+
+	/**
+	 * What an instance does with its databases ('litestream.role').
+	 */
+	public enum Role {
+
+		/** Replicate the databases to their replicas (the single writer of each replica path). */
+		PRIMARY,
+		/** Serve reads of copies kept up to date from the replicas; refuse writes; never write to a replica. */
+		FOLLOWER
+
+	}
+
+	/**
+	 * How a follower ('litestream.role=follower') keeps its copies up to date.
+	 */
+	public static class Follower {
+
+		/**
+		 * How often the replica is listed for new WAL (one listing per database per interval, no download
+		 * when nothing changed).
+		 */
+		private Duration pollInterval = FollowerOptions.DEFAULT_POLL_INTERVAL;
+
+		/**
+		 * How stale the follower's data may be before its health is DOWN: the time since the oldest replica
+		 * object it has not applied was written, or since it last saw the replica hold nothing newer.
+		 */
+		private Duration maxLag = Duration.ofSeconds(10);
+
+		public Duration getPollInterval() {
+			return this.pollInterval;
+		}
+
+		public void setPollInterval(Duration pollInterval) {
+			this.pollInterval = pollInterval;
+		}
+
+		public Duration getMaxLag() {
+			return this.maxLag;
+		}
+
+		public void setMaxLag(Duration maxLag) {
+			this.maxLag = maxLag;
+		}
 
 	}
 

@@ -14,6 +14,8 @@ import io.github.litestreamspring.lifecycle.LitestreamReplication;
 import io.github.litestreamspring.lifecycle.LitestreamVerification;
 import io.github.litestreamspring.engine.replication.ReplicationStatus;
 import io.github.litestreamspring.engine.verify.VerificationResult;
+import io.github.litestreamspring.lifecycle.LitestreamFollower;
+import io.github.litestreamspring.engine.follower.FollowerStatus;
 
 /**
  * {@code /actuator/health/litestream}: UP while every replica keeps up; DOWN with the reason when the
@@ -36,6 +38,10 @@ public class LitestreamHealthIndicator extends AbstractHealthIndicator {
 
 	@Override
 	protected void doHealthCheck(Health.Builder builder) {
+		if (this.replication.isFollowing()) {
+			follower(builder, this.replication.follower());
+			return;
+		}
 		ReplicationStatus status = this.replication.status();
 		builder.withDetail("database", status.database().toString());
 		builder.withDetail("generation", String.valueOf(status.generation()));
@@ -82,6 +88,44 @@ public class LitestreamHealthIndicator extends AbstractHealthIndicator {
 		}
 		builder.withDetail("replicas", replicas);
 		reason = verificationAndBackpressure(builder, status, reason);
+		reason = additionalDatabases(builder, reason);
+		if (reason != null) {
+			builder.down().withDetail("reason", reason);
+		}
+		else {
+			builder.up();
+		}
+	}
+
+	/**
+	 * A follower ({@code litestream.role=follower}): UP while its data is less stale than
+	 * {@code litestream.follower.max-lag}, DOWN with the reason (the replica cannot be read, a long read
+	 * holds the idle copy, or the primary writes faster than it applies) otherwise.
+	 */
+	private void follower(Health.Builder builder, LitestreamFollower follower) {
+		FollowerStatus status = follower.status();
+		builder.withDetail("database", status.database().toString());
+		builder.withDetail("role", "follower");
+		builder.withDetail("generation", String.valueOf(status.position().generation()));
+		builder.withDetail("position", status.position().toString());
+		builder.withDetail("lag", status.lag().toString());
+		builder.withDetail("maxLag", follower.maxLag().toString());
+		builder.withDetail("writes", this.replication.writes());
+		if (status.lastPoll() != null) {
+			builder.withDetail("lastPoll", status.lastPoll().toString());
+		}
+		if (status.lastError() != null) {
+			builder.withDetail("lastError", status.lastError());
+		}
+		if (status.waitingForReaders()) {
+			builder.withDetail("waitingForReaders", true);
+		}
+		String reason = null;
+		if (status.lag().compareTo(follower.maxLag()) >= 0) {
+			reason = "the follower's data is " + status.lag() + " stale (litestream.follower.max-lag="
+					+ follower.maxLag() + ")" + ((status.lastError() != null) ? ": " + status.lastError()
+							: status.waitingForReaders() ? ": a connection keeps the idle copy open (a long read)" : "");
+		}
 		reason = additionalDatabases(builder, reason);
 		if (reason != null) {
 			builder.down().withDetail("reason", reason);

@@ -39,6 +39,10 @@ class CommitNotifyingSqliteDataSource extends SQLiteDataSource {
 
 	private final Supplier<WriteGate> gate;
 
+	/** Runs before each physical connection opens (a follower's promotion holds new ones back). */
+	private volatile Runnable beforeOpen = () -> {
+	};
+
 	CommitNotifyingSqliteDataSource(String url, Properties properties, Supplier<Replicator> replicator) {
 		this(url, properties, replicator, () -> null, () -> null);
 	}
@@ -69,8 +73,13 @@ class CommitNotifyingSqliteDataSource extends SQLiteDataSource {
 		};
 	}
 
+	void setBeforeOpen(Runnable beforeOpen) {
+		this.beforeOpen = beforeOpen;
+	}
+
 	@Override
 	public SQLiteConnection getConnection(String username, String password) throws SQLException {
+		this.beforeOpen.run();
 		SQLiteConnection connection = super.getConnection(username, password);
 		connection.addCommitListener(this.listener);
 		// Same timeout, finer retries: waiting out the engine's few-millisecond checkpoint lock with

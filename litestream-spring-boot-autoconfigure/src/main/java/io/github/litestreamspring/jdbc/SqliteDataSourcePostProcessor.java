@@ -8,10 +8,12 @@ import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 
+import io.github.litestreamspring.lifecycle.LitestreamFollower;
 import io.github.litestreamspring.engine.replication.Replicator;
 import io.github.litestreamspring.engine.lease.WriteGate;
 import io.github.litestreamspring.autoconfigure.DatabasePaths;
 import io.github.litestreamspring.autoconfigure.LitestreamAdditionalDatabases;
+import io.github.litestreamspring.autoconfigure.LitestreamConfigurationException;
 import io.github.litestreamspring.lifecycle.LitestreamReplication;
 
 /**
@@ -69,12 +71,50 @@ public class SqliteDataSourcePostProcessor implements BeanPostProcessor {
 				// Physical connections come from sqlite-jdbc with the same URL and properties, plus a
 				// commit listener that wakes replication (the pool keeps jdbcUrl for its metadata).
 				PoolDatabase database = new PoolDatabase(hikari.getJdbcUrl());
-				hikari.setDataSource(new CommitNotifyingSqliteDataSource(hikari.getJdbcUrl(),
-						hikari.getDataSourceProperties(), database::replicator, this::backpressure, database::writeGate));
+				CommitNotifyingSqliteDataSource physical = new CommitNotifyingSqliteDataSource(hikari.getJdbcUrl(),
+						hikari.getDataSourceProperties(), database::replicator, this::backpressure, database::writeGate);
+				physical.setBeforeOpen(() -> {
+					LitestreamFollower follower = database.follower();
+					if (follower != null) {
+						follower.awaitHandOuts();
+					}
+				});
+				hikari.setDataSource(physical);
 			}
 			logger.debug("DataSource '{}': SQLite connections use {}", beanName, hikari.getDataSourceProperties());
 		}
 		return bean;
+	}
+
+	/**
+	 * A pool of a follower's database is handed out through {@link FollowerDataSource}, which checks each
+	 * connection's copy at hand-out.
+	 */
+	@Override
+	public Object postProcessAfterInitialization(Object bean, String beanName) {
+		if (bean instanceof HikariDataSource hikari && hikari.getJdbcUrl() != null
+				&& hikari.getJdbcUrl().startsWith("jdbc:sqlite:")) {
+			LitestreamFollower follower = new PoolDatabase(hikari.getJdbcUrl()).follower();
+			if (follower != null) {
+				logger.debug("DataSource '{}': hands out connections to the follower's current copy only", beanName);
+				return new FollowerDataSource(hikari, follower);
+			}
+		}
+		else if (bean instanceof javax.sql.DataSource && !(bean instanceof HikariDataSource) && isFollower()) {
+			// Neither the write gate nor the copy check can be put on another pool's connections: writes would
+			// land on a copy (and be lost at the next apply), and long-lived connections would read old copies.
+			throw new LitestreamConfigurationException("the DataSource '" + beanName + "' ("
+					+ bean.getClass().getName() + ") is not a HikariCP pool, which a follower needs: its writes could "
+					+ "not be refused nor its connections kept on the current copy", "litestream.role",
+					"Use HikariCP (Spring Boot's default pool) for the application's DataSources, or set "
+							+ "'litestream.role=primary'");
+		}
+		return bean;
+	}
+
+	private boolean isFollower() {
+		LitestreamReplication main = this.replication.getIfAvailable();
+		return main != null && main.follower() != null;
 	}
 
 	public void setAdditionalDatabases(ObjectProvider<LitestreamAdditionalDatabases> additional) {
@@ -90,6 +130,8 @@ public class SqliteDataSourcePostProcessor implements BeanPostProcessor {
 
 		private volatile boolean replicated;
 
+		private volatile LitestreamFollower follower;
+
 		PoolDatabase(String url) {
 			this.url = url;
 		}
@@ -100,6 +142,12 @@ public class SqliteDataSourcePostProcessor implements BeanPostProcessor {
 				r = resolve();
 			}
 			return r;
+		}
+
+		/** The follower role of the pool's database, or {@code null}. */
+		LitestreamFollower follower() {
+			replicator();
+			return this.follower;
 		}
 
 		WriteGate writeGate() {
@@ -124,6 +172,7 @@ public class SqliteDataSourcePostProcessor implements BeanPostProcessor {
 					.orElse(null);
 			}
 			this.replicated = match != null;
+			this.follower = (match != null) ? match.follower() : null;
 			Replicator r = (match != null) ? match.replicator() : main.replicator();
 			this.replicator = r;
 			return r;

@@ -2,7 +2,9 @@ package io.github.litestreamspring.lifecycle;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import java.util.stream.IntStream;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,7 +24,8 @@ import io.github.litestreamspring.engine.lease.WriteGate;
  * It never declares the application ready before Spring Boot does (at {@code ApplicationReadyEvent}): it
  * only withdraws readiness, and restores it after a withdrawal once Boot has declared it; if a gate is
  * not open when Boot declares it, readiness is withdrawn again right after. Liveness is never touched:
- * a database that cannot be written is no reason to restart the process.
+ * a database that cannot be written is no reason to restart the process. A follower's gate
+ * ({@code litestream.role=follower}) is closed by design and does not count; once it is promoted, it does.
  */
 public class LitestreamReadiness implements ApplicationListener<AvailabilityChangeEvent<?>>, DisposableBean {
 
@@ -31,6 +34,9 @@ public class LitestreamReadiness implements ApplicationListener<AvailabilityChan
 	private final ApplicationEventPublisher publisher;
 
 	private final List<WriteGate> gates;
+
+	/** The gates of databases that follow their replica now: closed by design, not counted. */
+	private final List<BooleanSupplier> following;
 
 	private final Consumer<WriteGate.State> onChange = (state) -> update();
 
@@ -43,10 +49,13 @@ public class LitestreamReadiness implements ApplicationListener<AvailabilityChan
 	public LitestreamReadiness(ApplicationEventPublisher publisher, List<LitestreamReplication> replications) {
 		this.publisher = publisher;
 		List<WriteGate> gates = new ArrayList<>();
+		List<BooleanSupplier> following = new ArrayList<>();
 		for (LitestreamReplication replication : replications) {
 			gates.add(replication.replicator().writeGate());
+			following.add(replication::isFollowing);
 		}
 		this.gates = List.copyOf(gates);
+		this.following = List.copyOf(following);
 		this.gates.forEach((gate) -> gate.addListener(this.onChange));
 	}
 
@@ -64,7 +73,19 @@ public class LitestreamReadiness implements ApplicationListener<AvailabilityChan
 
 	/** Whether every gate is open. */
 	public boolean writesOpen() {
-		return this.gates.stream().allMatch((gate) -> gate.state() == WriteGate.State.OPEN);
+		for (int i = 0; i < this.gates.size(); i++) {
+			if (!counted(i)) {
+				continue;
+			}
+			if (this.gates.get(i).state() != WriteGate.State.OPEN) {
+				return false;
+			}
+		}
+		return true;
+	}
+
+	private boolean counted(int gate) {
+		return !this.following.get(gate).getAsBoolean();
 	}
 
 	private synchronized void update() {
@@ -88,7 +109,9 @@ public class LitestreamReadiness implements ApplicationListener<AvailabilityChan
 	}
 
 	private String describeClosed() {
-		return this.gates.stream()
+		return IntStream.range(0, this.gates.size())
+			.filter(this::counted)
+			.mapToObj(this.gates::get)
 			.filter((gate) -> gate.state() != WriteGate.State.OPEN)
 			.map((gate) -> gate.state().name().toLowerCase(java.util.Locale.ROOT) + " (" + gate.reason() + ")")
 			.findFirst()

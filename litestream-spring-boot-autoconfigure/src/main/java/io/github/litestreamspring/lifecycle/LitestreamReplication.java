@@ -46,6 +46,11 @@ public class LitestreamReplication implements SmartLifecycle, DisposableBean {
 
 	private volatile Duration leaseAcquireTimeout = Duration.ofMinutes(2);
 
+	/** The follower role ({@code litestream.role=follower}), or {@code null} for a primary. */
+	private volatile LitestreamFollower follower;
+
+	private volatile boolean polling;
+
 	public LitestreamReplication(DatabaseOptions options, List<Replica> replicas, Duration commitWindow,
 			Duration shutdownTimeout) {
 		this.replicator = new Replicator(options, replicas, commitWindow);
@@ -70,6 +75,21 @@ public class LitestreamReplication implements SmartLifecycle, DisposableBean {
 
 	public Replicator replicator() {
 		return this.replicator;
+	}
+
+	/** The follower role of this database, or {@code null} when it was configured as a primary. */
+	public LitestreamFollower follower() {
+		return this.follower;
+	}
+
+	/** Whether this database currently follows its replica (a follower not promoted). */
+	public boolean isFollowing() {
+		LitestreamFollower f = this.follower;
+		return f != null && f.isFollowing();
+	}
+
+	public void setFollower(LitestreamFollower follower) {
+		this.follower = follower;
 	}
 
 	public Path databasePath() {
@@ -121,11 +141,20 @@ public class LitestreamReplication implements SmartLifecycle, DisposableBean {
 
 	@Override
 	public void start() {
+		if (isFollowing()) {
+			this.follower.startPolling();
+			this.polling = true;
+			return;
+		}
 		this.replicator.start();
 	}
 
 	@Override
 	public void stop() {
+		if (this.follower != null) {
+			this.follower.stopPolling();
+			this.polling = false;
+		}
 		this.replicator.stopReplicating(this.shutdownTimeout);
 	}
 
@@ -137,7 +166,7 @@ public class LitestreamReplication implements SmartLifecycle, DisposableBean {
 
 	@Override
 	public boolean isRunning() {
-		return this.replicator.isRunning();
+		return (isFollowing() && this.polling) || this.replicator.isRunning();
 	}
 
 	@Override

@@ -85,6 +85,23 @@ public class LitestreamStartupRestore implements InitializingBean {
 	}
 
 	/**
+	 * A follower ({@code litestream.role=follower}) restores into its own copy and links the database path
+	 * to it, whatever {@code litestream.restore.*} says (it serves only the replica's state); it never takes
+	 * the lease.
+	 */
+	private void startFollowing() {
+		LitestreamFollower follower = this.replication.follower();
+		try {
+			follower.startFollowing();
+		}
+		catch (LitestreamException ex) {
+			throw new LitestreamConfigurationException(ex.getMessage(), "litestream.replicas",
+					"Check the replica the primary writes to, and that it holds a backup; or set "
+							+ "'litestream.role=primary'", ex);
+		}
+	}
+
+	/**
 	 * With leases on (the default), before the pool opens: takes every replica's lease — a live holder
 	 * (the old instance of a rolling deploy) is asked to hand it over and stops writing; a crashed one is
 	 * taken over after a TTL — and only then brings the database to where the replica ends, and
@@ -93,7 +110,7 @@ public class LitestreamStartupRestore implements InitializingBean {
 	 */
 	private void takeLease() {
 		Replicator replicator = this.replication.replicator();
-		if (!replicator.leasesEnabled()) {
+		if (!replicator.leasesEnabled() || this.replication.follower() != null) {
 			return;
 		}
 		Pos handedOver;
@@ -154,6 +171,13 @@ public class LitestreamStartupRestore implements InitializingBean {
 	}
 
 	private void observedRestore() {
+		if (this.replication.follower() != null) {
+			this.observer.observe(LitestreamOperationObserver.Operation.RESTORE, this.replication, () -> {
+				startFollowing();
+				return null;
+			}, (r) -> "follower");
+			return;
+		}
 		if (!this.properties.isEnabled()) {
 			restore();
 			return;

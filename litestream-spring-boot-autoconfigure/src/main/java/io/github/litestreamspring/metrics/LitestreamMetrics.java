@@ -104,12 +104,23 @@ public class LitestreamMetrics implements ReplicationListener {
 		// Created eagerly so that rates start from zero.
 		syncErrors();
 		generations();
+		if (replication.follower() != null) {
+			TimeGauge.builder(PREFIX + "follower.lag", replication, TimeUnit.SECONDS, LitestreamMetrics::followerLagSeconds)
+				.description("How stale a follower's data may be: time since the oldest replica object it has not "
+						+ "applied was written, or since it last saw the replica hold nothing newer (NaN once promoted)")
+				.tags(this.databaseTags)
+				.register(registry);
+		}
 		if (restore != null) {
 			TimeGauge.builder(PREFIX + "restore.duration", restore, TimeUnit.MILLISECONDS, (r) -> restoreMillis(r))
 				.description("Duration of the restore at startup (0 when nothing was restored)")
 				.tags(this.databaseTags)
 				.register(registry);
 		}
+	}
+
+	private static double followerLagSeconds(LitestreamReplication replication) {
+		return replication.isFollowing() ? replication.follower().status().lag().toNanos() / 1e9 : Double.NaN;
 	}
 
 	private static double lagSeconds(LitestreamReplication replication, Replica replica) {

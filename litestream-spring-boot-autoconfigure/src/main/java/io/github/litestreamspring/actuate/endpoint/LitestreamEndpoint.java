@@ -21,12 +21,15 @@ import io.github.litestreamspring.engine.Pos;
 import io.github.litestreamspring.engine.ReplicaClient;
 import io.github.litestreamspring.engine.ReplicaPaths;
 import io.github.litestreamspring.engine.SnapshotInfo;
+import io.github.litestreamspring.lifecycle.LitestreamFollower;
+import io.github.litestreamspring.engine.follower.FollowerStatus;
 
 /**
  * {@code /actuator/litestream}: what is replicated where ({@code GET}; what each replica holds is
  * listed at most every 30 s, see {@link ReplicaListings}), and on-demand operations
  * ({@code POST /actuator/litestream/snapshot}, {@code POST /actuator/litestream/sync},
- * {@code POST /actuator/litestream/verify}: a restore verification, returned when done). At most one
+ * {@code POST /actuator/litestream/verify}: a restore verification, returned when done;
+ * {@code POST /actuator/litestream/promote}: a follower becomes the primary). At most one
  * {@code snapshot} and one {@code verify} run per database at a time: a second call meanwhile is refused
  * with {@link OperationInProgressException} (409 over HTTP, see {@link LitestreamEndpointWebExtension}).
  * Never shows a credential: replica locations come from {@link ReplicaClient#describe()}.
@@ -74,6 +77,10 @@ public class LitestreamEndpoint {
 		db.put("lastSyncAt", status.lastSyncAt());
 		db.put("lastError", status.lastError());
 		db.put("writes", replication.writes());
+		db.put("role", replication.isFollowing() ? "follower" : "primary");
+		if (replication.isFollowing()) {
+			db.put("follower", follower(replication.follower()));
+		}
 		List<Map<String, Object>> replicas = new ArrayList<>();
 		for (Replica replica : replication.replicas()) {
 			replicas.add(replica(replica, status));
@@ -95,7 +102,15 @@ public class LitestreamEndpoint {
 	 */
 	@WriteOperation
 	public Map<String, Object> operation(@Selector String operation) {
+		if (!"promote".equals(operation) && all().stream().anyMatch(LitestreamReplication::isFollowing)) {
+			throw new InvalidEndpointRequestException("A follower does not replicate",
+					"This instance is a follower (litestream.role=follower): it does not replicate, so '" + operation
+							+ "' runs on the primary; 'promote' makes this instance the primary");
+		}
 		switch (operation) {
+			case "promote": {
+				return promote();
+			}
 			case "snapshot": {
 				return this.exclusive.run(operation, all().stream().map(LitestreamReplication::databasePath).toList(),
 						this::snapshotAll);
@@ -125,8 +140,45 @@ public class LitestreamEndpoint {
 			}
 			default:
 				throw new InvalidEndpointRequestException("Unknown operation '" + operation + "'",
-						"Unknown operation '" + operation + "': use 'snapshot', 'sync' or 'verify'");
+						"Unknown operation '" + operation + "': use 'snapshot', 'sync', 'verify' or 'promote'");
 		}
+	}
+
+	/**
+	 * {@code POST /actuator/litestream/promote}: every database that follows its replica becomes a primary
+	 * ({@link LitestreamFollower#promote()}), one after the other.
+	 */
+	private Map<String, Object> promote() {
+		List<LitestreamReplication> following = all().stream().filter(LitestreamReplication::isFollowing).toList();
+		if (following.isEmpty()) {
+			throw new InvalidEndpointRequestException("Not a follower",
+					"This instance is not a follower (litestream.role=follower): nothing to promote");
+		}
+		return this.exclusive.run("promote", following.stream().map(LitestreamReplication::databasePath).toList(),
+				() -> {
+					List<Map<String, Object>> promoted = new ArrayList<>();
+					for (LitestreamReplication replication : following) {
+						Map<String, Object> db = new LinkedHashMap<>();
+						db.put("path", replication.databasePath().toString());
+						db.put("position", position(replication.follower().promote()));
+						promoted.add(db);
+					}
+					return Map.of("promoted", promoted);
+				});
+	}
+
+	private static Map<String, Object> follower(LitestreamFollower follower) {
+		FollowerStatus status = follower.status();
+		Map<String, Object> m = new LinkedHashMap<>();
+		m.put("position", position(status.position()));
+		m.put("lag", status.lag().toString());
+		m.put("maxLag", follower.maxLag().toString());
+		m.put("lastPoll", status.lastPoll());
+		m.put("lastError", status.lastError());
+		m.put("switches", status.switches());
+		m.put("waitingForReaders", status.waitingForReaders());
+		m.put("activeCopy", String.valueOf(status.activeCopy()));
+		return m;
 	}
 
 	private Map<String, Object> snapshotAll() {
