@@ -95,6 +95,9 @@ public final class Benchmark {
 			if (config.runs("history")) {
 				historyAll(config, s3proxy, direct, report);
 			}
+			if (config.runs("follower")) {
+				FollowerRuns.runAll(config, s3proxy, report);
+			}
 			if (config.runs("handover")) {
 				HandoverTables.runAll(config, new HandoverRuns(config, s3proxy), report);
 			}

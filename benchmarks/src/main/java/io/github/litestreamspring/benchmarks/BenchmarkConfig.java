@@ -19,7 +19,8 @@ import java.util.List;
  * @param workDir where databases and logs go
  * @param out file to write the report to, or {@code null}
  * @param scenarios which parts to run: {@code lag} (lag and cost), {@code throughput}, {@code restore},
- *        {@code handover} (lease hand-over, idle lease cost, failover after SIGKILL); {@code load} stands for
+ *        {@code handover} (lease hand-over, idle lease cost, failover after SIGKILL), {@code follower} (a read
+ *        replica's staleness, apply throughput and S3 requests; not run by default); {@code load} stands for
  *        lag and throughput
  * @param handovers planned hand-overs per chain (per rate and repetition) in the hand-over scenario
  * @param ttlSeconds the lease TTL of the hand-over scenario (the starter's default: 30 s)
@@ -35,9 +36,9 @@ public record BenchmarkConfig(double seconds, double warmupSeconds, double idleS
 	public static final String USAGE = """
 			Usage: benchmarks/run.sh [--seconds 10] [--warmup 2] [--idle 10] [--reps 3] [--rates 100,1000]
 			                         [--db-mb 512] [--tx 10000] [--tx-per-segment 2] [--work DIR] [--out FILE]
-			                         [--scenarios load,restore,handover | lag | throughput | handover]
+			                         [--scenarios load,restore,handover | lag | throughput | handover | follower]
 			                         [--handovers 10] [--ttl 30] [--max-uploads 10]
-			                         [--history 1000,10000] [--s3-latency-ms 20]   (scenario history, not in the default run)""";
+			                         [--history 1000,10000] [--s3-latency-ms 20]   (scenario history, not in the default run; follower neither)""";
 
 	public static BenchmarkConfig parse(String... args) {
 		double seconds = 10;
@@ -90,8 +91,10 @@ public record BenchmarkConfig(double seconds, double warmupSeconds, double idleS
 				|| latency < 0) {
 			throw new IllegalArgumentException("every count and duration must be positive\n" + USAGE);
 		}
-		if (scenarios.isEmpty() || !List.of("load", "lag", "throughput", "restore", "handover", "history").containsAll(scenarios)) {
-			throw new IllegalArgumentException("--scenarios takes load (= lag, throughput), restore, handover and/or history\n"
+		if (scenarios.isEmpty() || !List.of("load", "lag", "throughput", "restore", "handover", "history", "follower")
+			.containsAll(scenarios)) {
+			throw new IllegalArgumentException("--scenarios takes load (= lag, throughput), restore, handover, history "
+					+ "and/or follower\n"
 					+ USAGE);
 		}
 		return new BenchmarkConfig(seconds, warmup, idle, reps, rates, dbMb, tx, txPerSegment,

@@ -46,6 +46,23 @@ class BenchmarkSmokeTests {
 	}
 
 	@Test
+	void followerScenarioProducesItsTableWithGapFreeReadsAndNoWriteToTheReplica(@TempDir Path work) throws Exception {
+		BenchmarkConfig config = BenchmarkConfig.parse("--seconds", "2", "--warmup", "0.5", "--idle", "2", "--reps", "1",
+				"--rates", "50", "--work", work.toString(), "--scenarios", "follower");
+
+		String report = Benchmark.run(config);
+
+		assertThat(report).contains("| metric | 50 tx/s |");
+		for (String row : List.of("staleness p50 s", "staleness p99 s", "staleness max s", "apply MB/s",
+				"follower LIST/min, load", "follower GET/min, load", "follower LIST/min, idle", "follower GET/min, idle")) {
+			assertThat(report).as(row).contains(row);
+		}
+		assertThat(report).contains("| reads that were not a gap-free prefix, or went backwards | " + Report.number(0) + " |");
+		assertThat(report).contains("| follower PUT/min (must be 0) | " + Report.number(0) + " |");
+		assertThat(report).contains("| follower GET/min, idle | " + Report.number(0) + " |");
+	}
+
+	@Test
 	void handoverScenarioProducesItsTablesAndChecksEveryAcknowledgedCommit(@TempDir Path work) throws Exception {
 		BenchmarkConfig config = BenchmarkConfig.parse("--seconds", "1", "--idle", "1", "--reps", "1", "--rates", "50",
 				"--handovers", "1", "--ttl", "1.5", "--work", work.toString(), "--scenarios", "handover");
