@@ -14,15 +14,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.github.litestreamspring.engine.LitestreamException;
-import io.github.litestreamspring.engine.follower.FollowerCopy.Held;
 import io.github.litestreamspring.engine.Pos;
 import io.github.litestreamspring.engine.ReplicaClient;
-import io.github.litestreamspring.engine.WalSegmentInfo;
+import io.github.litestreamspring.engine.follower.FollowerCopy.Held;
 import io.github.litestreamspring.engine.restore.RestoreOptions;
 import io.github.litestreamspring.engine.restore.RestorePlan;
-import io.github.litestreamspring.engine.restore.RestoreResult;
 import io.github.litestreamspring.engine.restore.Restorer;
-import io.github.litestreamspring.engine.restore.WalCatchUp;
 
 /**
  * A read replica: keeps a database up to date with a replica written by a primary elsewhere, and serves
@@ -60,6 +57,8 @@ public final class Follower implements AutoCloseable {
 
 	private final ReplicaWatch watch;
 
+	private final CopyUpdater updater;
+
 	private final Object applyLock = new Object();
 
 	private final AtomicLong switches = new AtomicLong();
@@ -90,6 +89,7 @@ public final class Follower implements AutoCloseable {
 		this.copyA = new FollowerCopy(dir, "a");
 		this.copyB = new FollowerCopy(dir, "b");
 		this.watch = new ReplicaWatch(this.client);
+		this.updater = new CopyUpdater(this.client, options);
 	}
 
 	public void setListener(FollowerListener listener) {
@@ -134,10 +134,10 @@ public final class Follower implements AutoCloseable {
 			serving.forget();
 			Held now = null;
 			if (held != null && held.position().generation().equals(latest.get().generation())) {
-				now = catchUp(serving, held, this.client.walSegments(held.position().generation()));
+				now = this.updater.catchUp(serving, held, this.client.walSegments(held.position().generation()));
 			}
 			if (now == null) {
-				now = restore(serving, null);
+				now = this.updater.restore(serving, null);
 			}
 			serving.record(now);
 			other(serving).copyFrom(serving, now);
@@ -254,11 +254,11 @@ public final class Follower implements AutoCloseable {
 			Held after = null;
 			if (change.kind() == ReplicaWatch.Kind.WAL && before != null
 					&& before.position().generation().equals(this.served.position().generation())) {
-				after = catchUp(idle, before, change.segments());
+				after = this.updater.catchUp(idle, before, change.segments());
 			}
-			String fresh = (change.kind() == ReplicaWatch.Kind.NEW_GENERATION) ? newest(change.fresh()) : null;
+			String fresh = (change.kind() == ReplicaWatch.Kind.NEW_GENERATION) ? this.updater.newest(change.fresh()) : null;
 			if (after == null) {
-				after = restore(idle, fresh);
+				after = this.updater.restore(idle, (change.kind() == ReplicaWatch.Kind.WAL) ? this.served.position().generation() : fresh);
 			}
 			idle.record(after);
 			if (!isForward(after, fresh)) {
@@ -289,60 +289,6 @@ public final class Follower implements AutoCloseable {
 			failed("apply", ex);
 			return false;
 		}
-	}
-
-	/**
-	 * Of the generations that appeared since the last listing, the one with the newest object (the one
-	 * the primary writes now: it began it after the served one); {@code null} for the replica's latest.
-	 * Restoring "the latest" instead could pick the served generation again when both end in the same
-	 * second (object timestamps have second resolution on S3), and the new one would never be followed.
-	 */
-	private String newest(List<String> fresh) throws IOException {
-		String newest = null;
-		Instant newestAt = null;
-		for (String generation : fresh) {
-			Instant at = null;
-			for (var s : this.client.snapshots(generation)) {
-				at = (at == null || s.createdAt().isAfter(at)) ? s.createdAt() : at;
-			}
-			if (at == null) {
-				continue; // no snapshot (a crashed first snapshot): cannot be restored
-			}
-			for (WalSegmentInfo s : this.client.walSegments(generation)) {
-				at = s.createdAt().isAfter(at) ? s.createdAt() : at;
-			}
-			if (newestAt == null || !at.isBefore(newestAt)) {
-				newest = generation;
-				newestAt = at;
-			}
-		}
-		return newest;
-	}
-
-	/** The copy caught up with {@code segments}, or {@code null} when only a restore can bring it forward. */
-	private Held catchUp(FollowerCopy copy, Held held, List<WalSegmentInfo> segments) {
-		try {
-			Pos end = WalCatchUp.applyInPlace(this.client, copy.file(), held.position(), segments,
-					this.options.parallelism());
-			Instant newest = held.newestObject();
-			for (WalSegmentInfo s : segments) {
-				if (s.index() >= held.position().index() && s.pos().compareTo(end) < 0 && s.createdAt().isAfter(newest)) {
-					newest = s.createdAt();
-				}
-			}
-			return new Held(end, newest);
-		}
-		catch (LitestreamException ex) {
-			logger.info("{}: {}; restoring {} from scratch", this.options.database(), ex.getMessage(), copy.file());
-			return null;
-		}
-	}
-
-	private Held restore(FollowerCopy copy, String generation) {
-		RestoreOptions options = new RestoreOptions(copy.file(), generation, -1, null, this.options.parallelism(),
-				false, false, true);
-		RestoreResult result = new Restorer(this.client).restore(options);
-		return new Held(result.position(), result.plan().updatedAt());
 	}
 
 	/**

@@ -234,6 +234,45 @@ class FollowerTests {
 	}
 
 	@Test
+	void aSnapshotPastTheCopysIndexIsRestoredFromInsteadOfApplyingTheNextIndexOverWalTheReplicaLacks()
+			throws Exception {
+		// The primary's shadow WAL outgrew its bound while the replica was behind: the replica's index ends
+		// early and the next index begins with a snapshot. Applying that index's WAL on top would leave a hole.
+		Path replica = this.dir.resolve("replica");
+		Path db = Files.createDirectories(this.dir.resolve("primary")).resolve("app.db");
+		try (FollowerPrimary primary = new FollowerPrimary(db, new FileReplicaClient(replica))) {
+			for (int i = 0; i < 10; i++) {
+				primary.writeOne();
+			}
+			Pos first = primary.replicator().syncNow();
+			Path followerDb = Files.createDirectories(this.dir.resolve("follower")).resolve("app.db");
+			try (Follower follower = new Follower(FollowerOptions.defaults(followerDb), new FileReplicaClient(replica))) {
+				follower.start();
+				for (int i = 0; i < 10; i++) {
+					primary.writeOne();
+				}
+				primary.replicator().syncNow();
+				primary.replicator().snapshotNow();
+				for (int i = 0; i < 10; i++) {
+					primary.writeOne();
+				}
+				Pos last = primary.replicator().syncNow();
+				assertThat(last.index()).isGreaterThan(first.index());
+				FileReplicaClient direct = new FileReplicaClient(replica);
+				direct.deleteWalSegments(direct.walSegments(first.generation())
+					.stream()
+					.filter((s) -> s.index() == first.index() && s.offset() >= first.offset())
+					.toList());
+				for (int i = 0; i < 10 && !follower.position().equals(last); i++) {
+					follower.pollOnce();
+				}
+				assertThat(follower.position()).isEqualTo(last);
+				assertThat(FollowerPrimary.readPrefix(followerDb)).isEqualTo(30);
+			}
+		}
+	}
+
+	@Test
 	void keepsServingItsLastStateWhileS3IsDownAndCatchesUpWhenItIsBack() throws Exception {
 		try (FollowerPrimary primary = primary(); FaultProxy proxy = new FaultProxy(server.endpoint())) {
 			for (int i = 0; i < 10; i++) {
