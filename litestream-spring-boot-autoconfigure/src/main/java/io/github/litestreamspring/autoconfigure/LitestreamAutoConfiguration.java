@@ -24,12 +24,12 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
 import org.springframework.util.unit.DataSize;
 
-import io.github.litestreamspring.lifecycle.LitestreamFollower;
 import io.github.litestreamspring.engine.lease.LeaseOptions;
 import io.github.litestreamspring.engine.lease.WriteGate;
 import io.github.litestreamspring.engine.db.DatabaseOptions;
 import io.github.litestreamspring.jdbc.LitestreamBackpressure;
 import io.github.litestreamspring.jdbc.SqliteDataSourcePostProcessor;
+import io.github.litestreamspring.lifecycle.LitestreamFollower;
 import io.github.litestreamspring.lifecycle.LitestreamDurability;
 import io.github.litestreamspring.lifecycle.LitestreamOperationObserver;
 import io.github.litestreamspring.lifecycle.LitestreamReadiness;

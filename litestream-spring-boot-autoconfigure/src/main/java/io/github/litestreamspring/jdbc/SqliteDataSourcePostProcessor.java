@@ -8,12 +8,12 @@ import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 
-import io.github.litestreamspring.lifecycle.LitestreamFollower;
 import io.github.litestreamspring.engine.replication.Replicator;
 import io.github.litestreamspring.engine.lease.WriteGate;
 import io.github.litestreamspring.autoconfigure.DatabasePaths;
 import io.github.litestreamspring.autoconfigure.LitestreamAdditionalDatabases;
 import io.github.litestreamspring.autoconfigure.LitestreamConfigurationException;
+import io.github.litestreamspring.lifecycle.LitestreamFollower;
 import io.github.litestreamspring.lifecycle.LitestreamReplication;
 
 /**
