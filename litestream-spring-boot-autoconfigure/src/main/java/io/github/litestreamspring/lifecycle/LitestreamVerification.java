@@ -82,6 +82,9 @@ public class LitestreamVerification implements SmartLifecycle {
 	}
 
 	private void verifyQuietly() {
+		if (this.replication.isFollowing()) {
+			return; // a follower has no live primary database to compare with its replica
+		}
 		try {
 			verify();
 		}

@@ -255,6 +255,16 @@ class LitestreamFollowerTests {
 	}
 
 	@Test
+	void scheduledRestoreVerificationDoesNotRunOnAFollower() throws Exception {
+		startPrimary(3);
+		runner().withPropertyValues("litestream.verification.interval=100ms").run((context) -> {
+			Thread.sleep(600);
+			assertThat(context.getBean(io.github.litestreamspring.lifecycle.LitestreamVerification.class).last())
+				.as("no verification ran (it would fail: a follower does not replicate)").isNull();
+		});
+	}
+
+	@Test
 	void aFollowerRefusesToStartWithAPoolOtherThanHikari() throws Exception {
 		startPrimary(1);
 		runner().withBean("dataSource", DataSource.class, () -> {
