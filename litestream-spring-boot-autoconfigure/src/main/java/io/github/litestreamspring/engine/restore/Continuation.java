@@ -39,6 +39,7 @@ import io.github.litestreamspring.engine.WalSegmentInfo;
  * </ol>
  * Refused with a {@link LitestreamException} naming the cause (the caller then restores from scratch,
  * or starts a new generation) when {@code T} is in another generation or before {@code R}, when the
+ * replica holds a snapshot at an index after {@code R.index} (the WAL before it may be incomplete), when the
  * replica lacks a segment to reach {@code T} exactly or holds WAL past it, and when {@code T} is at
  * offset 0 (the generation's newest snapshot without any WAL of its index yet): the continued
  * generation would then have an index without WAL before the next one, which neither this engine's
@@ -94,6 +95,16 @@ public final class Continuation {
 				throw new LitestreamException("the replica has no WAL of index " + ReplicaPaths.formatIndex(end.index())
 						+ " (snapshot only, at " + end + "): a continued generation would skip that index, which "
 						+ "neither this engine's restore nor Litestream v0.3.13 can restore past; start a new generation");
+			}
+			// A snapshot past the restored index may stand for WAL the replica never received (a primary whose
+			// shadow WAL outgrew its bound, or whose upload failed for good, starts the next index with a
+			// snapshot): replaying the WAL across it would mix two states. Only a restore from it is sure.
+			for (SnapshotInfo s : snapshots) {
+				if (s.index() > restored.index() && s.index() <= end.index()) {
+					throw new LitestreamException("the replica has a snapshot at WAL index "
+							+ ReplicaPaths.formatIndex(s.index()) + ", past the index " + ReplicaPaths.formatIndex(restored.index())
+							+ " the database was restored at: the WAL before it may be incomplete; restore from that snapshot");
+				}
 			}
 			RestorePlan plan = WalCatchUp.plan(client, generation, all, snapshots.get(snapshots.size() - 1), restored, end);
 			// Step 3: apply the WAL to a copy (or, at R == T, only fetch the last index), keeping that index's WAL.

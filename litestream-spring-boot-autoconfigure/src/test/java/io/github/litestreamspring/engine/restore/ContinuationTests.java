@@ -314,6 +314,48 @@ class ContinuationTests {
 		assertThatThrownBy(() -> restore(this.dir.resolve("ours.db"))).hasMessageContaining("missing WAL index");
 	}
 
+	@Test
+	void aSnapshotPastTheRestoredIndexIsRefusedBecauseTheWalBeforeItMayBeIncomplete() throws Exception {
+		Path a = db("a");
+		Path b = db("b");
+		Pos restoredAt;
+		try (TestDatabase appA = new TestDatabase(a)) {
+			Replicator old = replicator(a);
+			old.start();
+			appA.insertBatch(0, 10, 300);
+			restoredAt = old.syncNow();
+			restore(b);
+			appA.insertBatch(1, 10, 300);
+			Pos lost = old.syncNow();
+			assertThat(lost.index()).as("still the restored index").isEqualTo(restoredAt.index());
+			// That WAL never reached the replica (a primary whose shadow WAL outgrew its bound starts the
+			// next index with a snapshot, which holds it): remove it, then the snapshot and later WAL.
+			try (var files = Files.list(walDir(restoredAt.generation()))) {
+				String prefix = String.format("%08x_", restoredAt.index());
+				for (Path f : files.filter((f) -> f.getFileName().toString().startsWith(prefix)).toList()) {
+					long offset = Long.parseLong(f.getFileName().toString().substring(9, 17), 16);
+					if (offset >= restoredAt.offset()) {
+						Files.delete(f);
+					}
+				}
+			}
+			old.snapshotNow();
+			appA.insertBatch(2, 10, 300);
+			old.syncNow();
+			old.stop();
+		}
+		CleanStop.FileIdentity before = CleanStop.FileIdentity.of(b);
+
+		assertThatThrownBy(() -> Continuation.continueAt(client(), b, LocalState.defaultMetaDir(b), restoredAt, null))
+			.as("replaying the WAL across that snapshot would lose the batch only the snapshot holds")
+			.isInstanceOf(LitestreamException.class)
+			.hasMessageContaining("snapshot at WAL index");
+		assertThat(CleanStop.FileIdentity.of(b)).as("the file untouched").isEqualTo(before);
+		Path ours = this.dir.resolve("ours.db");
+		new Restorer(client()).restore(RestoreOptions.latest(ours));
+		assertThat(TestDatabase.rows(ours)).as("a restore from the snapshot holds every batch").hasSize(30);
+	}
+
 	private Path walDir(String generation) {
 		return replicaDir().resolve("generations").resolve(generation).resolve("wal");
 	}
