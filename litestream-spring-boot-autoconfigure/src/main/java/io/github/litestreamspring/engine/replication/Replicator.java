@@ -12,6 +12,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 import org.slf4j.Logger;
@@ -811,17 +812,31 @@ public final class Replicator implements AutoCloseable {
 	// ---- restore verification (RestoreVerifier) ----------------------------------------------------
 
 	/**
-	 * Syncs the database and ships to every replica, failing if any replica cannot be brought to the
-	 * local position. Only for work already running on the replication thread
-	 * ({@link #callOnReplicationThread}), such as pinning a verification position.
-	 * @return the local position every replica now holds
+	 * Runs {@code work} on the replication thread and waits for it, handing it the one thing only that
+	 * thread may do: sync the database and ship to every replica in between its own steps (pinning a
+	 * verification position: a read transaction begun between two syncs that end at the same position).
 	 */
-	public Pos syncAllOnReplicationThread() {
-		if (Thread.currentThread() != this.thread) {
-			throw new IllegalStateException("not on the replication thread of " + this.database.path());
-		}
-		syncAll(true);
-		return this.database.position();
+	public <T> T callWithForcedSyncs(Function<ForcedSync, T> work) {
+		return callOnReplicationThread(() -> work.apply(() -> {
+			if (Thread.currentThread() != this.thread) {
+				throw new IllegalStateException("not on the replication thread of " + this.database.path());
+			}
+			syncAll(true);
+			return this.database.position();
+		}));
+	}
+
+	/** A forced sync, available to work running on the replication thread ({@link #callWithForcedSyncs}). */
+	@FunctionalInterface
+	public interface ForcedSync {
+
+		/**
+		 * Syncs the database and ships to every replica, failing if any replica cannot be brought to the
+		 * local position.
+		 * @return the local position every replica now holds
+		 */
+		Pos syncAll();
+
 	}
 
 	/** WAL bytes between a replica position and the local one (see {@link ShadowWalLag}). */
