@@ -17,6 +17,7 @@ import io.github.litestreamspring.engine.ReplicaClient;
 import io.github.litestreamspring.engine.ReplicaPaths;
 import io.github.litestreamspring.engine.SnapshotInfo;
 import io.github.litestreamspring.engine.WalSegmentInfo;
+import io.github.litestreamspring.engine.wal.WalFrameHeader;
 import io.github.litestreamspring.engine.wal.WalHeader;
 
 /**
@@ -321,7 +322,7 @@ public final class Replica implements LeasedReplica {
 	 */
 	private long uploadSegment(Database db, Pos pos, long end) throws IOException {
 		long started = System.nanoTime();
-		int frameSize = 24 + db.pageSize();
+		int frameSize = WalFrameHeader.SIZE + db.pageSize();
 		long stop = end;
 		if (pos.offset() != 0 || pos.index() != this.unsplitIndex) {
 			long limit = Math.max(frameSize, this.options.maxSegmentBytes() / frameSize * frameSize);
@@ -329,7 +330,7 @@ public final class Replica implements LeasedReplica {
 		}
 		WalSegmentInfo info;
 		try (Lz4CompressingInputStream compressed = new Lz4CompressingInputStream(
-				new ShadowWalRange(db.shadowWalPath(pos.generation(), pos.index()), pos, stop, db.pageSize()))) {
+				db.readShadowWal(pos, stop))) {
 			info = this.client.writeWalSegment(pos, compressed);
 		}
 		this.position = new Pos(pos.generation(), pos.index(), stop);
