@@ -7,6 +7,7 @@ import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.github.litestreamspring.engine.lease.FencedReplicaClient;
 import io.github.litestreamspring.engine.lease.LeasedReplica;
 import io.github.litestreamspring.engine.db.CheckpointMode;
 import io.github.litestreamspring.engine.db.Database;
@@ -17,6 +18,7 @@ import io.github.litestreamspring.engine.ReplicaClient;
 import io.github.litestreamspring.engine.ReplicaPaths;
 import io.github.litestreamspring.engine.SnapshotInfo;
 import io.github.litestreamspring.engine.WalSegmentInfo;
+import io.github.litestreamspring.engine.WriteGuard;
 import io.github.litestreamspring.engine.wal.WalFrameHeader;
 import io.github.litestreamspring.engine.wal.WalHeader;
 
@@ -59,7 +61,8 @@ public final class Replica implements LeasedReplica {
 
 	private final ReplicaOptions options;
 
-	private final ReplicaClient client;
+	/** Every call of {@link #client()}: fenced by the lease's write guard, then observed. */
+	private final FencedReplicaClient client;
 
 	private volatile Pos position = Pos.NONE;
 
@@ -74,7 +77,9 @@ public final class Replica implements LeasedReplica {
 	public Replica(ReplicaOptions options, ReplicaClient client) {
 		this.options = options;
 		// Every storage call, for shipping and for restores through client(), reaches the listener.
-		this.client = new ObservedReplicaClient(client, (operation) -> this.listener.onStorageOperation(this, operation));
+		this.client = new FencedReplicaClient(
+				new ObservedReplicaClient(client, (operation) -> this.listener.onStorageOperation(this, operation)),
+				client);
 	}
 
 	public String name() {
@@ -87,6 +92,11 @@ public final class Replica implements LeasedReplica {
 
 	public ReplicaClient client() {
 		return this.client;
+	}
+
+	@Override
+	public void setWriteGuard(WriteGuard guard) {
+		this.client.setWriteGuard(guard);
 	}
 
 	/** Where the next segment will start; {@link Pos#NONE} until known. */
