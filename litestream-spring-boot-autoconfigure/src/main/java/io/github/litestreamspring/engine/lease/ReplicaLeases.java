@@ -13,7 +13,6 @@ import org.slf4j.LoggerFactory;
 import io.github.litestreamspring.engine.LitestreamException;
 import io.github.litestreamspring.engine.WriteGuard;
 
-
 /**
  * The single-writer guard of one {@link Replicator}: a {@link ReplicaLease} per replica, taken at
  * start, renewed and (while another instance holds it) polled by a daemon thread of its own, so that a
