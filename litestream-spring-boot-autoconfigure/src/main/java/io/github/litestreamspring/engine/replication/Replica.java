@@ -109,7 +109,7 @@ public final class Replica implements LeasedReplica {
 	}
 
 	/** Forgets the position; the next sync recomputes it from the replica. */
-	public void resetPosition() {
+	void resetPosition() {
 		this.position = Pos.NONE;
 		this.unsplitIndex = -1;
 	}

@@ -127,7 +127,7 @@ public final class Replicator implements AutoCloseable {
 	}
 
 	/** Asks the database monitor thread for a local pass (copy, checkpoint if due) now, as a busy writer does. */
-	public void requestLocalPass() {
+	void requestLocalPass() {
 		DatabaseMonitor m = monitor();
 		if (m != null) {
 			m.request();
