@@ -30,15 +30,8 @@ import io.github.litestreamspring.engine.ReplicaClient;
  * Every write request is also bounded by the write deadline, 7/8 TTL after the last renewal started
  * (the write fence, see {@link LeaseClock}).
  * <p>
- * <b>Hand-over.</b> A starting instance that finds the lease held by a live holder may ask for it
- * ({@link #setAskForHandover}): it adds {@code handoverTo} to the holder's lease by compare-and-swap. The
- * holder's next renewal fails its compare-and-swap, re-reads the lease, finds itself still the owner
- * and keeps it, remembering the request ({@link #handoverRequest()}); no request costs the holder
- * anything while nobody asks. The holder then stops writing, ships everything and writes the lease for
- * the new owner with its final position ({@link #handOver}); the new owner's next look finds itself the
- * owner ({@link #handedOverToUs()}) and takes the lease with a renewal of its own. A holder that does
- * not answer (an older version, or stuck) is taken over as before, once its lease has not changed for
- * a whole TTL.
+ * <b>Hand-over.</b> A starting instance may ask a live holder for the lease, and the holder hands it
+ * over with its final position ({@link HandoverProtocol}).
  * <p>
  * Thread-safe: renewals run on the lease thread (without holding this object's monitor during the
  * request, so that checks on the replication thread never wait for a slow renewal), checks on the
@@ -106,17 +99,8 @@ public final class ReplicaLease {
 	 */
 	private boolean checkContinuityOnTake;
 
-	/** Whether, while another live instance holds the lease, we ask it to hand the lease over. */
-	private boolean askForHandover;
-
-	/** Holder side: the owner id of an instance that asked for the lease, or {@code null}. */
-	private String handoverRequest;
-
-	/** New owner's side: the lease as the previous holder handed it to us (with its final position). */
-	private LeaseContent handedOverToUs;
-
-	/** Holder side: the lease as this instance handed it over (new owner, final position), or {@code null}. */
-	private LeaseContent handedOver;
+	/** Asking a holder for the lease, answering such a request, and what was handed over. */
+	private final HandoverProtocol handover;
 
 	/**
 	 * After the lease was lost or handed over: whether taking it back is safe now (the replica still ends
@@ -131,6 +115,7 @@ public final class ReplicaLease {
 		this.clock = new LeaseClock(ttl);
 		this.location = client.describe() + "/" + ReplicaClient.LEASE_NAME;
 		this.label = label;
+		this.handover = new HandoverProtocol(this.store, owner, ttl, label, this.location);
 	}
 
 	String owner() {
@@ -164,7 +149,7 @@ public final class ReplicaLease {
 	}
 
 	synchronized void setAskForHandover(boolean ask) {
-		this.askForHandover = ask;
+		this.handover.setAsk(ask);
 	}
 
 	synchronized void setTakeBackAllowed(java.util.function.BooleanSupplier allowed) {
@@ -173,17 +158,17 @@ public final class ReplicaLease {
 
 	/** Holder side: the owner id of the instance that asked for the lease, or {@code null}. */
 	synchronized String handoverRequest() {
-		return (this.state == State.HELD) ? this.handoverRequest : null;
+		return (this.state == State.HELD) ? this.handover.request() : null;
 	}
 
 	/** Holder side: drops a request that could not be answered; a requester still waiting asks again. */
 	synchronized void forgetHandoverRequest() {
-		this.handoverRequest = null;
+		this.handover.forgetRequest();
 	}
 
 	/** New owner's side: the lease as handed over to us (previous owner, final position), or {@code null}. */
 	synchronized LeaseContent handedOverToUs() {
-		return this.handedOverToUs;
+		return this.handover.handedOverToUs();
 	}
 
 	/** The other instance's lease as last read, or {@code null}. */
@@ -233,9 +218,8 @@ public final class ReplicaLease {
 				this.holder = other;
 				this.state = (this.state == State.LOST || this.state == State.HANDED_OVER) ? this.state : State.WAITING;
 				this.lastError = null;
-				if (this.askForHandover && other != null && !this.owner.equals(other.handoverTo())
-						&& this.state == State.WAITING) {
-					askForHandover(lease, other);
+				if (this.state == State.WAITING) {
+					this.handover.askIfWanted(lease, other, this.takeover);
 				}
 				return false;
 			}
@@ -254,9 +238,7 @@ public final class ReplicaLease {
 			boolean handedOver = free && this.owner.equals(other.owner()) && other.handedOverFrom() != null;
 			boolean taken = won(this.store.replace(lease.etag(), content), started, now);
 			if (taken && handedOver) {
-				this.handedOverToUs = other;
-				logger.info("{}: lease on {} handed over to us (owner {}) by owner {} at {}", this.label, this.location,
-						this.owner, other.handedOverFrom(), other.position());
+				this.handover.receivedFrom(other);
 			}
 			return taken;
 		}
@@ -317,10 +299,8 @@ public final class ReplicaLease {
 				this.etag = newEtag;
 				this.clock.renewed(started);
 				this.lastError = null;
-				if (requester != null && !requester.equals(this.handoverRequest)) {
-					this.handoverRequest = requester;
-					logger.info("{}: owner {} asks for the lease on {}; handing it over", this.label, requester,
-							this.location);
+				if (requester != null) {
+					this.handover.requested(requester);
 				}
 				if (wasExpired) {
 					logger.info("{}: lease on {} renewed again (owner {}); writes resume", this.label, this.location,
@@ -343,31 +323,18 @@ public final class ReplicaLease {
 	 * @return whether the lease is the new owner's now
 	 */
 	synchronized boolean handOver(Pos position) throws IOException {
-		if (this.state != State.HELD || this.handoverRequest == null) {
+		if (this.state != State.HELD || this.handover.request() == null) {
 			return false;
 		}
-		for (int attempt = 0; attempt < 3; attempt++) {
-			Optional<LeaseObject> current = this.store.read();
-			LeaseContent now = current.map((l) -> LeaseContent.parse(l.content())).orElse(null);
-			if (now == null || !this.owner.equals(now.owner())) {
-				return false;
-			}
-			String to = (now.handoverTo() != null) ? now.handoverTo() : this.handoverRequest;
-			LeaseContent given = LeaseContent.of(this.owner, this.acquiredAt, Instant.now(), this.ttl, false)
-				.handedOverTo(to, Instant.now(), position);
-			byte[] content = given.toBytes();
-			String newEtag = this.store.replace(current.get().etag(), content);
-			if (newEtag != null) {
-				this.state = State.HANDED_OVER;
-				this.holder = given;
-				this.handedOver = given;
-				this.etag = null;
-				this.takeover.forget();
-				logger.info("{}: lease on {} handed over to owner {} at {}", this.label, this.location, to, position);
-				return true;
-			}
+		LeaseContent given = this.handover.giveTo(position, this.acquiredAt);
+		if (given == null) {
+			return false;
 		}
-		return false;
+		this.state = State.HANDED_OVER;
+		this.holder = given;
+		this.etag = null;
+		this.takeover.forget();
+		return true;
 	}
 
 	/** Marks a held lease released (a conditional overwrite), so that a waiting instance takes it at once. */
@@ -438,8 +405,8 @@ public final class ReplicaLease {
 			case LOST -> "lease on " + this.location + " lost to " + describeHolder()
 					+ "; not writing until it is free again" + error;
 			case HANDED_OVER -> "lease on " + this.location + " handed over"
-					+ ((this.handedOver != null) ? " to owner " + this.handedOver.owner() + " at " + this.handedOver.position()
-							: " (released for the new owner)")
+					+ ((this.handover.handedOver() != null) ? " to owner " + this.handover.handedOver().owner() + " at "
+							+ this.handover.handedOver().position() : " (released for the new owner)")
 					+ "; this instance no longer writes" + error;
 			case HELD -> "lease on " + this.location + " (ours, owner " + this.owner + ") expired: not renewed for "
 					+ this.clock.sinceRenewal()
@@ -459,7 +426,7 @@ public final class ReplicaLease {
 		}
 		boolean wasLost = this.state == State.LOST || this.state == State.HANDED_OVER;
 		this.state = State.HELD;
-		this.handoverRequest = null;
+		this.handover.forgetRequest();
 		this.etag = newEtag;
 		this.acquiredAt = now;
 		this.clock.renewed(started);
@@ -467,19 +434,6 @@ public final class ReplicaLease {
 		this.lastError = null;
 		logger.info("{}: lease acquired{} (ttl {})", this.location, wasLost ? " again" : "", this.ttl);
 		return true;
-	}
-
-	/**
-	 * Adds our hand-over request to the holder's lease. The request changes the object's version, which
-	 * must not restart our own count towards a takeover: the holder did not renew, we wrote.
-	 */
-	private void askForHandover(LeaseObject lease, LeaseContent holderLease) throws IOException {
-		String newEtag = this.store.replaceOnce(lease.etag(), holderLease.withHandoverTo(this.owner).toBytes());
-		if (newEtag != null) {
-			this.takeover.weRewrote(lease.etag(), newEtag);
-			logger.info("{}: asked {} to hand the lease on {} over to us (owner {})", this.label,
-					holderLease.describe(), this.location, this.owner);
-		}
 	}
 
 	/** Our lease content, naming our local state. */
