@@ -6,7 +6,7 @@ package io.github.litestreamspring.engine;
  * attempt of a retried call, each part of a multipart upload, each batch of deletes) and bounds each
  * request by the guard's {@linkplain WriteGuard#deadlineNanos() deadline}, so that
  * a write in retries or a long upload cannot outlive the lease it started under.
- * {@code ObservedReplicaClient#setWriteGuard} hands its guard down to a delegate that implements this.
+ * {@code lease.FencedReplicaClient#setWriteGuard} hands its guard down to a store client that implements this.
  */
 public interface GuardedWrites {
 

@@ -14,11 +14,6 @@ import io.github.litestreamspring.engine.replication.ReplicationStatus;
 import io.github.litestreamspring.engine.replication.Replicator;
 import io.github.litestreamspring.engine.lease.WriteGate;
 import io.github.litestreamspring.engine.db.DatabaseOptions;
-import io.github.litestreamspring.engine.replica.ObservedReplicaClient;
-import io.github.litestreamspring.engine.SnapshotInfo;
-import io.github.litestreamspring.engine.WalSegmentInfo;
-import io.github.litestreamspring.engine.db.CheckpointMode;
-import io.github.litestreamspring.engine.db.SyncResult;
 
 /**
  * Runs replication of the application's database for the lifetime of the context: starts once every
@@ -54,7 +49,7 @@ public class LitestreamReplication implements SmartLifecycle, DisposableBean {
 	public LitestreamReplication(DatabaseOptions options, List<Replica> replicas, Duration commitWindow,
 			Duration shutdownTimeout) {
 		this.replicator = new Replicator(options, replicas, commitWindow);
-		this.replicator.setListener(new CompositeListener());
+		this.replicator.setListener(ReplicationListener.composite(this.listeners));
 		this.shutdownTimeout = shutdownTimeout;
 		this.name = options.path().getFileName().toString();
 	}
@@ -172,69 +167,6 @@ public class LitestreamReplication implements SmartLifecycle, DisposableBean {
 	@Override
 	public int getPhase() {
 		return PHASE;
-	}
-
-	/** Fans engine events out to every registered listener. */
-	private final class CompositeListener implements ReplicationListener {
-
-		@Override
-		public void onSync(SyncResult result, long nanos) {
-			LitestreamReplication.this.listeners.forEach((l) -> l.onSync(result, nanos));
-		}
-
-		@Override
-		public void onSyncError(Exception error) {
-			LitestreamReplication.this.listeners.forEach((l) -> l.onSyncError(error));
-		}
-
-		@Override
-		public void onCheckpoint(CheckpointMode mode, boolean walRestarted, long nanos) {
-			LitestreamReplication.this.listeners.forEach((l) -> l.onCheckpoint(mode, walRestarted, nanos));
-		}
-
-		@Override
-		public void onNewGeneration(String generation, String reason) {
-			LitestreamReplication.this.listeners.forEach((l) -> l.onNewGeneration(generation, reason));
-		}
-
-		@Override
-		public void onWalSegment(Replica replica, WalSegmentInfo segment, long bytes, long nanos) {
-			LitestreamReplication.this.listeners.forEach((l) -> l.onWalSegment(replica, segment, bytes, nanos));
-		}
-
-		@Override
-		public void onSnapshot(Replica replica, SnapshotInfo snapshot, long bytes, long nanos) {
-			LitestreamReplication.this.listeners.forEach((l) -> l.onSnapshot(replica, snapshot, bytes, nanos));
-		}
-
-		@Override
-		public void onReplicaSync(Replica replica, long bytes, long nanos) {
-			LitestreamReplication.this.listeners.forEach((l) -> l.onReplicaSync(replica, bytes, nanos));
-		}
-
-		@Override
-		public void onReplicaError(Replica replica, Exception error) {
-			LitestreamReplication.this.listeners.forEach((l) -> l.onReplicaError(replica, error));
-		}
-
-		@Override
-		public void onStorageOperation(Replica replica, ObservedReplicaClient.Operation operation) {
-			LitestreamReplication.this.listeners.forEach((l) -> l.onStorageOperation(replica, operation));
-		}
-
-		@Override
-		public Timing begin(Work work, Replica replica) {
-			List<Timing> timings = LitestreamReplication.this.listeners.stream()
-				.map((l) -> l.begin(work, replica))
-				.toList();
-			return (failure) -> {
-				// In reverse: a listener's scope (a trace span) closes before the one opened around it.
-				for (int i = timings.size() - 1; i >= 0; i--) {
-					timings.get(i).end(failure);
-				}
-			};
-		}
-
 	}
 
 }

@@ -9,6 +9,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.function.Supplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,7 +34,7 @@ final class Checkpointer {
 	/** A copy smaller than this ends those rounds: what is left for the write lock is small. */
 	private static final long SMALL_TAIL_BYTES = 2L * 1024 * 1024;
 
-	private final Database database;
+	private final WalFile wal;
 
 	private final DatabaseOptions options;
 
@@ -43,13 +44,16 @@ final class Checkpointer {
 
 	private final ShadowWal shadowWal;
 
-	Checkpointer(Database database, DatabaseOptions options, LocalState state, DatabaseConnections connections,
-			ShadowWal shadowWal) {
-		this.database = database;
+	private final Supplier<DatabaseListener> listener;
+
+	Checkpointer(WalFile wal, DatabaseOptions options, LocalState state, DatabaseConnections connections,
+			ShadowWal shadowWal, Supplier<DatabaseListener> listener) {
+		this.wal = wal;
 		this.options = options;
 		this.state = state;
 		this.connections = connections;
 		this.shadowWal = shadowWal;
+		this.listener = listener;
 	}
 
 	/**
@@ -70,7 +74,7 @@ final class Checkpointer {
 			return CheckpointMode.PASSIVE;
 		}
 		if (!this.options.checkpointInterval().isZero() && shadowSize > frames(1)) {
-			Instant modified = Files.getLastModifiedTime(this.database.path()).toInstant();
+			Instant modified = Files.getLastModifiedTime(this.wal.databasePath()).toInstant();
 			if (modified.plus(this.options.checkpointInterval()).isBefore(Instant.now())
 					&& walModifiedBefore(Instant.now().minus(this.options.checkpointInterval()))) {
 				return CheckpointMode.PASSIVE;
@@ -81,7 +85,7 @@ final class Checkpointer {
 
 	private boolean walModifiedBefore(Instant instant) throws IOException {
 		try {
-			return Files.getLastModifiedTime(this.options.walPath()).toInstant().isBefore(instant);
+			return Files.getLastModifiedTime(this.wal.walPath()).toInstant().isBefore(instant);
 		}
 		catch (NoSuchFileException ex) {
 			return true;
@@ -191,7 +195,7 @@ final class Checkpointer {
 			}
 			// Writers (or another process's checkpoint) kept the lock for our whole busy timeout: the WAL
 			// stays as it is and the next sync tries again. Not an error: nothing was lost or skipped.
-			logger.debug("{}: {} checkpoint skipped, the database stayed locked", this.database.path(), mode);
+			logger.debug("{}: {} checkpoint skipped, the database stayed locked", this.wal.databasePath(), mode);
 			return false;
 		}
 	}
@@ -226,7 +230,7 @@ final class Checkpointer {
 		}
 		// Step 3 needs no lock: every frame of the old WAL was copied before our commit restarted it,
 		// so only the new WAL's frames are left to copy (and the copier checks their salts).
-		byte[] header = ShadowWal.readPrefix(this.options.walPath(), WalHeader.SIZE);
+		byte[] header = ShadowWal.readPrefix(this.wal.walPath(), WalHeader.SIZE);
 		if (Arrays.equals(header, headerBefore)) {
 			this.shadowWal.sync(); // the commit appended (a writer slipped in): copy it, no restart
 			return false;
@@ -243,15 +247,15 @@ final class Checkpointer {
 
 	private boolean finishCheckpoint(CheckpointMode mode, boolean restarted, long started) {
 		long nanos = System.nanoTime() - started;
-		logger.debug("{}: {} checkpoint {} in {} ms, position {}", this.database.path(), mode,
+		logger.debug("{}: {} checkpoint {} in {} ms, position {}", this.wal.databasePath(), mode,
 				restarted ? "restarted the WAL" : "left the WAL in place", nanos / 1_000_000,
-				this.database.position());
-		this.database.listener().onCheckpoint(mode, restarted, nanos);
+				this.shadowWal.position());
+		this.listener.get().onCheckpoint(mode, restarted, nanos);
 		return restarted;
 	}
 
 	private long frames(long n) {
-		return WalHeader.SIZE + n * (24L + this.database.pageSize());
+		return this.wal.sizeOfFrames(n);
 	}
 
 }

@@ -38,7 +38,7 @@ final class CleanClose {
 	/** How long the exclusive lock may wait for a connection that is closing right now. */
 	private static final int EXCLUSIVE_WAIT_MILLIS = 200;
 
-	private final Database database;
+	private final WalFile wal;
 
 	private final DatabaseConnections connections;
 
@@ -46,8 +46,8 @@ final class CleanClose {
 
 	private final LocalState state;
 
-	CleanClose(Database database, DatabaseConnections connections, ShadowWal shadowWal, LocalState state) {
-		this.database = database;
+	CleanClose(WalFile wal, DatabaseConnections connections, ShadowWal shadowWal, LocalState state) {
+		this.wal = wal;
 		this.connections = connections;
 		this.shadowWal = shadowWal;
 		this.state = state;
@@ -60,7 +60,7 @@ final class CleanClose {
 		}
 		catch (SQLException | IOException | RuntimeException ex) {
 			logger.warn("{}: the stop is not recorded as clean, the next start begins a new generation: {}",
-					this.database.path(), ex.getMessage());
+					this.wal.databasePath(), ex.getMessage());
 		}
 		finally {
 			this.connections.closeQuietly();
@@ -88,7 +88,7 @@ final class CleanClose {
 				}
 				this.connections.rollback();
 				logger.info("{}: other connections still have the database open at stop; the next start "
-						+ "continues generation {} only if the WAL is still there", this.database.path(),
+						+ "continues generation {} only if the WAL is still there", this.wal.databasePath(),
 						this.shadowWal.position().generation());
 				return;
 			}
@@ -103,13 +103,13 @@ final class CleanClose {
 		}
 		Pos stoppedAt = this.shadowWal.position();
 		this.connections.closeQuietly();
-		if (Files.exists(this.database.options().walPath())) {
-			logger.debug("{}: the WAL outlived the close; the next start continues from its header", this.database.path());
+		if (Files.exists(this.wal.walPath())) {
+			logger.debug("{}: the WAL outlived the close; the next start continues from its header", this.wal.databasePath());
 			return;
 		}
-		new CleanStop(stoppedAt, CleanStop.FileIdentity.of(this.database.path())).write(this.state.metaDir());
+		new CleanStop(stoppedAt, CleanStop.FileIdentity.of(this.wal.databasePath())).write(this.state.metaDir());
 		logger.info("{}: clean stop at {}; the next start continues generation {} with WAL index {}",
-				this.database.path(), stoppedAt, stoppedAt.generation(), ReplicaPaths.formatIndex(stoppedAt.index() + 1));
+				this.wal.databasePath(), stoppedAt, stoppedAt.generation(), ReplicaPaths.formatIndex(stoppedAt.index() + 1));
 	}
 
 }

@@ -4,11 +4,9 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -17,8 +15,6 @@ import org.slf4j.LoggerFactory;
 
 import io.github.litestreamspring.engine.LitestreamException;
 import io.github.litestreamspring.engine.Pos;
-import io.github.litestreamspring.engine.wal.WalFiles;
-import io.github.litestreamspring.engine.wal.WalHeader;
 
 /**
  * The local side of replication for one SQLite database (Litestream's {@code DB}): keeps the shadow
@@ -47,9 +43,6 @@ public final class Database implements Closeable {
 
 	private static final Logger logger = LoggerFactory.getLogger(Database.class);
 
-	/** The local copy a snapshot is read from ({@code .tmp}: removed at start-up if a crash left it). */
-	static final String SNAPSHOT_STAGING_FILE = "snapshot.db.tmp";
-
 	/** The WAL-reset bug is a property of the driver, so it is reported once per JVM, not per database. */
 	private static final AtomicBoolean walResetBugReported = new AtomicBoolean();
 
@@ -67,7 +60,10 @@ public final class Database implements Closeable {
 
 	private final Checkpointer checkpointer;
 
-	private int pageSize;
+	private final SnapshotStaging snapshots;
+
+	/** The real WAL: paths, page size (read at {@link #open()}), and the write that gives it a header. */
+	private final WalFile wal;
 
 	private volatile DatabaseListener listener = DatabaseListener.NONE;
 
@@ -78,8 +74,11 @@ public final class Database implements Closeable {
 		this.options = options;
 		this.state = new LocalState(options.metaPath());
 		this.connections = new DatabaseConnections(options);
-		this.shadowWal = new ShadowWal(this, options, this.state);
-		this.checkpointer = new Checkpointer(this, options, this.state, this.connections, this.shadowWal);
+		this.wal = new WalFile(options.path(), options.walPath(), this.connections);
+		this.shadowWal = new ShadowWal(this.wal, this.state, this::listener);
+		this.checkpointer = new Checkpointer(this.wal, options, this.state, this.connections, this.shadowWal,
+				this::listener);
+		this.snapshots = new SnapshotStaging(this.wal, this.state, this.connections, this.shadowWal, this.lock);
 	}
 
 	public DatabaseOptions options() {
@@ -95,10 +94,10 @@ public final class Database implements Closeable {
 	}
 
 	public int pageSize() {
-		return this.pageSize;
+		return this.wal.pageSize();
 	}
 
-	DatabaseListener listener() {
+	private DatabaseListener listener() {
 		return this.listener;
 	}
 
@@ -128,7 +127,7 @@ public final class Database implements Closeable {
 				}
 				st.execute("CREATE TABLE IF NOT EXISTS _litestream_seq (id INTEGER PRIMARY KEY, seq INTEGER)");
 				st.execute("CREATE TABLE IF NOT EXISTS _litestream_lock (id INTEGER)");
-				this.pageSize = Integer.parseInt(DatabaseConnections.queryString(st, "PRAGMA page_size"));
+				this.wal.setPageSize(Integer.parseInt(DatabaseConnections.queryString(st, "PRAGMA page_size")));
 			}
 			warnOfWalResetBug(SqliteVersion.of(this.connections.write()));
 			Files.createDirectories(this.state.metaDir());
@@ -201,7 +200,7 @@ public final class Database implements Closeable {
 			return false;
 		}
 		try {
-			return this.checkpointer.checkpointNeeded(walSize(), pos) != null;
+			return this.checkpointer.checkpointNeeded(this.wal.alignedSize(), pos) != null;
 		}
 		catch (IOException ex) {
 			return true; // let the checkpoint, under the lock, report what is wrong
@@ -212,8 +211,8 @@ public final class Database implements Closeable {
 	private SyncResult syncLocked(boolean checkpoint) {
 		try {
 			long started = System.nanoTime();
-			ensureWalExists();
-			long walSizeBefore = walSize();
+			this.wal.ensureWalExists();
+			long walSizeBefore = this.wal.alignedSize();
 			SyncResult result = this.shadowWal.sync();
 			CheckpointMode mode = checkpoint ? this.checkpointer.checkpointNeeded(walSizeBefore, result.position())
 					: null;
@@ -246,7 +245,7 @@ public final class Database implements Closeable {
 			if (pos.isNone()) {
 				return null;
 			}
-			CheckpointMode mode = this.checkpointer.checkpointNeeded(walSize(), pos);
+			CheckpointMode mode = this.checkpointer.checkpointNeeded(this.wal.alignedSize(), pos);
 			if (mode == null) {
 				return null;
 			}
@@ -280,51 +279,11 @@ public final class Database implements Closeable {
 	}
 
 	/**
-	 * Streams the main database file for a snapshot at the current shadow index. A PASSIVE checkpoint
-	 * first moves what it can into the file; the read lock held meanwhile keeps anyone from restarting
-	 * the WAL, so snapshot(N) + every frame of index N from its start reproduces the database. The file
-	 * holds no frame beyond the position passed to {@code body}.
-	 * <p>
-	 * The file is first copied to {@value #SNAPSHOT_STAGING_FILE} in the metadata directory under the
-	 * database lock (a local copy at disk speed), and {@code body} then reads that copy with the lock
-	 * released: shadow WAL syncs and checkpoints go on while a snapshot is compressed and uploaded, so
-	 * the WAL stays small under a busy writer. Only when the metadata directory's file system lacks the
-	 * room for the copy does {@code body} read the database file itself, with the lock held throughout.
+	 * Streams the main database file for a snapshot at the current shadow index, from a local copy
+	 * staged under the lock ({@link SnapshotStaging}); {@code body} gets the position the file holds.
 	 */
 	public <T> T withSnapshot(SnapshotBody<T> body) throws IOException {
-		Pos pos;
-		Path staged = this.state.metaDir().resolve(SNAPSHOT_STAGING_FILE);
-		this.lock.lock();
-		try {
-			ensureWalExists();
-			// Refresh the read mark to the WAL's end, then copy: the shadow WAL now holds every frame
-			// the back-fill below can put into the database file.
-			this.connections.refreshReadLock();
-			pos = this.shadowWal.sync().position();
-			try (Statement st = this.connections.write().createStatement()) {
-				// Back-fills only up to our read mark, and nobody can restart the WAL meanwhile.
-				st.execute("PRAGMA wal_checkpoint(PASSIVE)");
-			}
-			if (!DatabaseFiles.copyIfRoom(path(), staged)) {
-				logger.info("{}: not enough free space beside the shadow WAL to stage a snapshot; the database "
-						+ "stays locked for replication while the snapshot uploads", path());
-				try (InputStream in = DatabaseFiles.newInputStream(path())) {
-					return body.write(pos, in);
-				}
-			}
-		}
-		catch (SQLException ex) {
-			throw new IOException("cannot prepare snapshot of " + path() + ": " + ex.getMessage(), ex);
-		}
-		finally {
-			this.lock.unlock();
-		}
-		try (InputStream in = Files.newInputStream(staged)) {
-			return body.write(pos, in);
-		}
-		finally {
-			Files.deleteIfExists(staged);
-		}
+		return this.snapshots.withSnapshot(body);
 	}
 
 	/** Forgets the current generation so that the next sync starts a new one. */
@@ -346,10 +305,7 @@ public final class Database implements Closeable {
 	public void pruneShadowWal(long lowestReplicaIndex) {
 		this.lock.lock();
 		try {
-			Pos pos = this.shadowWal.position();
-			if (!pos.isNone() && lowestReplicaIndex > 0) {
-				this.state.deleteShadowWalsBelow(pos.generation(), Math.min(lowestReplicaIndex - 1, pos.index()));
-			}
+			this.shadowWal.prune(lowestReplicaIndex);
 		}
 		catch (IOException ex) {
 			logger.warn("{}: cannot prune shadow WAL: {}", path(), ex.getMessage());
@@ -368,24 +324,7 @@ public final class Database implements Closeable {
 	public long boundShadowWal(long maxBytes) {
 		this.lock.lock();
 		try {
-			Pos pos = this.shadowWal.position();
-			if (pos.isNone() || maxBytes <= 0) {
-				return -1;
-			}
-			List<Long> indexes = this.state.shadowWalIndexes(pos.generation());
-			long[] sizes = new long[indexes.size()];
-			long total = 0;
-			for (int i = 0; i < indexes.size(); i++) {
-				sizes[i] = Math.max(0, shadowWalSize(pos.generation(), indexes.get(i)));
-				total += sizes[i];
-			}
-			long lowestKept = -1;
-			for (int i = 0; i < indexes.size() && total > maxBytes && indexes.get(i) < pos.index(); i++) {
-				Files.deleteIfExists(this.state.shadowWal(pos.generation(), indexes.get(i)));
-				total -= sizes[i];
-				lowestKept = (i + 1 < indexes.size()) ? indexes.get(i + 1) : pos.index();
-			}
-			return lowestKept;
+			return this.shadowWal.bound(maxBytes);
 		}
 		catch (IOException ex) {
 			logger.warn("{}: cannot bound shadow WAL: {}", path(), ex.getMessage());
@@ -406,6 +345,14 @@ public final class Database implements Closeable {
 	}
 
 	/**
+	 * The bytes of shadow WAL index {@code start.index()} from {@code start.offset()} up to {@code stop},
+	 * read frame by frame ({@link ShadowWalReader}); read only up to the local position.
+	 */
+	public InputStream readShadowWal(Pos start, long stop) throws IOException {
+		return new ShadowWalReader(shadowWalPath(start.generation(), start.index()), start, stop, pageSize());
+	}
+
+	/**
 	 * Closes the engine's connections. When they are the last ones open, SQLite checkpoints the WAL into
 	 * the file and deletes it on close; a clean-stop record then lets the next start continue the
 	 * generation ({@link CleanClose}). Close the application's connections first to get that.
@@ -415,7 +362,7 @@ public final class Database implements Closeable {
 		this.lock.lock();
 		try {
 			if (this.connections.isOpen()) {
-				new CleanClose(this, this.connections, this.shadowWal, this.state).close();
+				new CleanClose(this.wal, this.connections, this.shadowWal, this.state).close();
 			}
 			releaseStateLock();
 		}
@@ -431,35 +378,6 @@ public final class Database implements Closeable {
 		if (held != null) {
 			held.close();
 		}
-	}
-
-	// ---- WAL file ---------------------------------------------------------------------------------
-
-	/**
-	 * Commits a write to {@code _litestream_seq} if the real WAL has no header yet, so that one exists
-	 * (a shadow index starts from it). {@link ShadowWal} calls it too, before starting a generation.
-	 */
-	void ensureWalExists() throws SQLException, IOException {
-		if (walSizeRaw() >= WalHeader.SIZE) {
-			return;
-		}
-		try (Statement st = this.connections.write().createStatement()) {
-			st.execute("INSERT INTO _litestream_seq (id, seq) VALUES (1, 1) "
-					+ "ON CONFLICT (id) DO UPDATE SET seq = seq + 1");
-		}
-	}
-
-	private long walSizeRaw() throws IOException {
-		try {
-			return Files.size(this.options.walPath());
-		}
-		catch (NoSuchFileException ex) {
-			return 0;
-		}
-	}
-
-	private long walSize() throws IOException {
-		return WalFiles.alignedSize(walSizeRaw(), this.pageSize);
 	}
 
 	/** Receives a stream of the main database file for a snapshot at a position. */

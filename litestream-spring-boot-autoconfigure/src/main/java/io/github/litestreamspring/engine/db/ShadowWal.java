@@ -12,6 +12,8 @@ import java.security.SecureRandom;
 import java.sql.SQLException;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.function.Supplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,8 +28,8 @@ import io.github.litestreamspring.engine.wal.WalHeader;
  * the checkpoint, with {@code createGeneration}, {@code initShadowWALIndex} and the header check of
  * {@code DB.init}): checks at start-up whether the recorded generation can be continued, keeps the
  * shadow WAL in step with the real {@code -wal} (with {@link WalVerifier} and {@link ShadowWalCopier}),
- * and starts a new generation or shadow index when needed. Split from {@link Database}, which calls it
- * under its lock, as does {@link Checkpointer}.
+ * and starts a new generation or shadow index when needed; prunes and bounds the shadow WAL files.
+ * Split from {@link Database}, which calls it under its lock, as does {@link Checkpointer}.
  * <p>
  * This class alone writes the local position, always under Database's lock; the field is volatile so
  * that other threads read it without the lock ({@link Database#position()},
@@ -40,19 +42,19 @@ final class ShadowWal {
 
 	private static final SecureRandom RANDOM = new SecureRandom();
 
-	private final Database database;
-
-	private final DatabaseOptions options;
+	private final WalFile wal;
 
 	private final LocalState state;
+
+	private final Supplier<DatabaseListener> listener;
 
 	/** Written only by this class, under Database's lock; read by any thread without it. */
 	private volatile Pos position = Pos.NONE;
 
-	ShadowWal(Database database, DatabaseOptions options, LocalState state) {
-		this.database = database;
-		this.options = options;
+	ShadowWal(WalFile wal, LocalState state, Supplier<DatabaseListener> listener) {
+		this.wal = wal;
 		this.state = state;
+		this.listener = listener;
 	}
 
 	/** The local position: generation, highest shadow index and its size. {@link Pos#NONE} before the first sync. */
@@ -69,11 +71,45 @@ final class ShadowWal {
 	/** Size of the shadow WAL file of {@code index} in the current generation, -1 if it does not exist. */
 	long size(String generation, long index) throws IOException {
 		try {
-			return WalFiles.alignedSize(Files.size(this.state.shadowWal(generation, index)), this.database.pageSize());
+			return WalFiles.alignedSize(Files.size(this.state.shadowWal(generation, index)), this.wal.pageSize());
 		}
 		catch (NoSuchFileException ex) {
 			return -1;
 		}
+	}
+
+	/** Deletes shadow WAL files that every replica has passed (keeps one index before the slowest). */
+	void prune(long lowestReplicaIndex) throws IOException {
+		Pos pos = this.position;
+		if (!pos.isNone() && lowestReplicaIndex > 0) {
+			this.state.deleteShadowWalsBelow(pos.generation(), Math.min(lowestReplicaIndex - 1, pos.index()));
+		}
+	}
+
+	/**
+	 * Keeps the current generation's shadow WAL within {@code maxBytes}: deletes its oldest files while
+	 * the total exceeds the bound, never the current index.
+	 * @return the lowest index left on disk if anything was deleted, otherwise -1
+	 */
+	long bound(long maxBytes) throws IOException {
+		Pos pos = this.position;
+		if (pos.isNone() || maxBytes <= 0) {
+			return -1;
+		}
+		List<Long> indexes = this.state.shadowWalIndexes(pos.generation());
+		long[] sizes = new long[indexes.size()];
+		long total = 0;
+		for (int i = 0; i < indexes.size(); i++) {
+			sizes[i] = Math.max(0, size(pos.generation(), indexes.get(i)));
+			total += sizes[i];
+		}
+		long lowestKept = -1;
+		for (int i = 0; i < indexes.size() && total > maxBytes && indexes.get(i) < pos.index(); i++) {
+			Files.deleteIfExists(this.state.shadowWal(pos.generation(), indexes.get(i)));
+			total -= sizes[i];
+			lowestKept = (i + 1 < indexes.size()) ? indexes.get(i + 1) : pos.index();
+		}
+		return lowestKept;
 	}
 
 	/**
@@ -81,20 +117,20 @@ final class ShadowWal {
 	 * when needed.
 	 */
 	SyncResult sync() throws IOException, SQLException {
-		int pageSize = this.database.pageSize();
+		int pageSize = this.wal.pageSize();
 		// Step 1: is what we copied so far still a prefix of the real WAL?
-		WalVerifier.Verdict verdict = new WalVerifier(this.state, this.options.walPath(), pageSize).verify();
+		WalVerifier.Verdict verdict = new WalVerifier(this.state, this.wal.walPath(), pageSize).verify();
 		boolean newGeneration = false;
 		if (verdict.reason() != null) {
 			// Another process may just have truncated the WAL to nothing: a new generation needs a header.
-			this.database.ensureWalExists();
+			this.wal.ensureWalExists();
 			startGeneration(verdict.reason());
 			newGeneration = true;
 			verdict = WalVerifier.Verdict.continuing();
 		}
 		String generation = this.state.generation();
 		long index = this.state.maxShadowWalIndex(generation);
-		ShadowWalCopier copier = new ShadowWalCopier(this.options.walPath(), pageSize);
+		ShadowWalCopier copier = new ShadowWalCopier(this.wal.walPath(), pageSize);
 
 		// Step 2: append the committed frames of the current WAL life.
 		long copied = copier.copy(this.state.shadowWal(generation, index));
@@ -120,7 +156,7 @@ final class ShadowWal {
 	void startNextIndex() throws IOException {
 		Pos pos = this.position;
 		long index = startIndex(pos.generation(), pos.index() + 1);
-		new ShadowWalCopier(this.options.walPath(), this.database.pageSize())
+		new ShadowWalCopier(this.wal.walPath(), this.wal.pageSize())
 			.copy(this.state.shadowWal(pos.generation(), index));
 		this.position = new Pos(pos.generation(), index, size(pos.generation(), index));
 	}
@@ -157,31 +193,31 @@ final class ShadowWal {
 				if (attempt == 3) {
 					throw ex;
 				}
-				this.database.ensureWalExists();
+				this.wal.ensureWalExists();
 			}
 		}
 		this.state.writeGeneration(generation);
 		this.state.deleteOtherGenerations(generation);
-		logger.info("{}: new generation {} ({})", this.database.path(), generation, reason);
-		this.database.listener().onNewGeneration(generation, reason);
+		logger.info("{}: new generation {} ({})", this.wal.databasePath(), generation, reason);
+		this.listener.get().onNewGeneration(generation, reason);
 	}
 
 	private byte[] readRealWalHeader() throws IOException {
 		byte[] header = new byte[WalHeader.SIZE];
-		try (FileChannel ch = FileChannel.open(this.options.walPath(), StandardOpenOption.READ)) {
+		try (FileChannel ch = FileChannel.open(this.wal.walPath(), StandardOpenOption.READ)) {
 			ByteBuffer buf = ByteBuffer.wrap(header);
 			while (buf.hasRemaining()) {
 				if (ch.read(buf) < 0) {
-					throw new WalHeaderMissingException("WAL header of " + this.options.walPath() + " is incomplete");
+					throw new WalHeaderMissingException("WAL header of " + this.wal.walPath() + " is incomplete");
 				}
 			}
 		}
 		catch (NoSuchFileException ex) {
-			throw new WalHeaderMissingException("WAL " + this.options.walPath() + " does not exist");
+			throw new WalHeaderMissingException("WAL " + this.wal.walPath() + " does not exist");
 		}
 		WalHeader parsed = WalHeader.parse(header, 0);
 		if (!parsed.isChecksumValid()) {
-			throw new IOException("WAL header of " + this.options.walPath() + " has an invalid checksum");
+			throw new IOException("WAL header of " + this.wal.walPath() + " has an invalid checksum");
 		}
 		return header;
 	}
@@ -199,30 +235,30 @@ final class ShadowWal {
 		if (generation != null) {
 			long index = this.state.maxShadowWalIndex(generation);
 			boolean consistent = false;
-			if (index >= 0 && Files.exists(this.options.walPath())) {
+			if (index >= 0 && Files.exists(this.wal.walPath())) {
 				Path shadow = this.state.shadowWal(generation, index);
 				byte[] shadowHeader = readPrefix(shadow, WalHeader.SIZE);
-				byte[] realHeader = readPrefix(this.options.walPath(), WalHeader.SIZE);
+				byte[] realHeader = readPrefix(this.wal.walPath(), WalHeader.SIZE);
 				consistent = shadowHeader.length == WalHeader.SIZE && Arrays.equals(shadowHeader, realHeader);
 				if (consistent) {
 					// A crash may have left frames of an unfinished copy: keep committed ones only.
-					ShadowWalCopier.truncateToLastCommit(shadow, this.database.pageSize());
+					ShadowWalCopier.truncateToLastCommit(shadow, this.wal.pageSize());
 				}
 			}
 			if (!consistent && index >= 0 && provesCleanStop(cleanStop, generation, index)) {
 				// The file is the state at the shadow WAL's end; whatever the WAL holds now (nothing, or
 				// commits made since start-up) lies on top of it: the next index of the same generation.
-				this.database.ensureWalExists();
+				this.wal.ensureWalExists();
 				long next = startIndex(generation, index + 1);
-				new ShadowWalCopier(this.options.walPath(), this.database.pageSize())
+				new ShadowWalCopier(this.wal.walPath(), this.wal.pageSize())
 					.copy(this.state.shadowWal(generation, next));
 				logger.info("{}: continuing generation {} after a clean stop at {} with WAL index {}",
-						this.database.path(), generation, cleanStop.position(), ReplicaPaths.formatIndex(next));
+						this.wal.databasePath(), generation, cleanStop.position(), ReplicaPaths.formatIndex(next));
 				consistent = true;
 			}
 			if (!consistent) {
 				logger.info("{}: cannot determine last WAL position of generation {}, a new generation will start",
-						this.database.path(), generation);
+						this.wal.databasePath(), generation);
 				this.state.clearGeneration();
 				generation = null;
 			}
@@ -236,9 +272,9 @@ final class ShadowWal {
 		if (stop == null) {
 			return false;
 		}
-		String whyNot = stop.whyNotAt(new Pos(generation, index, size(generation, index)), this.database.path());
+		String whyNot = stop.whyNotAt(new Pos(generation, index, size(generation, index)), this.wal.databasePath());
 		if (whyNot != null) {
-			logger.info("{}: {}", this.database.path(), whyNot);
+			logger.info("{}: {}", this.wal.databasePath(), whyNot);
 		}
 		return whyNot == null;
 	}

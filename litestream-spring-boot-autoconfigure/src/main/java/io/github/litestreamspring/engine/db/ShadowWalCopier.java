@@ -101,7 +101,7 @@ final class ShadowWalCopier {
 			return header.checksum();
 		}
 		ByteBuffer buf = ByteBuffer.allocate(WalFrameHeader.SIZE);
-		readFully(ch, buf, offset - (24 + this.pageSize), this.walPath);
+		readFully(ch, buf, offset - (WalFrameHeader.SIZE + this.pageSize), this.walPath);
 		return WalFrameHeader.parse(buf.array(), 0).checksum();
 	}
 

@@ -12,6 +12,7 @@ import java.util.Arrays;
 
 import io.github.litestreamspring.engine.ReplicaPaths;
 import io.github.litestreamspring.engine.wal.WalFiles;
+import io.github.litestreamspring.engine.wal.WalFrameHeader;
 import io.github.litestreamspring.engine.wal.WalHeader;
 
 /**
@@ -63,7 +64,7 @@ final class WalVerifier {
 		if (shadowSize == WalHeader.SIZE) {
 			return restart ? Verdict.newGeneration("wal header only, mismatched") : Verdict.continuing();
 		}
-		int frameSize = 24 + this.pageSize;
+		int frameSize = WalFrameHeader.SIZE + this.pageSize;
 		long lastFrame = shadowSize - frameSize;
 		if (!Arrays.equals(read(shadow, lastFrame, frameSize), read(this.walPath, lastFrame, frameSize))) {
 			return Verdict.newGeneration("wal overwritten by another process");

@@ -29,7 +29,7 @@ import io.github.litestreamspring.engine.Pos;
  * {@code handedOverFrom} (the old owner) and {@code position} (generation/index/offset, the position the
  * old owner shipped to every replica before it stopped writing).
  */
-public record LeaseContent(String owner, String host, long pid, Instant acquiredAt, Instant renewedAt, Instant expiresAt,
+record LeaseContent(String owner, String host, long pid, Instant acquiredAt, Instant renewedAt, Instant expiresAt,
 		long ttlMillis, boolean released, String handoverTo, String handedOverFrom, Pos position, String state) {
 
 	LeaseContent(String owner, String host, long pid, Instant acquiredAt, Instant renewedAt, Instant expiresAt,
@@ -45,7 +45,7 @@ public record LeaseContent(String owner, String host, long pid, Instant acquired
 
 	private static final Pattern FIELD = Pattern.compile("\"(\\w+)\"\\s*:\\s*(\"((?:[^\"\\\\]|\\\\.)*)\"|[^,}\\s]+)");
 
-	public static final String HOST = hostName();
+	static final String HOST = hostName();
 
 	static final long PID = ProcessHandle.current().pid();
 
@@ -66,7 +66,7 @@ public record LeaseContent(String owner, String host, long pid, Instant acquired
 				false, null, this.owner, at, null);
 	}
 
-	public byte[] toBytes() {
+	byte[] toBytes() {
 		StringBuilder json = new StringBuilder("{\"owner\":\"" + escape(this.owner) + "\",\"host\":\"" + escape(this.host)
 				+ "\",\"pid\":" + this.pid + ",\"acquiredAt\":\"" + this.acquiredAt + "\",\"renewedAt\":\"" + this.renewedAt
 				+ "\",\"expiresAt\":\"" + this.expiresAt + "\",\"ttlMillis\":" + this.ttlMillis + ",\"released\":"
@@ -88,7 +88,7 @@ public record LeaseContent(String owner, String host, long pid, Instant acquired
 	}
 
 	/** Parses a lease object; {@code null} if it is not one of ours (then it counts as a foreign holder). */
-	public static LeaseContent parse(byte[] content) {
+	static LeaseContent parse(byte[] content) {
 		Map<String, String> fields = new HashMap<>();
 		Matcher m = FIELD.matcher(new String(content, StandardCharsets.UTF_8));
 		while (m.find()) {

@@ -3,7 +3,6 @@ package io.github.litestreamspring.engine.lease;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Arrays;
 import java.util.Optional;
 
 import org.slf4j.Logger;
@@ -28,26 +27,11 @@ import io.github.litestreamspring.engine.ReplicaClient;
  * clocks say. A renewal refused because the version changed means the lease was lost: writing stops at
  * once.
  * <p>
- * <b>The write fence.</b> Stopping to <em>start</em> requests is not enough: a request started just
- * before 3/4 TTL (a large part, or a call in retries) could still reach the store after another instance
- * took over. So every write request is also bounded by the {@linkplain #writeDeadlineNanos() write
- * deadline}, 7/8 TTL after the last renewal started: S3 requests carry the time left as their API call
- * timeout (which covers the SDK's own retries), and each part or retry asks the guard again. The margins:
- * a request may start up to 3/4 TTL, must end by 7/8 TTL, and the last 1/8 TTL (3.75 s at the default
- * 30 s) covers a request the client gave up on but the store still completes, and the drift between the
- * two hosts' monotonic clocks. With renewals every third of the TTL, a request that starts while they
- * succeed has at least 7/8 - 1/3 = 13/24 TTL (16 s at 30 s) for one part with its retries; a slower link
- * needs a longer TTL or smaller parts.
+ * Every write request is also bounded by the write deadline, 7/8 TTL after the last renewal started
+ * (the write fence, see {@link LeaseClock}).
  * <p>
- * <b>Hand-over.</b> A starting instance that finds the lease held by a live holder may ask for it
- * ({@link #setAskForHandover}): it adds {@code handoverTo} to the holder's lease by compare-and-swap. The
- * holder's next renewal fails its compare-and-swap, re-reads the lease, finds itself still the owner
- * and keeps it, remembering the request ({@link #handoverRequest()}); no request costs the holder
- * anything while nobody asks. The holder then stops writing, ships everything and writes the lease for
- * the new owner with its final position ({@link #handOver}); the new owner's next look finds itself the
- * owner ({@link #handedOverToUs()}) and takes the lease with a renewal of its own. A holder that does
- * not answer (an older version, or stuck) is taken over as before, once its lease has not changed for
- * a whole TTL.
+ * <b>Hand-over.</b> A starting instance may ask a live holder for the lease, and the holder hands it
+ * over with its final position ({@link HandoverProtocol}).
  * <p>
  * Thread-safe: renewals run on the lease thread (without holding this object's monitor during the
  * request, so that checks on the replication thread never wait for a slow renewal), checks on the
@@ -76,7 +60,10 @@ public final class ReplicaLease {
 
 	}
 
-	private final ReplicaClient client;
+	private final LeaseStore store;
+
+	/** When another instance's lease may be taken over. */
+	private final LeaseTakeover takeover = new LeaseTakeover();
 
 	private final String owner;
 
@@ -93,14 +80,10 @@ public final class ReplicaLease {
 
 	private Instant acquiredAt;
 
-	/** {@link System#nanoTime()} when the last successful create or renewal request started. */
-	private long renewedNanos;
+	/** When the last renewal started: whether writes may start, their deadline, the next renewal. */
+	private final LeaseClock clock;
 
 	private LeaseContent holder;
-
-	private String observedEtag;
-
-	private long observedSinceNanos;
 
 	private String lastError;
 
@@ -116,23 +99,8 @@ public final class ReplicaLease {
 	 */
 	private boolean checkContinuityOnTake;
 
-	/** This process's local state directory id ({@code LocalState.stateId()}), or {@code null}. */
-	private String stateId;
-
-	/** Whether no live process holds the lock on that local state directory. */
-	private java.util.function.BooleanSupplier localStateFree = () -> false;
-
-	/** Whether, while another live instance holds the lease, we ask it to hand the lease over. */
-	private boolean askForHandover;
-
-	/** Holder side: the owner id of an instance that asked for the lease, or {@code null}. */
-	private String handoverRequest;
-
-	/** New owner's side: the lease as the previous holder handed it to us (with its final position). */
-	private LeaseContent handedOverToUs;
-
-	/** Holder side: the lease as this instance handed it over (new owner, final position), or {@code null}. */
-	private LeaseContent handedOver;
+	/** Asking a holder for the lease, answering such a request, and what was handed over. */
+	private final HandoverProtocol handover;
 
 	/**
 	 * After the lease was lost or handed over: whether taking it back is safe now (the replica still ends
@@ -141,11 +109,13 @@ public final class ReplicaLease {
 	private java.util.function.BooleanSupplier takeBackAllowed = () -> true;
 
 	ReplicaLease(ReplicaClient client, String owner, Duration ttl, String label) {
-		this.client = client;
+		this.store = new LeaseStore(client);
 		this.owner = owner;
 		this.ttl = ttl;
+		this.clock = new LeaseClock(ttl);
 		this.location = client.describe() + "/" + ReplicaClient.LEASE_NAME;
 		this.label = label;
+		this.handover = new HandoverProtocol(this.store, owner, ttl, label, this.location);
 	}
 
 	String owner() {
@@ -171,8 +141,7 @@ public final class ReplicaLease {
 	 * holds the directory's lock (every replicating process holds it; the OS frees it at death).
 	 */
 	synchronized void setLocalState(String stateId, java.util.function.BooleanSupplier free) {
-		this.stateId = stateId;
-		this.localStateFree = free;
+		this.takeover.setLocalState(stateId, free);
 	}
 
 	synchronized void setCheckContinuityOnTake(boolean check) {
@@ -180,7 +149,7 @@ public final class ReplicaLease {
 	}
 
 	synchronized void setAskForHandover(boolean ask) {
-		this.askForHandover = ask;
+		this.handover.setAsk(ask);
 	}
 
 	synchronized void setTakeBackAllowed(java.util.function.BooleanSupplier allowed) {
@@ -189,17 +158,17 @@ public final class ReplicaLease {
 
 	/** Holder side: the owner id of the instance that asked for the lease, or {@code null}. */
 	synchronized String handoverRequest() {
-		return (this.state == State.HELD) ? this.handoverRequest : null;
+		return (this.state == State.HELD) ? this.handover.request() : null;
 	}
 
 	/** Holder side: drops a request that could not be answered; a requester still waiting asks again. */
 	synchronized void forgetHandoverRequest() {
-		this.handoverRequest = null;
+		this.handover.forgetRequest();
 	}
 
 	/** New owner's side: the lease as handed over to us (previous owner, final position), or {@code null}. */
 	synchronized LeaseContent handedOverToUs() {
-		return this.handedOverToUs;
+		return this.handover.handedOverToUs();
 	}
 
 	/** The other instance's lease as last read, or {@code null}. */
@@ -220,41 +189,37 @@ public final class ReplicaLease {
 		}
 		try {
 			if (!this.probed) {
-				if (!this.client.honoursConditionalWrites()) {
-					this.unsafeStore = this.client.describe() + " does not honour conditional writes (a PUT with "
-							+ "If-None-Match: * of an existing object succeeded), so the single-writer lease cannot work "
-							+ "there; disable it (litestream.lease.enabled=false) and make sure only one instance "
-							+ "replicates to this path";
+				this.unsafeStore = this.store.whyUnsafe();
+				if (this.unsafeStore != null) {
 					logger.error("{}: {}", this.label, this.unsafeStore);
 					return false;
 				}
 				this.probed = true;
 			}
-			Optional<LeaseObject> current = this.client.readLease();
+			Optional<LeaseObject> current = this.store.read();
 			long started = System.nanoTime();
 			Instant now = Instant.now();
 			if (current.isEmpty()) {
 				byte[] content = ours(now, now, false).toBytes();
-				return won(this.client.createLease(content), content, started, now);
+				return won(this.store.create(content), started, now);
 			}
 			LeaseObject lease = current.get();
 			LeaseContent other = LeaseContent.parse(lease.content());
 			boolean free = other != null && (other.released() || this.owner.equals(other.owner()));
 			long holderTtl = (other != null) ? other.ttlMillis() : this.ttl.toMillis();
-			if (!free && deadPredecessor(other)) {
+			if (!free && this.takeover.deadPredecessor(other)) {
 				// A crash restarted on the same disk need not wait a TTL for its own dead lease.
 				logger.warn("{}: the lease on {} was held by {}, a previous process on this host and local state "
 						+ "that is gone (the state's lock is free); taking it over at once", this.label, this.location,
 						other.describe());
 				free = true;
 			}
-			if (!free && !unchangedForTtl(lease.etag(), holderTtl)) {
+			if (!free && !this.takeover.unchangedForTtl(lease.etag(), holderTtl)) {
 				this.holder = other;
 				this.state = (this.state == State.LOST || this.state == State.HANDED_OVER) ? this.state : State.WAITING;
 				this.lastError = null;
-				if (this.askForHandover && other != null && !this.owner.equals(other.handoverTo())
-						&& this.state == State.WAITING) {
-					askForHandover(lease, other);
+				if (this.state == State.WAITING) {
+					this.handover.askIfWanted(lease, other, this.takeover);
 				}
 				return false;
 			}
@@ -271,11 +236,9 @@ public final class ReplicaLease {
 						describeHolder(), Duration.ofMillis(holderTtl));
 			}
 			boolean handedOver = free && this.owner.equals(other.owner()) && other.handedOverFrom() != null;
-			boolean taken = won(this.client.replaceLease(lease.etag(), content), content, started, now);
+			boolean taken = won(this.store.replace(lease.etag(), content), started, now);
 			if (taken && handedOver) {
-				this.handedOverToUs = other;
-				logger.info("{}: lease on {} handed over to us (owner {}) by owner {} at {}", this.label, this.location,
-						this.owner, other.handedOverFrom(), other.position());
+				this.handover.receivedFrom(other);
 			}
 			return taken;
 		}
@@ -302,14 +265,11 @@ public final class ReplicaLease {
 		long started = System.nanoTime();
 		byte[] content = ours(acquired, Instant.now(), false).toBytes();
 		try {
-			String newEtag = this.client.replaceLease(currentEtag, content);
-			if (newEtag == null) {
-				newEtag = ifOurs(content);
-			}
+			String newEtag = this.store.replace(currentEtag, content);
 			LeaseContent other = null;
 			String requester = null;
 			if (newEtag == null) {
-				Optional<LeaseObject> now = this.client.readLease();
+				Optional<LeaseObject> now = this.store.read();
 				other = now.map((l) -> LeaseContent.parse(l.content())).orElse(null);
 				if (other != null && this.owner.equals(other.owner()) && !other.released() && other.handoverTo() != null) {
 					// Still ours: another instance asked for it. Renew on top of its request, and answer it.
@@ -317,12 +277,9 @@ public final class ReplicaLease {
 					started = System.nanoTime();
 					byte[] renewed = ours(acquired, Instant.now(), false)
 						.withHandoverTo(requester).toBytes();
-					newEtag = this.client.replaceLease(now.get().etag(), renewed);
+					newEtag = this.store.replace(now.get().etag(), renewed);
 					if (newEtag == null) {
-						newEtag = ifOurs(renewed);
-					}
-					if (newEtag == null) {
-						other = this.client.readLease().map((l) -> LeaseContent.parse(l.content())).orElse(null);
+						other = this.store.readContent();
 					}
 				}
 			}
@@ -340,12 +297,10 @@ public final class ReplicaLease {
 				}
 				boolean wasExpired = !mayWrite();
 				this.etag = newEtag;
-				this.renewedNanos = started;
+				this.clock.renewed(started);
 				this.lastError = null;
-				if (requester != null && !requester.equals(this.handoverRequest)) {
-					this.handoverRequest = requester;
-					logger.info("{}: owner {} asks for the lease on {}; handing it over", this.label, requester,
-							this.location);
+				if (requester != null) {
+					this.handover.requested(requester);
 				}
 				if (wasExpired) {
 					logger.info("{}: lease on {} renewed again (owner {}); writes resume", this.label, this.location,
@@ -368,34 +323,18 @@ public final class ReplicaLease {
 	 * @return whether the lease is the new owner's now
 	 */
 	synchronized boolean handOver(Pos position) throws IOException {
-		if (this.state != State.HELD || this.handoverRequest == null) {
+		if (this.state != State.HELD || this.handover.request() == null) {
 			return false;
 		}
-		for (int attempt = 0; attempt < 3; attempt++) {
-			Optional<LeaseObject> current = this.client.readLease();
-			LeaseContent now = current.map((l) -> LeaseContent.parse(l.content())).orElse(null);
-			if (now == null || !this.owner.equals(now.owner())) {
-				return false;
-			}
-			String to = (now.handoverTo() != null) ? now.handoverTo() : this.handoverRequest;
-			LeaseContent given = LeaseContent.of(this.owner, this.acquiredAt, Instant.now(), this.ttl, false)
-				.handedOverTo(to, Instant.now(), position);
-			byte[] content = given.toBytes();
-			String newEtag = this.client.replaceLease(current.get().etag(), content);
-			if (newEtag == null) {
-				newEtag = ifOurs(content);
-			}
-			if (newEtag != null) {
-				this.state = State.HANDED_OVER;
-				this.holder = given;
-				this.handedOver = given;
-				this.etag = null;
-				this.observedEtag = null;
-				logger.info("{}: lease on {} handed over to owner {} at {}", this.label, this.location, to, position);
-				return true;
-			}
+		LeaseContent given = this.handover.giveTo(position, this.acquiredAt);
+		if (given == null) {
+			return false;
 		}
-		return false;
+		this.state = State.HANDED_OVER;
+		this.holder = given;
+		this.etag = null;
+		this.takeover.forget();
+		return true;
 	}
 
 	/** Marks a held lease released (a conditional overwrite), so that a waiting instance takes it at once. */
@@ -420,7 +359,7 @@ public final class ReplicaLease {
 		Instant now = Instant.now();
 		try {
 			byte[] content = ours(this.acquiredAt, now, true).toBytes();
-			if (this.client.replaceLease(this.etag, content) != null || ifOurs(content) != null) {
+			if (this.store.replace(this.etag, content) != null) {
 				logger.info("{}: lease released", this.location);
 			}
 		}
@@ -435,7 +374,7 @@ public final class ReplicaLease {
 
 	/** Whether the replica may be written now: held, and renewed recently enough. */
 	synchronized boolean mayWrite() {
-		return this.state == State.HELD && System.nanoTime() - this.renewedNanos < this.ttl.toNanos() * 3 / 4;
+		return this.state == State.HELD && this.clock.writable();
 	}
 
 	/**
@@ -443,12 +382,12 @@ public final class ReplicaLease {
 	 * successful renewal started (see the class comment for the margins); in the past when not held.
 	 */
 	synchronized long writeDeadlineNanos() {
-		return (this.state == State.HELD) ? this.renewedNanos + this.ttl.toNanos() * 7 / 8 : System.nanoTime() - 1;
+		return (this.state == State.HELD) ? this.clock.writeDeadlineNanos() : System.nanoTime() - 1;
 	}
 
 	/** Whether it is time to renew (a third of the TTL since the last renewal started). */
 	synchronized boolean renewalDue() {
-		return this.state == State.HELD && System.nanoTime() - this.renewedNanos >= this.ttl.toNanos() / 3;
+		return this.state == State.HELD && this.clock.renewalDue();
 	}
 
 	/** Why the replica may not be written now, or {@code null} if it may. */
@@ -466,11 +405,11 @@ public final class ReplicaLease {
 			case LOST -> "lease on " + this.location + " lost to " + describeHolder()
 					+ "; not writing until it is free again" + error;
 			case HANDED_OVER -> "lease on " + this.location + " handed over"
-					+ ((this.handedOver != null) ? " to owner " + this.handedOver.owner() + " at " + this.handedOver.position()
-							: " (released for the new owner)")
+					+ ((this.handover.handedOver() != null) ? " to owner " + this.handover.handedOver().owner() + " at "
+							+ this.handover.handedOver().position() : " (released for the new owner)")
 					+ "; this instance no longer writes" + error;
 			case HELD -> "lease on " + this.location + " (ours, owner " + this.owner + ") expired: not renewed for "
-					+ Duration.ofMillis((System.nanoTime() - this.renewedNanos) / 1_000_000)
+					+ this.clock.sinceRenewal()
 					+ "; not writing until a renewal succeeds" + error;
 		};
 	}
@@ -479,70 +418,27 @@ public final class ReplicaLease {
 		return (this.holder != null) ? this.holder.describe() : "an unknown writer (unreadable lease object)";
 	}
 
-	private boolean won(String newEtag, byte[] content, long started, Instant now) throws IOException {
-		if (newEtag == null) {
-			newEtag = ifOurs(content);
-		}
+	private boolean won(String newEtag, long started, Instant now) {
 		if (newEtag == null) {
 			// Another instance was faster; look again on the next attempt.
-			this.observedEtag = null;
+			this.takeover.forget();
 			return false;
 		}
 		boolean wasLost = this.state == State.LOST || this.state == State.HANDED_OVER;
 		this.state = State.HELD;
-		this.handoverRequest = null;
+		this.handover.forgetRequest();
 		this.etag = newEtag;
 		this.acquiredAt = now;
-		this.renewedNanos = started;
+		this.clock.renewed(started);
 		this.holder = null;
 		this.lastError = null;
 		logger.info("{}: lease acquired{} (ttl {})", this.location, wasLost ? " again" : "", this.ttl);
 		return true;
 	}
 
-	/**
-	 * After a refused conditional write: whether the object holds exactly what we wrote (a retried
-	 * request whose first attempt had succeeded), and its version tag if so.
-	 */
-	private String ifOurs(byte[] content) throws IOException {
-		Optional<LeaseObject> now = this.client.readLease();
-		return (now.isPresent() && Arrays.equals(now.get().content(), content)) ? now.get().etag() : null;
-	}
-
-	/**
-	 * Adds our hand-over request to the holder's lease. The request changes the object's version, which
-	 * must not restart our own count towards a takeover: the holder did not renew, we wrote.
-	 */
-	private void askForHandover(LeaseObject lease, LeaseContent holderLease) throws IOException {
-		String newEtag = this.client.replaceLease(lease.etag(), holderLease.withHandoverTo(this.owner).toBytes());
-		if (newEtag != null) {
-			if (lease.etag().equals(this.observedEtag)) {
-				this.observedEtag = newEtag;
-			}
-			logger.info("{}: asked {} to hand the lease on {} over to us (owner {})", this.label,
-					holderLease.describe(), this.location, this.owner);
-		}
-	}
-
-	private boolean deadPredecessor(LeaseContent other) {
-		return other != null && this.stateId != null && this.stateId.equals(other.state())
-				&& LeaseContent.HOST.equals(other.host()) && this.localStateFree.getAsBoolean();
-	}
-
 	/** Our lease content, naming our local state. */
 	private LeaseContent ours(Instant acquired, Instant now, boolean released) {
-		return LeaseContent.of(this.owner, acquired, now, this.ttl, released).withState(this.stateId);
-	}
-
-	/** Whether this version of another instance's lease has been seen, unchanged, for its whole TTL. */
-	private boolean unchangedForTtl(String etag, long ttlMillis) {
-		long nanos = System.nanoTime();
-		if (!etag.equals(this.observedEtag)) {
-			this.observedEtag = etag;
-			this.observedSinceNanos = nanos;
-			return false;
-		}
-		return nanos - this.observedSinceNanos >= Duration.ofMillis(ttlMillis).toNanos();
+		return LeaseContent.of(this.owner, acquired, now, this.ttl, released).withState(this.takeover.stateId());
 	}
 
 }

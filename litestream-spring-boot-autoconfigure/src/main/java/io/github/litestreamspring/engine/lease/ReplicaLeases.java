@@ -5,18 +5,13 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.github.litestreamspring.engine.replica.ObservedReplicaClient;
 import io.github.litestreamspring.engine.LitestreamException;
 import io.github.litestreamspring.engine.WriteGuard;
-
 
 /**
  * The single-writer guard of one {@link Replicator}: a {@link ReplicaLease} per replica, taken at
@@ -34,33 +29,16 @@ public final class ReplicaLeases {
 
 	private static final Logger logger = LoggerFactory.getLogger(ReplicaLeases.class);
 
-	/** Longest pause between two attempts to take a lease held by another instance. */
-	private static final long MAX_POLL_MILLIS = 2_000;
-
 	private final LeaseOptions options;
 
 	private final String databaseName;
 
 	private final Map<LeasedReplica, ReplicaLease> leases = new LinkedHashMap<>();
 
-	private final Runnable onAcquired;
-
-	/** When the lease thread last tried to take each lease held by another instance. */
-	private final Map<ReplicaLease, Long> lastAttemptNanos = new ConcurrentHashMap<>();
-
-	private ScheduledExecutorService thread;
-
-	/** Called once (on the lease thread) with the requester's owner id when another instance asks for the leases. */
-	private volatile java.util.function.Consumer<String> onHandoverRequested = (requester) -> {
-	};
-
-	/** Set once the hand-over handler was called, so that it runs once per request. */
-	private volatile String handoverAnswered;
+	/** Renews, polls and notices hand-over requests on a thread of its own. */
+	private final LeaseRenewer renewer;
 
 	private volatile boolean acquireCalled;
-
-	/** After a failed hand-over, no request is answered before this {@link System#nanoTime()}. */
-	private volatile long answerNotBeforeNanos = System.nanoTime();
 
 	/** Called (on the lease thread) after a lease changed state, so that the write gate follows it. */
 	private volatile Runnable onStateChange = () -> {
@@ -73,13 +51,13 @@ public final class ReplicaLeases {
 	public ReplicaLeases(LeaseOptions options, String databaseName, Iterable<? extends LeasedReplica> replicas, Runnable onAcquired) {
 		this.options = options;
 		this.databaseName = databaseName;
-		this.onAcquired = onAcquired;
 		// One owner id per start: a restarted replicator is a new writer.
 		String owner = UUID.randomUUID().toString().replace("-", "").substring(0, 16);
 		for (LeasedReplica replica : replicas) {
 			this.leases.put(replica, new ReplicaLease(replica.client(), owner, options.ttl(),
 					databaseName + ": replica '" + replica.name() + "'"));
 		}
+		this.renewer = new LeaseRenewer(options, databaseName, this.leases, onAcquired, () -> this.onStateChange.run());
 	}
 
 	/** See {@link ReplicaLease#setLocalState}. */
@@ -88,7 +66,7 @@ public final class ReplicaLeases {
 	}
 
 	public void setOnHandoverRequested(java.util.function.Consumer<String> handler) {
-		this.onHandoverRequested = handler;
+		this.renewer.setOnHandoverRequested(handler);
 	}
 
 	public void setOnStateChange(Runnable listener) {
@@ -138,7 +116,7 @@ public final class ReplicaLeases {
 	public io.github.litestreamspring.engine.Pos acquire(java.time.Duration timeout) {
 		long deadline = System.nanoTime() + timeout.toNanos();
 		this.leases.values().forEach((l) -> l.setAskForHandover(this.options.onConflict() == LeaseOptions.OnConflict.WAIT));
-		startThread();
+		this.renewer.start();
 		this.acquireCalled = true;
 		// While a start waits, the time it takes to notice a hand-over is time without a writer: look
 		// often (a GET per look, for the few seconds a hand-over takes).
@@ -219,7 +197,7 @@ public final class ReplicaLeases {
 
 	/** Whether {@link #acquire} ran (the lease thread runs). */
 	public boolean started() {
-		return this.thread != null;
+		return this.renewer.started();
 	}
 
 	/**
@@ -254,8 +232,7 @@ public final class ReplicaLeases {
 	 */
 	public void handoverFailed(java.time.Duration backoff) {
 		this.leases.values().forEach(ReplicaLease::forgetHandoverRequest);
-		this.answerNotBeforeNanos = System.nanoTime() + backoff.toNanos();
-		this.handoverAnswered = null;
+		this.renewer.handoverFailed(backoff);
 	}
 
 	/**
@@ -279,7 +256,7 @@ public final class ReplicaLeases {
 			}
 		}
 		installGuards();
-		startThread();
+		this.renewer.start();
 	}
 
 	/**
@@ -306,60 +283,35 @@ public final class ReplicaLeases {
 
 	private void installGuards() {
 		for (Map.Entry<LeasedReplica, ReplicaLease> e : this.leases.entrySet()) {
-			if (e.getKey().client() instanceof ObservedReplicaClient observed) {
-				ReplicaLease lease = e.getValue();
-				observed.setWriteGuard(new WriteGuard() {
+			ReplicaLease lease = e.getValue();
+			e.getKey().setWriteGuard(new WriteGuard() {
 
-					@Override
-					public void checkWrite() throws IOException {
-						ReplicaLeases.checkWrite(lease);
-					}
+				@Override
+				public void checkWrite() throws IOException {
+					ReplicaLeases.checkWrite(lease);
+				}
 
-					@Override
-					public long deadlineNanos() {
-						return lease.writeDeadlineNanos();
-					}
+				@Override
+				public long deadlineNanos() {
+					return lease.writeDeadlineNanos();
+				}
 
-				});
-			}
+			});
 		}
-	}
-
-	private synchronized void startThread() {
-		if (this.thread != null) {
-			return;
-		}
-		long tick = Math.max(50, Math.min(1_000, this.options.ttl().toMillis() / 10));
-		this.thread = Executors.newSingleThreadScheduledExecutor((r) -> {
-			Thread t = new Thread(r, "litestream-lease-" + this.databaseName);
-			t.setDaemon(true);
-			return t;
-		});
-		this.thread.scheduleWithFixedDelay(this::tick, tick, tick, TimeUnit.MILLISECONDS);
 	}
 
 	/** Stops the lease thread; releases every held lease if {@code release} (nothing is writing any more). */
 	public void stop(boolean release) {
-		if (this.thread != null) {
-			this.thread.shutdownNow();
-			try {
-				this.thread.awaitTermination(10, TimeUnit.SECONDS);
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-			}
-		}
+		this.renewer.stop();
 		for (Map.Entry<LeasedReplica, ReplicaLease> e : this.leases.entrySet()) {
 			if (release) {
 				e.getValue().release();
 			}
-			if (e.getKey().client() instanceof ObservedReplicaClient observed) {
-				// Writes after a stop (e.g. a restore tool reusing the client) must not pass a dead guard;
-				// they are refused until the next start.
-				observed.setWriteGuard(() -> {
-					throw new IOException("replication stopped: no lease on " + e.getKey().client().describe());
-				});
-			}
+			// Writes after a stop (e.g. a restore tool reusing the client) must not pass a dead guard;
+			// they are refused until the next start.
+			e.getKey().setWriteGuard(() -> {
+				throw new IOException("replication stopped: no lease on " + e.getKey().client().describe());
+			});
 		}
 	}
 
@@ -380,59 +332,10 @@ public final class ReplicaLeases {
 		return this.leases.get(replica);
 	}
 
-	/** A refusal without its figures (attempts, milliseconds): what changes when the cause does. */
-	private static String kind(String refusal) {
-		return (refusal != null) ? refusal.replaceAll("\\d+", "#") : "";
-	}
-
 	private static void checkWrite(ReplicaLease lease) throws IOException {
 		String refusal = lease.refusal();
 		if (refusal != null) {
 			throw new IOException(refusal);
-		}
-	}
-
-	private void tick() {
-		long pollNanos = TimeUnit.MILLISECONDS.toNanos(Math.min(MAX_POLL_MILLIS, this.options.ttl().toMillis() / 3));
-		for (Map.Entry<LeasedReplica, ReplicaLease> e : this.leases.entrySet()) {
-			ReplicaLease lease = e.getValue();
-			ReplicaLease.State before = lease.state();
-			try {
-				if (before == ReplicaLease.State.HELD) {
-					if (lease.renewalDue()) {
-						lease.renew();
-					}
-					String requester = lease.handoverRequest();
-					if (requester != null && !requester.equals(this.handoverAnswered)
-							&& System.nanoTime() - this.answerNotBeforeNanos >= 0) {
-						this.handoverAnswered = requester;
-						this.onHandoverRequested.accept(requester);
-					}
-					if (lease.state() != before) {
-						this.onStateChange.run();
-					}
-					continue;
-				}
-				long now = System.nanoTime();
-				Long last = this.lastAttemptNanos.get(lease);
-				if (last != null && now - last < pollNanos) {
-					continue;
-				}
-				this.lastAttemptNanos.put(lease, now);
-				String refusedBefore = (before == ReplicaLease.State.NEW) ? kind(lease.refusal()) : null;
-				if (lease.tryAcquire()) {
-					this.onAcquired.run();
-				}
-				// A lease not taken yet may change its reason without changing state (the store answers
-				// again, but the replica holds writes this instance lacks): the gate says the latest one.
-				if (lease.state() != before || (refusedBefore != null && !refusedBefore.equals(kind(lease.refusal())))) {
-					this.onStateChange.run();
-				}
-			}
-			catch (IOException | RuntimeException ex) {
-				logger.debug("{}: replica '{}': lease call failed: {}", this.databaseName, e.getKey().name(),
-						ex.getMessage());
-			}
 		}
 	}
 

@@ -1,16 +1,13 @@
 package io.github.litestreamspring.engine.replica;
 
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
 import java.util.Optional;
 
-import io.github.litestreamspring.engine.GuardedWrites;
 import io.github.litestreamspring.engine.LeaseObject;
 import io.github.litestreamspring.engine.Pos;
 import io.github.litestreamspring.engine.ReplicaClient;
-import io.github.litestreamspring.engine.WriteGuard;
 import io.github.litestreamspring.engine.SnapshotInfo;
 import io.github.litestreamspring.engine.WalSegmentInfo;
 
@@ -18,13 +15,6 @@ import io.github.litestreamspring.engine.WalSegmentInfo;
  * Reports every storage call of a replica client to an observer (request metrics: what a replica costs
  * in LIST, GET, PUT and DELETE calls), then delegates. Counts logical calls; a listing that the store
  * pages counts once.
- * <p>
- * It is also where the single-writer guard is enforced: with a {@link WriteGuard} set, every write or
- * delete of Litestream's objects asks it first, so no code path (shipping, snapshots, retention) can
- * touch the replica without holding its lease; it is asked again on every read of the data being
- * written (a long snapshot stops within one buffer of the guard's refusal), and a delegate that
- * implements {@link GuardedWrites} asks it before each request it sends. The lease calls themselves
- * are not guarded.
  */
 public final class ObservedReplicaClient implements ReplicaClient {
 
@@ -45,8 +35,6 @@ public final class ObservedReplicaClient implements ReplicaClient {
 
 	private final ReplicaClient delegate;
 
-	private volatile WriteGuard writeGuard;
-
 	private final Observer observer;
 
 	public ObservedReplicaClient(ReplicaClient delegate, Observer observer) {
@@ -56,44 +44,6 @@ public final class ObservedReplicaClient implements ReplicaClient {
 
 	public ReplicaClient delegate() {
 		return this.delegate;
-	}
-
-	/** Sets (or, with {@code null}, removes) the guard asked before every write and delete. */
-	public void setWriteGuard(WriteGuard writeGuard) {
-		this.writeGuard = writeGuard;
-		if (this.delegate instanceof GuardedWrites guarded) {
-			guarded.setWriteGuard(writeGuard);
-		}
-	}
-
-	/** {@code data}, asking the guard before each read: a long write stops soon after a refusal. */
-	private InputStream guarded(InputStream data) {
-		WriteGuard guard = this.writeGuard;
-		if (guard == null) {
-			return data;
-		}
-		return new FilterInputStream(data) {
-
-			@Override
-			public int read() throws IOException {
-				guard.checkWrite();
-				return super.read();
-			}
-
-			@Override
-			public int read(byte[] b, int off, int len) throws IOException {
-				guard.checkWrite();
-				return super.read(b, off, len);
-			}
-
-		};
-	}
-
-	private void checkWrite() throws IOException {
-		WriteGuard guard = this.writeGuard;
-		if (guard != null) {
-			guard.checkWrite();
-		}
 	}
 
 	@Override
@@ -126,16 +76,14 @@ public final class ObservedReplicaClient implements ReplicaClient {
 
 	@Override
 	public SnapshotInfo writeSnapshot(String generation, long index, InputStream data) throws IOException {
-		checkWrite();
 		this.observer.onOperation(Operation.PUT);
-		return this.delegate.writeSnapshot(generation, index, guarded(data));
+		return this.delegate.writeSnapshot(generation, index, data);
 	}
 
 	@Override
 	public WalSegmentInfo writeWalSegment(Pos pos, InputStream data) throws IOException {
-		checkWrite();
 		this.observer.onOperation(Operation.PUT);
-		return this.delegate.writeWalSegment(pos, guarded(data));
+		return this.delegate.writeWalSegment(pos, data);
 	}
 
 	@Override
@@ -152,21 +100,18 @@ public final class ObservedReplicaClient implements ReplicaClient {
 
 	@Override
 	public void deleteSnapshots(List<SnapshotInfo> snapshots) throws IOException {
-		checkWrite();
 		this.observer.onOperation(Operation.DELETE);
 		this.delegate.deleteSnapshots(snapshots);
 	}
 
 	@Override
 	public void deleteWalSegments(List<WalSegmentInfo> segments) throws IOException {
-		checkWrite();
 		this.observer.onOperation(Operation.DELETE);
 		this.delegate.deleteWalSegments(segments);
 	}
 
 	@Override
 	public void deleteGeneration(String generation) throws IOException {
-		checkWrite();
 		this.observer.onOperation(Operation.DELETE);
 		this.delegate.deleteGeneration(generation);
 	}

@@ -7,6 +7,7 @@ import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.github.litestreamspring.engine.lease.FencedReplicaClient;
 import io.github.litestreamspring.engine.lease.LeasedReplica;
 import io.github.litestreamspring.engine.db.CheckpointMode;
 import io.github.litestreamspring.engine.db.Database;
@@ -17,6 +18,8 @@ import io.github.litestreamspring.engine.ReplicaClient;
 import io.github.litestreamspring.engine.ReplicaPaths;
 import io.github.litestreamspring.engine.SnapshotInfo;
 import io.github.litestreamspring.engine.WalSegmentInfo;
+import io.github.litestreamspring.engine.WriteGuard;
+import io.github.litestreamspring.engine.wal.WalFrameHeader;
 import io.github.litestreamspring.engine.wal.WalHeader;
 
 /**
@@ -58,7 +61,8 @@ public final class Replica implements LeasedReplica {
 
 	private final ReplicaOptions options;
 
-	private final ReplicaClient client;
+	/** Every call of {@link #client()}: fenced by the lease's write guard, then observed. */
+	private final FencedReplicaClient client;
 
 	private volatile Pos position = Pos.NONE;
 
@@ -73,7 +77,9 @@ public final class Replica implements LeasedReplica {
 	public Replica(ReplicaOptions options, ReplicaClient client) {
 		this.options = options;
 		// Every storage call, for shipping and for restores through client(), reaches the listener.
-		this.client = new ObservedReplicaClient(client, (operation) -> this.listener.onStorageOperation(this, operation));
+		this.client = new FencedReplicaClient(
+				new ObservedReplicaClient(client, (operation) -> this.listener.onStorageOperation(this, operation)),
+				client);
 	}
 
 	public String name() {
@@ -88,6 +94,11 @@ public final class Replica implements LeasedReplica {
 		return this.client;
 	}
 
+	@Override
+	public void setWriteGuard(WriteGuard guard) {
+		this.client.setWriteGuard(guard);
+	}
+
 	/** Where the next segment will start; {@link Pos#NONE} until known. */
 	public Pos position() {
 		return this.position;
@@ -98,7 +109,7 @@ public final class Replica implements LeasedReplica {
 	}
 
 	/** Forgets the position; the next sync recomputes it from the replica. */
-	public void resetPosition() {
+	void resetPosition() {
 		this.position = Pos.NONE;
 		this.unsplitIndex = -1;
 	}
@@ -321,7 +332,7 @@ public final class Replica implements LeasedReplica {
 	 */
 	private long uploadSegment(Database db, Pos pos, long end) throws IOException {
 		long started = System.nanoTime();
-		int frameSize = 24 + db.pageSize();
+		int frameSize = WalFrameHeader.SIZE + db.pageSize();
 		long stop = end;
 		if (pos.offset() != 0 || pos.index() != this.unsplitIndex) {
 			long limit = Math.max(frameSize, this.options.maxSegmentBytes() / frameSize * frameSize);
@@ -329,7 +340,7 @@ public final class Replica implements LeasedReplica {
 		}
 		WalSegmentInfo info;
 		try (Lz4CompressingInputStream compressed = new Lz4CompressingInputStream(
-				new ShadowWalRange(db.shadowWalPath(pos.generation(), pos.index()), pos, stop, db.pageSize()))) {
+				db.readShadowWal(pos, stop))) {
 			info = this.client.writeWalSegment(pos, compressed);
 		}
 		this.position = new Pos(pos.generation(), pos.index(), stop);

@@ -24,8 +24,7 @@ import io.github.litestreamspring.engine.lease.ReplicaLeases;
  */
 final class ReplicaShipping {
 
-	/** Under the replicator's name: operators filter one logger for a replica's upload outcomes. */
-	private static final Logger logger = LoggerFactory.getLogger(Replicator.class);
+	private static final Logger logger = LoggerFactory.getLogger(ReplicaShipping.class);
 
 	private final Database database;
 

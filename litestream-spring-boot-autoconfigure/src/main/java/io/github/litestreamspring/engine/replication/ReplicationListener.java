@@ -1,5 +1,7 @@
 package io.github.litestreamspring.engine.replication;
 
+import java.util.List;
+
 import io.github.litestreamspring.engine.db.DatabaseListener;
 import io.github.litestreamspring.engine.replica.ObservedReplicaClient;
 import io.github.litestreamspring.engine.SnapshotInfo;
@@ -14,6 +16,14 @@ public interface ReplicationListener extends DatabaseListener {
 
 	ReplicationListener NONE = new ReplicationListener() {
 	};
+
+	/**
+	 * One listener that hands every event to each of {@code listeners}, in order (timings end in reverse
+	 * order). The list is read at every event: a concurrent list may gain listeners later.
+	 */
+	static ReplicationListener composite(List<? extends ReplicationListener> listeners) {
+		return new CompositeReplicationListener(listeners);
+	}
 
 	default void onWalSegment(Replica replica, WalSegmentInfo segment, long uncompressedBytes, long nanos) {
 	}

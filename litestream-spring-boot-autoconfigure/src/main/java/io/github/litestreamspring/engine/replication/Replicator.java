@@ -2,36 +2,30 @@ package io.github.litestreamspring.engine.replication;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import io.github.litestreamspring.engine.db.Database;
 import io.github.litestreamspring.engine.db.DatabaseOptions;
-import io.github.litestreamspring.engine.db.SyncResult;
 import io.github.litestreamspring.engine.Pos;
 import io.github.litestreamspring.engine.SnapshotInfo;
 import io.github.litestreamspring.engine.LitestreamException;
 import io.github.litestreamspring.engine.lease.LeaseOptions;
 import io.github.litestreamspring.engine.lease.LeaseStoreUnreachableException;
-import io.github.litestreamspring.engine.lease.ReplicaLease;
 import io.github.litestreamspring.engine.lease.ReplicaLeases;
 import io.github.litestreamspring.engine.lease.WriteGate;
 
 /**
  * Replicates one SQLite database to its replicas: the engine's public face for the Spring layer and
- * for programs that embed it.
+ * for programs that embed it. The work is done by its parts: {@link ReplicationLoop} (the thread),
+ * {@link ReplicationPass} (one pass), {@link ReplicationLifecycle} (start and stop),
+ * {@link LeaseLifecycle} and {@link LeaseHandover} (the single-writer lease).
  * <p>
  * One named daemon thread per database runs every step (shadow WAL sync, checkpoints, uploads,
  * snapshots), so they never race each other. It wakes every {@code monitorInterval}, when
@@ -41,11 +35,6 @@ import io.github.litestreamspring.engine.lease.WriteGate;
  * loses nothing.
  */
 public final class Replicator implements AutoCloseable {
-
-	private static final Logger logger = LoggerFactory.getLogger(Replicator.class);
-
-	private static final Runnable WAKE_UP = () -> {
-	};
 
 	/** Default time commits are collected before one upload ships them together. */
 	public static final Duration DEFAULT_COMMIT_WINDOW = Duration.ofMillis(2);
@@ -57,50 +46,34 @@ public final class Replicator implements AutoCloseable {
 
 	private final List<Replica> replicas;
 
-	private final LinkedBlockingQueue<Runnable> tasks = new LinkedBlockingQueue<>();
-
 	private final Map<Replica, ReplicaState> replicaStates = new HashMap<>();
-
-	/** Each pass's uploads and their bookkeeping per replica. */
-	private final ReplicaShipping shipping;
 
 	private final DurableWaiters durableWaiters = new DurableWaiters();
 
 	/** When each local position not yet in every replica was first seen: the replicas' lag. */
 	private final UnshippedCommits unshipped = new UnshippedCommits();
 
-	/** Snapshot and retention schedules, created on the replication thread's first pass. */
-	private final Map<Replica, ReplicaMaintenance> maintenance = new HashMap<>();
-
-	private volatile long shadowWalMaxBytes = DEFAULT_SHADOW_WAL_MAX_BYTES;
-
-	private final Duration commitWindow;
-
 	private final CommitSignals commits = new CommitSignals();
 
+	/** One pass of the replication thread: copy, uploads, checkpoint, bound, maintenance. */
+	private final ReplicationPass pass;
+
+	/** The replication thread. */
+	private final ReplicationLoop loop;
+
 	private volatile ReplicationListener listener = ReplicationListener.NONE;
-
-	private volatile Thread thread;
-
-	/** Runs local passes for a busy writer beside the replication thread; {@code null} while stopped. */
-	private volatile DatabaseMonitor monitor;
-
-	private volatile boolean running;
-
-	private volatile Instant lastSyncAt;
-
-	private volatile LeaseOptions leaseOptions = LeaseOptions.DISABLED;
-
-	/** The single-writer guard while running with leases enabled; {@code null} otherwise. */
-	private volatile ReplicaLeases leases;
-
-	private volatile String lastError;
 
 	/** Admits the application's write transactions; paused and closed by a lease hand-over. */
 	private final WriteGate writeGate;
 
 	/** Answers other instances' requests for the leases; keeps the write gate in step with them. */
 	private final LeaseHandover handover;
+
+	/** The single-writer leases, when enabled. */
+	private final LeaseLifecycle leases;
+
+	/** Start and stop: connections, leases, threads. */
+	private final ReplicationLifecycle lifecycle;
 
 	public Replicator(DatabaseOptions options, List<Replica> replicas) {
 		this(options, replicas, DEFAULT_COMMIT_WINDOW);
@@ -111,17 +84,33 @@ public final class Replicator implements AutoCloseable {
 	 * commits to ship in the same segment; zero ships at once
 	 */
 	public Replicator(DatabaseOptions options, List<Replica> replicas, Duration commitWindow) {
-		this.commitWindow = (commitWindow != null) ? commitWindow : DEFAULT_COMMIT_WINDOW;
+		commitWindow = (commitWindow != null) ? commitWindow : DEFAULT_COMMIT_WINDOW;
 		this.database = new Database(options);
 		this.writeGate = new WriteGate(String.valueOf(options.path()));
 		this.replicas = List.copyOf(replicas);
 		for (Replica replica : this.replicas) {
 			this.replicaStates.put(replica, new ReplicaState());
 		}
+		ReplicaShipping shipping = new ReplicaShipping(this.database, this.replicas, this.replicaStates,
+				() -> this.listener, this::currentLeases, this.unshipped);
+		this.pass = new ReplicationPass(this.database, this.replicas, this.replicaStates, shipping,
+				this.durableWaiters, this.commits, () -> this.listener, this::monitor);
+		this.loop = new ReplicationLoop(this.database.path(), this.pass, this.commits, this.durableWaiters,
+				commitWindow);
 		this.handover = new LeaseHandover(this.database, this.replicas, this.replicaStates, this.writeGate,
-				() -> this.leases, () -> syncAll(true));
-		this.shipping = new ReplicaShipping(this.database, this.replicas, this.replicaStates, () -> this.listener,
-				() -> this.leases, this.unshipped);
+				this::currentLeases, () -> this.pass.run(true));
+		this.leases = new LeaseLifecycle(this.database, this.replicas, this.writeGate, this.handover, this.loop,
+				this::notifyChange);
+		this.lifecycle = new ReplicationLifecycle(this.database, this.replicas, this.loop, this.pass, this.leases,
+				this.handover, this.durableWaiters, this.unshipped);
+	}
+
+	private DatabaseMonitor monitor() {
+		return this.lifecycle.monitor();
+	}
+
+	private ReplicaLeases currentLeases() {
+		return this.leases.current();
 	}
 
 	public Path databasePath() {
@@ -138,8 +127,8 @@ public final class Replicator implements AutoCloseable {
 	}
 
 	/** Asks the database monitor thread for a local pass (copy, checkpoint if due) now, as a busy writer does. */
-	public void requestLocalPass() {
-		DatabaseMonitor m = this.monitor;
+	void requestLocalPass() {
+		DatabaseMonitor m = monitor();
 		if (m != null) {
 			m.request();
 		}
@@ -156,11 +145,11 @@ public final class Replicator implements AutoCloseable {
 	 * {@link #status()}). Zero or negative disables the bound. Default {@link #DEFAULT_SHADOW_WAL_MAX_BYTES}.
 	 */
 	public void setShadowWalMaxBytes(long maxBytes) {
-		this.shadowWalMaxBytes = maxBytes;
+		this.pass.setShadowWalMaxBytes(maxBytes);
 	}
 
 	public long shadowWalMaxBytes() {
-		return this.shadowWalMaxBytes;
+		return this.pass.shadowWalMaxBytes();
 	}
 
 	public void setListener(ReplicationListener listener) {
@@ -176,7 +165,7 @@ public final class Replicator implements AutoCloseable {
 	 * layer enables it by default).
 	 */
 	public void setLeaseOptions(LeaseOptions leaseOptions) {
-		this.leaseOptions = (leaseOptions != null) ? leaseOptions : LeaseOptions.DISABLED;
+		this.leases.setOptions(leaseOptions);
 	}
 
 	/**
@@ -186,9 +175,7 @@ public final class Replicator implements AutoCloseable {
 	 * stopped.
 	 */
 	public String leaseState(Replica replica) {
-		ReplicaLeases guard = this.leases;
-		ReplicaLease lease = (guard != null) ? guard.lease(replica) : null;
-		return (lease != null) ? lease.state().name().toLowerCase(java.util.Locale.ROOT) : null;
+		return this.leases.state(replica);
 	}
 
 	/**
@@ -204,31 +191,15 @@ public final class Replicator implements AutoCloseable {
 	 * {@link LeaseOptions.OnConflict#FAIL} and a live holder
 	 */
 	public synchronized Pos acquireLeases(Duration timeout) {
-		if (!this.leaseOptions.enabled() || this.running) {
+		if (!this.leases.enabled() || this.loop.isRunning()) {
 			return null;
 		}
-		if (this.leases == null) {
-			this.leases = newLeases();
-		}
-		try {
-			return this.leases.acquire(timeout);
-		}
-		catch (LeaseStoreUnreachableException ex) {
-			// Whether another instance writes is unknown: no write until the lease is ours (the lease
-			// thread keeps trying, and takes it only while the replica ends within the local history).
-			this.writeGate.close("the lease store is unreachable, so whether another instance writes is unknown ("
-					+ ex.getMessage() + "); writes resume once the lease is taken");
-			throw ex;
-		}
-		catch (RuntimeException ex) {
-			this.leases = null;
-			throw ex;
-		}
+		return this.leases.acquire(timeout);
 	}
 
 	/** Whether the single-writer lease is on ({@link #setLeaseOptions}). */
 	public boolean leasesEnabled() {
-		return this.leaseOptions.enabled();
+		return this.leases.enabled();
 	}
 
 	/** How long a hand-over waits for write transactions in flight to end before giving up (default 10 s). */
@@ -241,27 +212,6 @@ public final class Replicator implements AutoCloseable {
 		return this.handover.handedOverAt();
 	}
 
-	private ReplicaLeases newLeases() {
-		ReplicaLeases guard = new ReplicaLeases(this.leaseOptions, String.valueOf(this.database.path().getFileName()),
-				this.replicas, this::notifyChange);
-		guard.setOnHandoverRequested((requester) -> this.tasks.offer(() -> {
-			if (this.running) {
-				this.handover.handOver(requester);
-			}
-		}));
-		guard.setOnStateChange(this.handover::followLeases);
-		guard.setTakeBackAllowed(this.handover::takeBackAllowed);
-		String stateId;
-		try {
-			stateId = this.database.localState().stateId();
-		}
-		catch (java.io.IOException ex) {
-			stateId = null; // the lease then names no local state: a crashed predecessor's lease expires
-		}
-		guard.setLocalState(stateId, () -> this.database.localState().isUnlocked(this.database.path()));
-		return guard;
-	}
-
 	/**
 	 * Opens the database for replication (taking the exclusive lock on its local state) and starts the
 	 * replication thread. With leases enabled, then tries to take the lease of every replica path; uploads
@@ -271,43 +221,7 @@ public final class Replicator implements AutoCloseable {
 	 * and the lease policy is {@link LeaseOptions.OnConflict#FAIL}
 	 */
 	public synchronized void start() {
-		if (this.running) {
-			return;
-		}
-		// After stopReplicating() without closeDatabase() the connections (and the lock) are still held.
-		this.database.close();
-		// First the local state's lock: a second replicator of the same database fails here, naming the first.
-		this.database.open();
-		if (this.leaseOptions.enabled()) {
-			ReplicaLeases guard = this.leases;
-			if (guard == null || !guard.started()) {
-				guard = newLeases();
-				try {
-					guard.start();
-				}
-				catch (RuntimeException ex) {
-					this.database.close();
-					throw ex;
-				}
-			}
-			this.leases = guard;
-			this.handover.reset();
-			this.handover.followLeases();
-		}
-		this.running = true;
-		// After a stop() that timed out, the previous thread may still be inside a replica call (an S3
-		// retry can last minutes); the new one waits for it to leave rather than run beside it.
-		Thread predecessor = this.thread;
-		Thread t = new Thread(() -> run(predecessor), "litestream-" + this.database.path().getFileName());
-		t.setDaemon(true);
-		this.thread = t;
-		t.start();
-		DatabaseMonitor m = new DatabaseMonitor(this.database,
-				() -> this.unshipped.seen(this.database.position(), System.nanoTime()));
-		m.start();
-		this.monitor = m;
-		logger.info("{}: replication started to {}", this.database.path(),
-				this.replicas.stream().map(r -> r.name() + "=" + r.client().describe()).toList());
+		this.lifecycle.start();
 	}
 
 	/**
@@ -328,58 +242,7 @@ public final class Replicator implements AutoCloseable {
 	 * replicas at the next start.
 	 */
 	public synchronized void stopReplicating(Duration timeout) {
-		if (!this.running) {
-			return;
-		}
-		long deadline = System.nanoTime() + timeout.toNanos();
-		DatabaseMonitor m = this.monitor;
-		this.monitor = null;
-		if (m != null) {
-			m.stop();
-		}
-		CompletableFuture<Void> done = submit(() -> {
-			ReplicaLeases guard = this.leases;
-			if (this.handover.handedOverAt() != null) {
-				return null; // shipped everything before handing over
-			}
-			if (guard != null && !guard.anyHeld()) {
-				logger.warn("{}: stopping without the lease ({}): nothing can be shipped; commits made since the last "
-						+ "upload are not in the replica", this.database.path(), guard.firstRefusal());
-				return null;
-			}
-			syncAll(true);
-			return null;
-		});
-		try {
-			done.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-		}
-		catch (ExecutionException ex) {
-			logger.error("{}: final sync failed, the replica may miss the last transactions: {}",
-					this.database.path(), ex.getCause().getMessage());
-		}
-		catch (TimeoutException ex) {
-			logger.error("{}: final sync did not finish within {}", this.database.path(), timeout);
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-		}
-		this.running = false;
-		this.tasks.offer(WAKE_UP);
-		try {
-			// One budget for the final sync and the thread's end, not one each.
-			this.thread.join(Math.max(100, (deadline - System.nanoTime()) / 1_000_000));
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-		}
-		ReplicaLeases guard = this.leases;
-		if (guard != null) {
-			// Release only once nothing can write any more; a thread stuck in an upload lets it expire.
-			guard.stop(!this.thread.isAlive());
-			this.leases = null;
-		}
-		this.durableWaiters.failAll(new LitestreamException("replication of " + this.database.path() + " stopped"));
-		logger.info("{}: replication stopped at {}", this.database.path(), this.database.position());
+		this.lifecycle.stopReplicating(timeout);
 	}
 
 	/**
@@ -387,17 +250,7 @@ public final class Replicator implements AutoCloseable {
 	 * replication runs or once closed.
 	 */
 	public synchronized void closeDatabase() {
-		if (this.running) {
-			return;
-		}
-		ReplicaLeases guard = this.leases;
-		if (guard != null) {
-			// Taken by acquireLeases() for a start that never came (the application failed to start):
-			// release them rather than renew them for as long as the JVM lives.
-			guard.stop(true);
-			this.leases = null;
-		}
-		this.database.close();
+		this.lifecycle.closeDatabase();
 	}
 
 	public void stop() {
@@ -410,7 +263,7 @@ public final class Replicator implements AutoCloseable {
 	}
 
 	public boolean isRunning() {
-		return this.running;
+		return this.loop.isRunning();
 	}
 
 	/**
@@ -421,21 +274,16 @@ public final class Replicator implements AutoCloseable {
 	public void notifyChange() {
 		switch (this.commits.onCommit()) {
 			case LOCAL_PASS -> {
-				DatabaseMonitor m = this.monitor;
+				DatabaseMonitor m = monitor();
 				if (m != null) {
 					m.request();
 				}
 			}
-			case PASS -> {
-				if (this.tasks.isEmpty()) {
-					this.tasks.offer(WAKE_UP);
-				}
-			}
+			case PASS -> this.loop.wakeIfIdle();
 			case NONE -> {
 			}
 		}
 	}
-
 
 	/**
 	 * Waits until everything committed before this call is in every replica. Callers that wait at the
@@ -444,51 +292,24 @@ public final class Replicator implements AutoCloseable {
 	 * @throws LitestreamException if that does not happen within {@code timeout}
 	 */
 	public Pos awaitDurable(Duration timeout) {
-		if (!this.running) {
+		if (!this.loop.isRunning()) {
 			throw new LitestreamException("replication of " + this.database.path() + " is not running");
 		}
-		CompletableFuture<Pos> durable = this.durableWaiters.add();
-		this.tasks.offer(WAKE_UP);
-		try {
-			return durable.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-		}
-		catch (TimeoutException ex) {
-			durable.cancel(false);
-			throw new LitestreamException("commits to " + this.database.path() + " did not reach every replica within "
-					+ timeout + describeErrors());
-		}
-		catch (ExecutionException ex) {
-			throw new LitestreamException(ex.getCause().getMessage(), ex.getCause());
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			throw new LitestreamException("interrupted while waiting for replication of " + this.database.path(), ex);
-		}
-	}
-
-	private String describeErrors() {
-		StringBuilder sb = new StringBuilder();
-		for (Replica replica : this.replicas) {
-			String error = this.replicaStates.get(replica).lastError;
-			if (error != null) {
-				sb.append("; ").append(error);
-			}
-		}
-		return sb.toString();
+		return this.durableWaiters.await(timeout, this.loop::wake, this.database.path(), this.pass::replicaErrors);
 	}
 
 	/** Syncs the database and ships to every replica now; returns the local position afterwards. */
 	public Pos syncNow() {
-		return await(submit(() -> {
-			syncAll(true);
+		return this.loop.await(this.loop.submit(() -> {
+			this.pass.run(true);
 			return this.database.position();
 		}));
 	}
 
 	/** Takes a snapshot to every replica now; returns what was written. */
 	public List<SnapshotInfo> snapshotNow() {
-		return await(submit(() -> {
-			syncAll(true);
+		return this.loop.await(this.loop.submit(() -> {
+			this.pass.run(true);
 			List<SnapshotInfo> written = new ArrayList<>();
 			for (Replica replica : this.replicas) {
 				written.add(replica.snapshot(this.database));
@@ -499,342 +320,46 @@ public final class Replicator implements AutoCloseable {
 
 	/** Runs {@code work} on the replication thread and waits for it (e.g. a consistent read of state). */
 	public <T> T callOnReplicationThread(Supplier<T> work) {
-		return await(submit(work::get));
+		return this.loop.await(this.loop.submit(work::get));
 	}
 
 	public ReplicationStatus status() {
-		Pos local = this.database.position();
-		List<ReplicationStatus.Replica> replicaStatus = new ArrayList<>();
-		long nowNanos = System.nanoTime();
-		this.unshipped.seen(local, nowNanos);
-		for (Replica replica : this.replicas) {
-			ReplicaState s = this.replicaStates.get(replica);
-			// After a failure the position is re-learnt from the replica; until then it holds what it last held.
-			Pos held = replica.position().isNone() ? s.lastKnownPosition : replica.position();
-			Duration lag = this.unshipped.lag(held, local, nowNanos);
-			replicaStatus.add(new ReplicationStatus.Replica(replica.name(), replica.client().type(),
-					replica.client().describe(), replica.position(), s.lastSyncAt, s.lastError, s.lastErrorAt, lag,
-					lagBytes(local, held), s.shadowWalWarning));
-		}
-		return new ReplicationStatus(this.database.path(), this.running, local, this.lastSyncAt, this.lastError,
-				List.copyOf(replicaStatus));
-	}
-
-	// ---- the replication thread -------------------------------------------------------------------
-
-	private void run(Thread predecessor) {
-		if (predecessor != null && predecessor.isAlive()) {
-			logger.warn("{}: waiting for the previous replication thread to finish its replica call",
-					this.database.path());
-			try {
-				predecessor.join();
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-				return;
-			}
-		}
-		while (isCurrentThread()) {
-			try {
-				Runnable task = this.tasks.poll(sleepMillis(), TimeUnit.MILLISECONDS);
-				this.commits.awake();
-				if (!isCurrentThread()) {
-					// Superseded by a restart meanwhile: what was taken belongs to the new thread.
-					if (task != null && task != WAKE_UP) {
-						this.tasks.offer(task);
-					}
-					break;
-				}
-				if (task != null && task != WAKE_UP) {
-					task.run();
-					continue;
-				}
-				if (task == WAKE_UP && this.commits.beforeUploadDue() && this.durableWaiters.isEmpty()) {
-					// Woken only so as not to oversleep: plan the sleep again, now up to the due time.
-					continue;
-				}
-				if (task == WAKE_UP) {
-					this.commits.wokenByCommit();
-					if (!this.commitWindow.isZero()) {
-						// Let the commits of a short window share one segment and one upload.
-						Thread.sleep(this.commitWindow.toMillis(), this.commitWindow.toNanosPart() % 1_000_000);
-						this.tasks.removeIf((t) -> t == WAKE_UP);
-					}
-				}
-				this.commits.passEnded(syncAll(false), task == null);
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-				break;
-			}
-			catch (RuntimeException ex) {
-				logger.error("{}: unexpected error in replication loop", this.database.path(), ex);
-			}
-		}
-		// Run what was submitted after the loop ended (e.g. the final sync of stop()), unless a restart
-		// has already handed the queue to a new thread.
-		Runnable task;
-		while (this.thread == Thread.currentThread() && (task = this.tasks.poll()) != null) {
-			task.run();
-		}
-	}
-
-	/** Whether replication runs and this thread is the one doing it (not one a restart superseded). */
-	private boolean isCurrentThread() {
-		return this.running && this.thread == Thread.currentThread();
-	}
-
-	/**
-	 * One pass: shadow WAL copy, then every replica that is behind and due (all of them when forced or
-	 * when callers wait for durability), then a checkpoint if one is due. Waiters whose commit every
-	 * replica now holds are released.
-	 */
-	private long syncAll(boolean force) throws LitestreamException {
-		this.commits.passStarted();
-		List<CompletableFuture<Pos>> waiting = this.durableWaiters.drain();
-		boolean urgent = force || !waiting.isEmpty();
-		// Waiters are held to the upload ceiling (at most one interval of it), explicit syncs are not.
-		ReplicaShipping.Urgency urgency = force ? ReplicaShipping.Urgency.FORCED
-				: urgent ? ReplicaShipping.Urgency.WAITED_FOR : ReplicaShipping.Urgency.DUE;
-		Instant now = Instant.now();
-		ReplicaShipping.Round early = null;
-		SyncResult result;
-		try {
-			// Copy only: a checkpoint (a write lock and fsyncs) must not stand between a commit and its upload.
-			result = urgent ? null : localWork(this.database::trySync);
-			if (result == null && !urgent) {
-				// The monitor thread holds the database for a checkpoint (fsyncs, back-fill): what it has
-				// copied into the shadow WAL so far need not wait for the checkpoint's end.
-				early = this.shipping.ship(this.database.position(), ReplicaShipping.Urgency.DUE, now, null, null);
-			}
-			if (result == null) {
-				result = localWork(() -> this.database.sync(false));
-			}
-		}
-		catch (LitestreamException ex) {
-			this.durableWaiters.requeue(waiting);
-			if (force) {
-				throw ex;
-			}
-			return 0;
-		}
-		if (result.newGeneration()) {
-			for (Replica replica : this.replicas) {
-				replica.resetPosition();
-			}
-		}
-		ReplicaShipping.Round first = this.shipping.ship(result.position(), urgency, now,
-				(early != null) ? early.failure() : null, null);
-		ReplicaShipping.Round shipped = first;
-		DatabaseMonitor m = this.monitor;
-		try {
-			if (!urgent && m != null) {
-				// On the monitor thread: the checkpoint then delays no upload of the next commits.
-				if (this.database.checkpointDue()) {
-					m.request();
-				}
-			}
-			else {
-				SyncResult checkpointed = localWork(this.database::checkpointIfDue);
-				if (checkpointed != null && checkpointed.checkpointRestarted() && urgent) {
-					// The checkpoint began a new WAL index with the engine's own commit; when a caller waits
-					// for this pass, replicas that were current get it now, so that they are not left a frame
-					// behind. Otherwise it goes with the next upload (one object, not two).
-					shipped = this.shipping.ship(checkpointed.position(), urgency, Instant.now(), shipped.failure(),
-							shipped.current());
-				}
-			}
-		}
-		catch (LitestreamException ex) {
-			// Logged by localWork; the next pass tries again.
-		}
-		Pos local = shipped.local();
-		this.database.pruneShadowWal(shipped.lowestIndex());
-		boundShadowWal(local.generation());
-		if (!force) {
-			for (Replica replica : this.replicas) {
-				this.maintenance.computeIfAbsent(replica, (r) -> new ReplicaMaintenance(r, this.database, now))
-					.runDue(Instant.now(), this.listener);
-			}
-		}
-		if (first.current().size() == this.replicas.size()) {
-			// Their commits were in the first round already, whatever became of the checkpoint's tail.
-			waiting.forEach((w) -> w.complete(first.local()));
-		}
-		else {
-			this.durableWaiters.requeue(waiting);
-		}
-		if (shipped.failure() != null && force) {
-			throw shipped.failure();
-		}
-		return result.bytesCopied();
-	}
-
-	/**
-	 * The local part of a pass (a shadow WAL copy, or a checkpoint that may return {@code null} when none
-	 * was due); a failure is logged once (then at DEBUG while it lasts) and rethrown.
-	 */
-	private SyncResult localWork(Supplier<SyncResult> work) {
-		try {
-			SyncResult result = work.get();
-			if (result == null) {
-				return null;
-			}
-			this.lastSyncAt = Instant.now();
-			if (this.lastError != null) {
-				logger.info("{}: local sync recovered at {}", this.database.path(), result.position());
-			}
-			this.lastError = null;
-			return result;
-		}
-		catch (LitestreamException ex) {
-			if (!ex.getMessage().equals(this.lastError)) {
-				logger.error("{}: {}", this.database.path(), ex.getMessage());
-			}
-			else {
-				logger.debug("{}: {}", this.database.path(), ex.getMessage());
-			}
-			this.lastError = ex.getMessage();
-			throw ex;
-		}
-	}
-
-	/**
-	 * Applies the shadow WAL bound; a replica that needed a deleted index is flagged until it has
-	 * caught up again (from a new snapshot).
-	 */
-	private void boundShadowWal(String generation) {
-		long lowestKept = this.database.boundShadowWal(this.shadowWalMaxBytes);
-		if (lowestKept < 0) {
-			return;
-		}
-		for (Replica replica : this.replicas) {
-			Pos pos = replica.position();
-			boolean needed = pos.isNone() || !pos.generation().equals(generation) || pos.index() < lowestKept;
-			ReplicaState s = this.replicaStates.get(replica);
-			if (needed && s.shadowWalWarning == null) {
-				s.shadowWalWarning = "replica '" + replica.name() + "' fell behind the local shadow WAL bound ("
-						+ formatSize(this.shadowWalMaxBytes) + "); it will resume from a new snapshot";
-				logger.warn("{}: {}", this.database.path(), s.shadowWalWarning);
-			}
-		}
-	}
-
-	private static String formatSize(long bytes) {
-		return (bytes >= 1024 * 1024) ? (bytes / (1024 * 1024)) + " MB" : (bytes / 1024) + " KB";
-	}
-
-	/**
-	 * How long the replication thread may sleep: until the next replica that is behind becomes due,
-	 * or a scheduled snapshot or retention check is, at most the monitor interval (the slow poll that
-	 * catches writers outside this JVM).
-	 */
-	private long sleepMillis() {
-		long millis = this.database.options().monitorInterval().toMillis();
-		Pos local = this.database.position();
-		Instant now = Instant.now();
-		for (Replica replica : this.replicas) {
-			ReplicaState s = this.replicaStates.get(replica);
-			if (!UnshippedCommits.holds(replica.position(), local) && s.nextAttemptAt != null) {
-				millis = Math.min(millis, millisUntil(now, s.nextAttemptAt));
-			}
-		}
-		for (ReplicaMaintenance m : this.maintenance.values()) {
-			Instant due = m.nextDueAt();
-			if (due != null) {
-				millis = Math.min(millis, Math.max(0, Duration.between(now, due).toMillis()));
-			}
-		}
-		if (!this.durableWaiters.isEmpty()) {
-			millis = Math.min(millis, 50);
-			// Waiters ship as soon as the upload ceiling lets the replicas they wait for upload again.
-			for (Replica replica : this.replicas) {
-				Instant token = this.replicaStates.get(replica).tokenAt;
-				if (!UnshippedCommits.holds(replica.position(), local) && token != null) {
-					millis = Math.min(millis, millisUntil(now, token));
-				}
-			}
-		}
-		return this.commits.sleepMillis(millis, nextUploadDue(now));
-	}
-
-	/** Whole milliseconds until {@code at}, rounded up so that a sleep does not end just before it. */
-	private static long millisUntil(Instant now, Instant at) {
-		return Math.max(0, (Duration.between(now, at).toNanos() + 999_999) / 1_000_000);
-	}
-
-	/** Milliseconds until the first replica may upload again; 0 if one may now. */
-	private long nextUploadDue(Instant now) {
-		long millis = Long.MAX_VALUE;
-		for (Replica replica : this.replicas) {
-			Instant next = this.replicaStates.get(replica).nextAttemptAt;
-			millis = Math.min(millis, (next == null) ? 0 : millisUntil(now, next));
-		}
-		return (millis == Long.MAX_VALUE) ? 0 : millis;
-	}
-
-	private <T> CompletableFuture<T> submit(Callable<T> work) {
-		CompletableFuture<T> future = new CompletableFuture<>();
-		if (!this.running) {
-			future.completeExceptionally(new LitestreamException("replication of " + this.database.path()
-					+ " is not running"));
-			return future;
-		}
-		this.tasks.offer(() -> {
-			try {
-				future.complete(work.call());
-			}
-			catch (Exception ex) {
-				future.completeExceptionally(ex);
-			}
-		});
-		return future;
-	}
-
-	private <T> T await(CompletableFuture<T> future) {
-		try {
-			return future.get();
-		}
-		catch (ExecutionException ex) {
-			Throwable cause = ex.getCause();
-			if (cause instanceof LitestreamException le) {
-				throw le;
-			}
-			throw new LitestreamException(cause.getMessage(), cause);
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			throw new LitestreamException("interrupted while waiting for replication of " + this.database.path(), ex);
-		}
+		return this.pass.status(this.loop.isRunning(), this.unshipped);
 	}
 
 	// ---- restore verification (RestoreVerifier) ----------------------------------------------------
 
 	/**
-	 * Syncs the database and ships to every replica, failing if any replica cannot be brought to the
-	 * local position. Only for work already running on the replication thread
-	 * ({@link #callOnReplicationThread}), such as pinning a verification position.
-	 * @return the local position every replica now holds
+	 * Runs {@code work} on the replication thread and waits for it, handing it the one thing only that
+	 * thread may do: sync the database and ship to every replica in between its own steps (pinning a
+	 * verification position: a read transaction begun between two syncs that end at the same position).
 	 */
-	public Pos syncAllOnReplicationThread() {
-		if (Thread.currentThread() != this.thread) {
-			throw new IllegalStateException("not on the replication thread of " + this.database.path());
-		}
-		syncAll(true);
-		return this.database.position();
+	public <T> T callWithForcedSyncs(Function<ForcedSync, T> work) {
+		return callOnReplicationThread(() -> work.apply(() -> {
+			if (!this.loop.onLoopThread()) {
+				throw new IllegalStateException("not on the replication thread of " + this.database.path());
+			}
+			this.pass.run(true);
+			return this.database.position();
+		}));
+	}
+
+	/** A forced sync, available to work running on the replication thread ({@link #callWithForcedSyncs}). */
+	@FunctionalInterface
+	public interface ForcedSync {
+
+		/**
+		 * Syncs the database and ships to every replica, failing if any replica cannot be brought to the
+		 * local position.
+		 * @return the local position every replica now holds
+		 */
+		Pos syncAll();
+
 	}
 
 	/** WAL bytes between a replica position and the local one (see {@link ShadowWalLag}). */
 	public long lagBytes(Pos local, Pos replica) {
 		return ShadowWalLag.bytes(this.database, local, replica);
-	}
-
-
-	@FunctionalInterface
-	private interface Callable<T> {
-
-		T call() throws Exception;
-
 	}
 
 }

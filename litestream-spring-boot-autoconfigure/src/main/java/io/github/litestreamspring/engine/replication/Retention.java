@@ -29,11 +29,11 @@ import io.github.litestreamspring.engine.WalSegmentInfo;
  * new state or fails on the missing object with a message naming it; it never reads a snapshot whose
  * WAL is partly gone without noticing (the planner and the applier check every index and offset).
  */
-public final class Retention {
+final class Retention {
 
 	private final ReplicaClient client;
 
-	public Retention(ReplicaClient client) {
+	Retention(ReplicaClient client) {
 		this.client = client;
 	}
 
@@ -44,7 +44,7 @@ public final class Retention {
 	 * @param segments WAL segments deleted (not counting those of whole generations)
 	 * @param generations whole generations deleted
 	 */
-	public record Result(int snapshots, int segments, int generations) {
+	record Result(int snapshots, int segments, int generations) {
 
 		boolean isEmpty() {
 			return this.snapshots == 0 && this.segments == 0 && this.generations == 0;
@@ -56,7 +56,7 @@ public final class Retention {
 	 * Deletes what a restore to any time at or after {@code boundary} does not need. The generation
 	 * {@code current} (may be {@code null}) is never deleted as a whole.
 	 */
-	public Result enforce(String current, Instant boundary) throws IOException {
+	Result enforce(String current, Instant boundary) throws IOException {
 		List<Listing> listings = new ArrayList<>();
 		for (String generation : this.client.generations()) {
 			listings.add(new Listing(generation, this.client.snapshots(generation),

@@ -124,7 +124,7 @@ public final class RestoreVerifier {
 		Instant at = Instant.now();
 		Pinned pinned;
 		try {
-			pinned = this.replicator.callOnReplicationThread(this::pin);
+			pinned = this.replicator.callWithForcedSyncs(this::pin);
 		}
 		catch (LitestreamException ex) {
 			return VerificationResult.failed(at, this.replicator.database().position(),
@@ -235,9 +235,9 @@ public final class RestoreVerifier {
 	}
 
 	/** On the replication thread: the live database's read transaction at a position every replica holds. */
-	private Pinned pin() {
+	private Pinned pin(Replicator.ForcedSync sync) {
 		for (int attempt = 1; attempt <= MAX_PIN_ATTEMPTS; attempt++) {
-			Pos before = this.replicator.syncAllOnReplicationThread();
+			Pos before = sync.syncAll();
 			Connection c = null;
 			try {
 				awaitCommitInFlight(this.replicator.databasePath());
@@ -246,7 +246,7 @@ public final class RestoreVerifier {
 						ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM sqlite_schema")) {
 					rs.next(); // the read transaction starts here, at the newest commit
 				}
-				Pos after = this.replicator.syncAllOnReplicationThread();
+				Pos after = sync.syncAll();
 				if (before.equals(after) && !before.isNone()) {
 					Map<String, Instant> snapshotTimes = new HashMap<>();
 					for (Replica replica : this.replicator.replicas()) {

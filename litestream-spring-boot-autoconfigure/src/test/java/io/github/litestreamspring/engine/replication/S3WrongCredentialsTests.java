@@ -83,10 +83,11 @@ class S3WrongCredentialsTests {
 	 */
 	private String failingReplication(String bucket, String accessKey, String secret) throws Exception {
 		CountingInterceptor requests = new CountingInterceptor();
-		Logger replicatorLogger = (Logger) LoggerFactory.getLogger(Replicator.class);
+		// Upload outcomes are logged by ReplicaShipping, under its own name.
+		Logger shippingLogger = (Logger) LoggerFactory.getLogger(ReplicaShipping.class);
 		ListAppender<ILoggingEvent> logged = new ListAppender<>();
 		logged.start();
-		replicatorLogger.addAppender(logged);
+		shippingLogger.addAppender(logged);
 		Path db = this.dir.resolve("app.db");
 		DatabaseOptions options = DatabaseOptions.defaults(db).withIntervals(Duration.ofMillis(50), Duration.ofMinutes(1));
 		try (TestDatabase app = new TestDatabase(db);
@@ -129,7 +130,7 @@ class S3WrongCredentialsTests {
 			finally {
 				long stopping = System.nanoTime();
 				replicator.stop(Duration.ofSeconds(10));
-				replicatorLogger.detachAppender(logged);
+				shippingLogger.detachAppender(logged);
 				assertThat(Duration.ofNanos(System.nanoTime() - stopping)).as("stop with a failing replica")
 					.isLessThan(Duration.ofSeconds(3));
 			}

@@ -4,22 +4,16 @@ import java.io.ByteArrayInputStream;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.PosixFileAttributeView;
-import java.nio.file.attribute.PosixFilePermission;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -28,7 +22,6 @@ import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
@@ -44,10 +37,11 @@ import io.github.litestreamspring.engine.WalSegmentInfo;
  * replica.
  * <p>
  * Writes go to {@code <name>.tmp} next to the target, are fsynced, renamed atomically over the target
- * and the directory is fsynced, so a crash leaves either the old object, the new one, or a stray
- * {@code .tmp} that listings ignore. A directory it creates (a generation, its {@code snapshots/} and
- * {@code wal/}) is made durable the same way, by syncing its parent. Like Litestream, new directories take the mode of the database's
- * directory and new files the mode of the database file, when a database file is given.
+ * and the directory is fsynced ({@link DurableFiles}), so a crash leaves either the old object, the new
+ * one, or a stray {@code .tmp} that listings ignore. A directory it creates (a generation, its
+ * {@code snapshots/} and {@code wal/}) is made durable the same way, by syncing its parent. Like
+ * Litestream, new directories take the mode of the database's directory and new files the mode of the
+ * database file, when a database file is given.
  * <p>
  * The lease's compare-and-swap runs under an exclusive {@link FileLock} on {@code lease.json.lock}
  * (plus an in-JVM lock, since a JVM cannot hold two locks on one file): atomic between processes on
@@ -61,9 +55,8 @@ public final class FileReplicaClient implements ReplicaClient {
 
 	private final Path root;
 
-	private final Set<PosixFilePermission> dirPermissions;
-
-	private final Set<PosixFilePermission> filePermissions;
+	/** Atomic, durable writes with the database's permissions. */
+	private final DurableFiles files;
 
 	/** A replica rooted at {@code root}, using the process's default permissions. */
 	public FileReplicaClient(Path root) {
@@ -78,9 +71,7 @@ public final class FileReplicaClient implements ReplicaClient {
 	 */
 	public FileReplicaClient(Path root, Path permissionsFrom) {
 		this.root = root.toAbsolutePath().normalize();
-		this.filePermissions = posixPermissions(permissionsFrom);
-		this.dirPermissions = (permissionsFrom != null)
-				? posixPermissions(permissionsFrom.toAbsolutePath().getParent()) : null;
+		this.files = new DurableFiles(permissionsFrom);
 	}
 
 	@Override
@@ -146,7 +137,7 @@ public final class FileReplicaClient implements ReplicaClient {
 	public SnapshotInfo writeSnapshot(String generation, long index, InputStream data) throws IOException {
 		requireGeneration(generation);
 		Path target = path(ReplicaPaths.snapshotPath("", generation, index));
-		BasicFileAttributes attrs = writeAtomically(target, data);
+		BasicFileAttributes attrs = this.files.writeAtomically(target, data);
 		return new SnapshotInfo(generation, index, attrs.size(), attrs.lastModifiedTime().toInstant());
 	}
 
@@ -154,7 +145,7 @@ public final class FileReplicaClient implements ReplicaClient {
 	public WalSegmentInfo writeWalSegment(Pos pos, InputStream data) throws IOException {
 		requireGeneration(pos.generation());
 		Path target = path(ReplicaPaths.walSegmentPath("", pos.generation(), pos.index(), pos.offset()));
-		BasicFileAttributes attrs = writeAtomically(target, data);
+		BasicFileAttributes attrs = this.files.writeAtomically(target, data);
 		return new WalSegmentInfo(pos.generation(), pos.index(), pos.offset(), attrs.size(),
 				attrs.lastModifiedTime().toInstant());
 	}
@@ -257,14 +248,14 @@ public final class FileReplicaClient implements ReplicaClient {
 	}
 
 	private String writeLease(byte[] content) throws IOException {
-		writeAtomically(path(LEASE_NAME), new ByteArrayInputStream(content));
+		this.files.writeAtomically(path(LEASE_NAME), new ByteArrayInputStream(content));
 		return etag(content);
 	}
 
 	private <T> T withLeaseLock(LeaseCall<T> call) throws IOException {
 		Path lockFile = path(LEASE_NAME + ".lock");
 		synchronized (LEASE_MONITORS.computeIfAbsent(lockFile, (k) -> new Object())) {
-			createDirectories(this.root);
+			this.files.createDirectories(this.root);
 			try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
 					FileLock lock = channel.lock()) {
 				return call.run();
@@ -291,69 +282,6 @@ public final class FileReplicaClient implements ReplicaClient {
 
 	private Path path(String relative) {
 		return this.root.resolve(relative);
-	}
-
-	private BasicFileAttributes writeAtomically(Path target, InputStream data) throws IOException {
-		Path dir = target.getParent();
-		createDirectories(dir);
-		Path tmp = dir.resolve(target.getFileName() + ".tmp");
-		try {
-			try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-					StandardOpenOption.TRUNCATE_EXISTING)) {
-				OutputStream out = Channels.newOutputStream(channel);
-				data.transferTo(out);
-				channel.force(true);
-			}
-			applyPermissions(tmp, this.filePermissions);
-			Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-		}
-		catch (IOException | RuntimeException ex) {
-			Files.deleteIfExists(tmp);
-			throw ex;
-		}
-		// The rename is only durable once the directory entry is on disk.
-		fsyncDirectory(dir);
-		return Files.readAttributes(target, BasicFileAttributes.class);
-	}
-
-	private void createDirectories(Path dir) throws IOException {
-		if (Files.isDirectory(dir)) {
-			return;
-		}
-		// Create top-down so that each new level gets the database directory's permissions.
-		List<Path> missing = new ArrayList<>();
-		for (Path p = dir; p != null && !Files.isDirectory(p); p = p.getParent()) {
-			missing.add(0, p);
-		}
-		for (Path p : missing) {
-			try {
-				Files.createDirectory(p);
-				applyPermissions(p, this.dirPermissions);
-			}
-			catch (FileAlreadyExistsException ex) {
-				// Another writer created it concurrently.
-				if (!Files.isDirectory(p)) {
-					throw ex;
-				}
-			}
-			// A new directory's entry is only durable once its parent is synced: without it a power cut
-			// could lose a generation's directory, and every object in it, after they were fsynced.
-			if (p.getParent() != null) {
-				fsyncDirectory(p.getParent());
-			}
-		}
-	}
-
-	private static void fsyncDirectory(Path dir) throws IOException {
-		try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
-			channel.force(true);
-		}
-		catch (IOException ex) {
-			// Some platforms (Windows) cannot open or sync a directory; POSIX ones must.
-			if (isPosix(dir)) {
-				throw ex;
-			}
-		}
 	}
 
 	private static InputStream open(Path file) throws IOException {
@@ -385,29 +313,6 @@ public final class FileReplicaClient implements ReplicaClient {
 		catch (NoSuchFileException ex) {
 			return null; // deleted between listing and stat
 		}
-	}
-
-	private static Set<PosixFilePermission> posixPermissions(Path p) {
-		if (p == null || !isPosix(p)) {
-			return null;
-		}
-		try {
-			return Files.getPosixFilePermissions(p);
-		}
-		catch (IOException | UnsupportedOperationException ex) {
-			return null; // missing or unreadable: fall back to defaults
-		}
-	}
-
-	private static void applyPermissions(Path p, Set<PosixFilePermission> permissions) throws IOException {
-		if (permissions != null && isPosix(p)) {
-			Files.setPosixFilePermissions(p, permissions);
-		}
-	}
-
-	private static boolean isPosix(Path p) {
-		return p.getFileSystem().supportedFileAttributeViews().contains("posix")
-				&& Files.getFileAttributeView(p, PosixFileAttributeView.class) != null;
 	}
 
 	private static void requireGeneration(String generation) {

@@ -1,9 +1,7 @@
 package io.github.litestreamspring.engine.replica.s3;
 
-import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -14,7 +12,6 @@ import java.util.function.Consumer;
 
 import io.github.litestreamspring.engine.GuardedWrites;
 import io.github.litestreamspring.engine.LeaseObject;
-import io.github.litestreamspring.engine.replica.ObservedReplicaClient;
 import io.github.litestreamspring.engine.Pos;
 import io.github.litestreamspring.engine.ReplicaClient;
 import io.github.litestreamspring.engine.ReplicaPaths;
@@ -22,13 +19,10 @@ import io.github.litestreamspring.engine.SnapshotInfo;
 import io.github.litestreamspring.engine.WalSegmentInfo;
 
 import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
-import software.amazon.awssdk.core.ResponseBytes;
 import software.amazon.awssdk.core.ResponseInputStream;
-import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CommonPrefix;
 import software.amazon.awssdk.services.s3.model.Delete;
-import software.amazon.awssdk.services.s3.model.DeleteObjectRequest;
 import software.amazon.awssdk.services.s3.model.DeleteObjectsRequest;
 import software.amazon.awssdk.services.s3.model.DeleteObjectsResponse;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
@@ -38,9 +32,6 @@ import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
-import software.amazon.awssdk.services.s3.model.PutObjectRequest;
-import software.amazon.awssdk.services.s3.model.S3Exception;
-import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
 import software.amazon.awssdk.services.s3.model.S3Error;
 import software.amazon.awssdk.services.s3.model.S3Object;
 import io.github.litestreamspring.engine.WriteGuard;
@@ -78,6 +69,12 @@ public final class S3ReplicaClient implements ReplicaClient, GuardedWrites {
 
 	private final boolean ownsClient;
 
+	/** The server-side encryption headers of every request. */
+	private final S3Encryption encryption;
+
+	/** {@code <root>/lease.json}, written by compare-and-swap. */
+	private final S3LeaseObject lease;
+
 	/**
 	 * A replica under {@code root} in {@code bucket}.
 	 * @param s3 the client to use, configured by the caller (region, endpoint, credentials, SDK
@@ -100,7 +97,9 @@ public final class S3ReplicaClient implements ReplicaClient, GuardedWrites {
 		this.root = (root == null) ? "" : root;
 		this.options = Objects.requireNonNull(options, "options");
 		this.retry = new S3Retry(options.retry(), bucket);
-		this.uploader = new S3Uploader(s3, bucket, options, this.retry, this.fence);
+		this.encryption = new S3Encryption(options.encryption());
+		this.uploader = new S3Uploader(s3, bucket, options, this.encryption, this.retry, this.fence);
+		this.lease = new S3LeaseObject(s3, bucket, this.root, this.retry, this.encryption);
 		this.ownsClient = ownsClient;
 	}
 
@@ -214,7 +213,7 @@ public final class S3ReplicaClient implements ReplicaClient, GuardedWrites {
 		}
 		if (this.options.rangesBelowBytesPerSecond() == S3ReplicaOptions.RANGES_ALWAYS) {
 			// The HEAD pins the version (ETag) every range GET must match, and tells whether ranges pay off.
-			HeadObjectRequest head = withCustomerKey(HeadObjectRequest.builder().bucket(this.bucket).key(key)).build();
+			HeadObjectRequest head = this.encryption.withCustomerKey(HeadObjectRequest.builder().bucket(this.bucket).key(key)).build();
 			HeadObjectResponse object = this.retry.call("HeadObject", key, () -> this.s3.headObject(head));
 			long size = (object.contentLength() != null) ? object.contentLength() : 0;
 			if (!this.options.downloadsInRanges(size) || object.eTag() == null) {
@@ -277,26 +276,17 @@ public final class S3ReplicaClient implements ReplicaClient, GuardedWrites {
 
 	@Override
 	public Optional<LeaseObject> readLease() throws IOException {
-		String key = leaseKey();
-		GetObjectRequest get = withCustomerKey(GetObjectRequest.builder().bucket(this.bucket).key(key)).build();
-		try {
-			ResponseBytes<GetObjectResponse> bytes = this.retry.call("GetObject", key,
-					() -> this.s3.getObjectAsBytes(get));
-			return Optional.of(new LeaseObject(bytes.asByteArray(), bytes.response().eTag()));
-		}
-		catch (FileNotFoundException ex) {
-			return Optional.empty();
-		}
+		return this.lease.read();
 	}
 
 	@Override
 	public String createLease(byte[] content) throws IOException {
-		return putLease(content, leaseRequest(leaseKey()).ifNoneMatch("*"));
+		return this.lease.create(content);
 	}
 
 	@Override
 	public String replaceLease(String etag, byte[] content) throws IOException {
-		return putLease(content, leaseRequest(leaseKey()).ifMatch(Objects.requireNonNull(etag, "etag")));
+		return this.lease.replace(etag, content);
 	}
 
 	/**
@@ -306,26 +296,7 @@ public final class S3ReplicaClient implements ReplicaClient, GuardedWrites {
 	 */
 	@Override
 	public boolean honoursConditionalWrites() throws IOException {
-		String key = ReplicaPaths.join(this.root, LEASE_NAME + ".probe");
-		byte[] content = ("{\"probe\":\"conditional writes\",\"at\":\"" + Instant.now() + "\"}\n")
-			.getBytes(StandardCharsets.UTF_8);
-		try {
-			if (putLease(content, leaseRequest(key)) == null) {
-				throw new S3ReplicaException("S3 PutObject of s3://" + this.bucket + "/" + key
-						+ " was refused without a condition", this.bucket, key, false, null);
-			}
-			return putLease(content, leaseRequest(key).ifNoneMatch("*")) == null;
-		}
-		finally {
-			try {
-				// Not fenced, like the lease calls: the probe runs before the lease is held.
-				DeleteObjectRequest delete = DeleteObjectRequest.builder().bucket(this.bucket).key(key).build();
-				this.retry.call("DeleteObject", key, () -> this.s3.deleteObject(delete));
-			}
-			catch (IOException | RuntimeException ex) {
-				// Harmless: a few bytes beside the lease, overwritten by the next probe.
-			}
-		}
+		return this.lease.honoursConditionalWrites();
 	}
 
 	@Override
@@ -340,68 +311,8 @@ public final class S3ReplicaClient implements ReplicaClient, GuardedWrites {
 		return "S3ReplicaClient[" + describe() + ", " + this.options.encryption() + "]";
 	}
 
-	private String leaseKey() {
-		return ReplicaPaths.join(this.root, LEASE_NAME);
-	}
-
-	private PutObjectRequest.Builder leaseRequest(String key) {
-		PutObjectRequest.Builder request = PutObjectRequest.builder().bucket(this.bucket).key(key)
-			.contentType("application/json");
-		// Same encryption as every other object: a bucket policy may require the header on every PUT.
-		S3ReplicaOptions.Encryption sse = this.options.encryption();
-		switch (sse.mode()) {
-			case SSE_S3 -> request.serverSideEncryption(
-					ServerSideEncryption.AES256);
-			case SSE_KMS -> request
-				.serverSideEncryption(ServerSideEncryption.AWS_KMS)
-				.ssekmsKeyId(sse.kmsKeyId());
-			case SSE_C -> request.sseCustomerAlgorithm("AES256").sseCustomerKey(sse.customerKey())
-				.sseCustomerKeyMD5(sse.customerKeyMd5());
-			case NONE -> {
-			}
-		}
-		return request;
-	}
-
-	/** One conditional PUT; {@code null} when the condition failed (another writer changed the lease). */
-	private String putLease(byte[] content, PutObjectRequest.Builder request) throws IOException {
-		PutObjectRequest put = request.contentLength((long) content.length).build();
-		return this.retry.call("PutObject", put.key(), () -> {
-			try {
-				return this.s3.putObject(put, RequestBody.fromBytes(content)).eTag();
-			}
-			catch (S3Exception ex) {
-				// 412 Precondition Failed: the condition did not hold. 409 ConditionalRequestConflict: a
-				// concurrent conditional write to the same key won. 404 NoSuchKey: If-Match on a lease that is
-				// gone. Either way we did not write.
-				if (ex.statusCode() == 412 || ex.statusCode() == 409 || ex.statusCode() == 404) {
-					return null;
-				}
-				throw ex;
-			}
-		});
-	}
-
-	private GetObjectRequest.Builder withCustomerKey(GetObjectRequest.Builder request) {
-		S3ReplicaOptions.Encryption sse = this.options.encryption();
-		if (sse.mode() == S3ReplicaOptions.SseMode.SSE_C) {
-			request.sseCustomerAlgorithm("AES256").sseCustomerKey(sse.customerKey())
-				.sseCustomerKeyMD5(sse.customerKeyMd5());
-		}
-		return request;
-	}
-
-	private HeadObjectRequest.Builder withCustomerKey(HeadObjectRequest.Builder request) {
-		S3ReplicaOptions.Encryption sse = this.options.encryption();
-		if (sse.mode() == S3ReplicaOptions.SseMode.SSE_C) {
-			request.sseCustomerAlgorithm("AES256").sseCustomerKey(sse.customerKey())
-				.sseCustomerKeyMD5(sse.customerKeyMd5());
-		}
-		return request;
-	}
-
 	private GetObjectRequest getRequest(String key) {
-		return withCustomerKey(GetObjectRequest.builder().bucket(this.bucket).key(key)).build();
+		return this.encryption.withCustomerKey(GetObjectRequest.builder().bucket(this.bucket).key(key)).build();
 	}
 
 	private InputStream get(String key) throws IOException {

@@ -16,7 +16,6 @@ import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
-import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
 import software.amazon.awssdk.services.s3.model.StorageClass;
 import software.amazon.awssdk.services.s3.model.UploadPartRequest;
 
@@ -40,14 +39,18 @@ final class S3Uploader {
 
 	private final S3ReplicaOptions options;
 
+	private final S3Encryption encryption;
+
 	private final S3Retry retry;
 
 	private final S3WriteFence fence;
 
-	S3Uploader(S3Client s3, String bucket, S3ReplicaOptions options, S3Retry retry, S3WriteFence fence) {
+	S3Uploader(S3Client s3, String bucket, S3ReplicaOptions options, S3Encryption encryption, S3Retry retry,
+			S3WriteFence fence) {
 		this.s3 = s3;
 		this.bucket = bucket;
 		this.options = options;
+		this.encryption = encryption;
 		this.retry = retry;
 		this.fence = fence;
 	}
@@ -82,15 +85,7 @@ final class S3Uploader {
 	private void putObject(String key, byte[] buffer, int n) throws IOException {
 		PutObjectRequest.Builder request = PutObjectRequest.builder().bucket(this.bucket).key(key)
 				.contentType(CONTENT_TYPE).contentLength((long) n);
-		S3ReplicaOptions.Encryption sse = this.options.encryption();
-		switch (sse.mode()) {
-			case SSE_S3 -> request.serverSideEncryption(ServerSideEncryption.AES256);
-			case SSE_KMS -> request.serverSideEncryption(ServerSideEncryption.AWS_KMS).ssekmsKeyId(sse.kmsKeyId());
-			case SSE_C -> request.sseCustomerAlgorithm("AES256").sseCustomerKey(sse.customerKey())
-					.sseCustomerKeyMD5(sse.customerKeyMd5());
-			case NONE -> {
-			}
-		}
+		this.encryption.onCreate(request);
 		if (this.options.storageClass() != null) {
 			request.storageClass(StorageClass.fromValue(this.options.storageClass()));
 		}
@@ -105,15 +100,7 @@ final class S3Uploader {
 	private long multipart(String key, InputStream data, byte[] buffer, int firstPart) throws IOException {
 		CreateMultipartUploadRequest.Builder create = CreateMultipartUploadRequest.builder().bucket(this.bucket)
 				.key(key).contentType(CONTENT_TYPE);
-		S3ReplicaOptions.Encryption sse = this.options.encryption();
-		switch (sse.mode()) {
-			case SSE_S3 -> create.serverSideEncryption(ServerSideEncryption.AES256);
-			case SSE_KMS -> create.serverSideEncryption(ServerSideEncryption.AWS_KMS).ssekmsKeyId(sse.kmsKeyId());
-			case SSE_C -> create.sseCustomerAlgorithm("AES256").sseCustomerKey(sse.customerKey())
-					.sseCustomerKeyMD5(sse.customerKeyMd5());
-			case NONE -> {
-			}
-		}
+		this.encryption.onCreate(create);
 		if (this.options.storageClass() != null) {
 			create.storageClass(StorageClass.fromValue(this.options.storageClass()));
 		}
@@ -155,11 +142,7 @@ final class S3Uploader {
 			throws IOException {
 		UploadPartRequest.Builder request = UploadPartRequest.builder().bucket(this.bucket).key(key)
 				.uploadId(uploadId).partNumber(partNumber).contentLength((long) n);
-		S3ReplicaOptions.Encryption sse = this.options.encryption();
-		if (sse.mode() == S3ReplicaOptions.SseMode.SSE_C) {
-			request.sseCustomerAlgorithm("AES256").sseCustomerKey(sse.customerKey())
-					.sseCustomerKeyMD5(sse.customerKeyMd5());
-		}
+		this.encryption.withCustomerKey(request);
 		UploadPartRequest part = request.build();
 		String etag = this.retry.call("UploadPart", key, () -> {
 			AwsRequestOverrideConfiguration bound = this.fence.check("UploadPart " + partNumber, location(key));

@@ -1,4 +1,4 @@
-package io.github.litestreamspring.engine;
+package io.github.litestreamspring.engine.db;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.github.litestreamspring.engine.db.DatabaseOptions;
+import io.github.litestreamspring.engine.LitestreamException;
 import io.github.litestreamspring.engine.replica.file.FileReplicaClient;
 import io.github.litestreamspring.engine.testsupport.ChildJvm;
 import io.github.litestreamspring.engine.testsupport.ReplicatingChild;

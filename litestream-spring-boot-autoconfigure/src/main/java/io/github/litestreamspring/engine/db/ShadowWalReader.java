@@ -1,4 +1,4 @@
-package io.github.litestreamspring.engine.replication;
+package io.github.litestreamspring.engine.db;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,13 +12,14 @@ import io.github.litestreamspring.engine.wal.WalFrameHeader;
 import io.github.litestreamspring.engine.wal.WalHeader;
 
 /**
- * The bytes of one WAL segment read from a shadow WAL file, frame by frame: {@code [start, stop)},
+ * Reads frames out of the shadow WAL: the bytes of one WAL segment of a shadow WAL file, frame by
+ * frame, {@code [start, stop)},
  * with the WAL header first when {@code start} is 0. Every frame must carry the header's salts (a frame
  * of another WAL life is never shipped). Memory is one frame whatever the range's size, so a segment of
  * any length streams through {@link io.github.litestreamspring.engine.lz4.Lz4CompressingInputStream}
  * to the replica client.
  */
-final class ShadowWalRange extends InputStream {
+final class ShadowWalReader extends InputStream {
 
 	private final FileChannel channel;
 
@@ -37,7 +38,7 @@ final class ShadowWalRange extends InputStream {
 
 	private int pendingPos;
 
-	ShadowWalRange(Path shadowWal, Pos start, long stop, int pageSize) throws IOException {
+	ShadowWalReader(Path shadowWal, Pos start, long stop, int pageSize) throws IOException {
 		this.channel = FileChannel.open(shadowWal, StandardOpenOption.READ);
 		try {
 			this.start = start;
