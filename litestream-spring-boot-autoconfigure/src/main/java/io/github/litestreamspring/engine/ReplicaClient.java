@@ -43,6 +43,16 @@ public interface ReplicaClient extends AutoCloseable {
 	List<WalSegmentInfo> walSegments(String generation) throws IOException;
 
 	/**
+	 * The WAL segments of {@code generation} in index {@code fromIndex} and later, sorted. A store that can
+	 * start a listing at a key (S3's {@code StartAfter}) lists only those, so that a reader that polls the
+	 * replica's end (a follower) pays for the current index, not for the generation's whole history.
+	 * Decorators must forward it.
+	 */
+	default List<WalSegmentInfo> walSegments(String generation, long fromIndex) throws IOException {
+		return walSegments(generation).stream().filter((s) -> s.index() >= fromIndex).toList();
+	}
+
+	/**
 	 * Writes a snapshot object, streaming {@code data} (already compressed) until its end. Memory use
 	 * must not depend on the object's size.
 	 */

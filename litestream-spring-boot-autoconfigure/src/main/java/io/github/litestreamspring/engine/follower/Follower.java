@@ -134,7 +134,8 @@ public final class Follower implements AutoCloseable {
 			serving.forget();
 			Held now = null;
 			if (held != null && held.position().generation().equals(latest.get().generation())) {
-				now = this.updater.catchUp(serving, held, this.client.walSegments(held.position().generation()));
+				now = this.updater.catchUp(serving, held,
+						this.client.walSegments(held.position().generation(), held.position().index()));
 			}
 			if (now == null) {
 				now = this.updater.restore(serving, null);
@@ -216,7 +217,7 @@ public final class Follower implements AutoCloseable {
 			Instant listedAt = Instant.now();
 			ReplicaWatch.Change change;
 			try {
-				change = this.watch.poll(this.served.position());
+				change = this.watch.poll(this.served.position(), listFrom());
 			}
 			catch (IOException | RuntimeException ex) {
 				failed("list", ex);
@@ -235,6 +236,20 @@ public final class Follower implements AutoCloseable {
 			}
 			return apply(change, listedAt);
 		}
+	}
+
+	/**
+	 * The first WAL index a poll lists: the served one, or the idle copy's when it is behind in the same
+	 * generation (it is brought forward from there) — so a poll's listing covers the current index or two,
+	 * never the generation's whole history.
+	 */
+	private long listFrom() {
+		Pos served = this.served.position();
+		Held idle = other(this.active).held().orElse(null);
+		if (idle != null && idle.position().generation().equals(served.generation())) {
+			return Math.min(served.index(), idle.position().index());
+		}
+		return served.index();
 	}
 
 	private boolean apply(ReplicaWatch.Change change, Instant listedAt) {

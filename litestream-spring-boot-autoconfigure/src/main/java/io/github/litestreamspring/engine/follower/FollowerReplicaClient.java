@@ -65,6 +65,11 @@ final class FollowerReplicaClient implements ReplicaClient {
 	}
 
 	@Override
+	public List<WalSegmentInfo> walSegments(String generation, long fromIndex) throws IOException {
+		return this.replica.walSegments(generation, fromIndex);
+	}
+
+	@Override
 	public InputStream openSnapshot(String generation, long index) throws IOException {
 		return this.replica.openSnapshot(generation, index);
 	}

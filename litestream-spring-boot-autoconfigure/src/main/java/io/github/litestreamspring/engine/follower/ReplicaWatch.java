@@ -36,8 +36,11 @@ final class ReplicaWatch {
 		this.knownGenerations = new HashSet<>(generations);
 	}
 
-	/** One listing: what changed since {@code served}. */
-	Change poll(Pos served) throws IOException {
+	/**
+	 * One listing: what changed since {@code served}.
+	 * @param fromIndex the first WAL index to list (at most {@code served.index()}): what the copies need
+	 */
+	Change poll(Pos served, long fromIndex) throws IOException {
 		if (this.generationsNext) {
 			List<String> generations = this.client.generations();
 			this.generationsNext = false;
@@ -48,7 +51,7 @@ final class ReplicaWatch {
 			}
 			return new Change(Kind.NONE, List.of(), null, List.of());
 		}
-		List<WalSegmentInfo> segments = this.client.walSegments(served.generation());
+		List<WalSegmentInfo> segments = this.client.walSegments(served.generation(), fromIndex);
 		Instant oldestNew = null;
 		for (WalSegmentInfo s : segments) {
 			if (s.pos().compareTo(served) >= 0 && (oldestNew == null || s.createdAt().isBefore(oldestNew))) {
@@ -84,7 +87,7 @@ final class ReplicaWatch {
 
 	/**
 	 * @param kind what changed
-	 * @param segments with {@link Kind#WAL}: the generation's whole listing
+	 * @param segments with {@link Kind#WAL}: the generation's segments from the listed index on
 	 * @param oldestNew with {@link Kind#WAL}: when the oldest segment the follower does not serve yet was
 	 * written
 	 * @param fresh with {@link Kind#NEW_GENERATION}: the generations not seen before (the primary began one

@@ -105,6 +105,11 @@ public final class FencedReplicaClient implements ReplicaClient {
 	}
 
 	@Override
+	public List<WalSegmentInfo> walSegments(String generation, long fromIndex) throws IOException {
+		return this.delegate.walSegments(generation, fromIndex);
+	}
+
+	@Override
 	public SnapshotInfo writeSnapshot(String generation, long index, InputStream data) throws IOException {
 		checkWrite();
 		return this.delegate.writeSnapshot(generation, index, guarded(data));

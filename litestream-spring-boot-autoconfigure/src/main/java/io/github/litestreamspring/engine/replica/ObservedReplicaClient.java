@@ -75,6 +75,12 @@ public final class ObservedReplicaClient implements ReplicaClient {
 	}
 
 	@Override
+	public List<WalSegmentInfo> walSegments(String generation, long fromIndex) throws IOException {
+		this.observer.onOperation(Operation.LIST);
+		return this.delegate.walSegments(generation, fromIndex);
+	}
+
+	@Override
 	public SnapshotInfo writeSnapshot(String generation, long index, InputStream data) throws IOException {
 		this.observer.onOperation(Operation.PUT);
 		return this.delegate.writeSnapshot(generation, index, data);

@@ -81,6 +81,11 @@ final class FollowerPrimary implements AutoCloseable {
 		return this.replicator;
 	}
 
+	/** The replica the primary writes. */
+	ReplicaClient client() {
+		return this.client;
+	}
+
 	/** Commits the next row; returns its number. */
 	long writeOne() throws SQLException {
 		long n = this.written.get() + 1;

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.github.litestreamspring.engine.Pos;
+import io.github.litestreamspring.engine.WalSegmentInfo;
 import io.github.litestreamspring.engine.replica.file.FileReplicaClient;
 import io.github.litestreamspring.engine.replica.s3.S3ProxyServer;
 import io.github.litestreamspring.engine.replica.s3.S3ReplicaClient;
@@ -166,6 +167,43 @@ class FollowerTests {
 				assertThat(this.followerRequests.count("GetObject")).isZero();
 				assertThat(this.followerRequests.total()).isEqualTo(10);
 				assertThat(follower.lag()).isLessThan(Duration.ofSeconds(2));
+			}
+		}
+	}
+
+	@Test
+	void aPollListsFromTheServedWalIndexSoItsCostDoesNotGrowWithTheHistory() throws Exception {
+		try (FollowerPrimary primary = primary()) {
+			// A history of several WAL indexes (the primary checkpoints every 30 pages).
+			Pos replicated = primary.replicator().syncNow();
+			long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+			for (int i = 0; i < 5_000 && replicated.index() < 3 && System.nanoTime() < deadline; i++) {
+				primary.writeOne();
+				replicated = primary.replicator().syncNow();
+			}
+			assertThat(replicated.index()).as("several WAL indexes written").isGreaterThanOrEqualTo(3);
+			long index = replicated.index();
+			List<WalSegmentInfo> all = primary.client().walSegments(replicated.generation());
+			long inServedIndex = all.stream().filter((s) -> s.index() == index).count();
+			this.followerS3 = server.client((b) -> b.overrideConfiguration((c) -> c.addExecutionInterceptor(this.followerRequests)));
+			Path db = Files.createDirectories(this.dir.resolve("follower")).resolve("app.db");
+			// Two keys per page, so that a listing's cost shows in its number of requests.
+			S3ReplicaClient client = new S3ReplicaClient(this.followerS3, BUCKET, this.root,
+					S3ReplicaOptions.defaults().withRetry(QUICK_RETRY).withMaxKeys(2));
+			try (Follower follower = new Follower(FollowerOptions.defaults(db), client)) {
+				follower.start();
+				assertThat(follower.position()).isEqualTo(replicated);
+				this.followerRequests.clear();
+				assertThat(follower.pollOnce()).isFalse();
+				long lists = this.followerRequests.count("ListObjectsV2");
+				assertThat(lists).as("one idle poll's listing: the served index's %d segments, not all %d", inServedIndex,
+						all.size()).isLessThanOrEqualTo(inServedIndex / 2 + 1).isLessThan(all.size() / 2);
+				assertThat(this.followerRequests.count("GetObject")).isZero();
+				primary.writeOne();
+				Pos next = primary.replicator().syncNow();
+				// After an idle WAL listing the next poll lists the generations; the one after it finds the WAL.
+				assertThat(follower.pollOnce() || follower.pollOnce()).as("the new segment found and applied").isTrue();
+				assertThat(follower.position()).isEqualTo(next);
 			}
 		}
 	}

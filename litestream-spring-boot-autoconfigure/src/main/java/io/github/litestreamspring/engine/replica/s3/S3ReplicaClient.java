@@ -187,6 +187,25 @@ public final class S3ReplicaClient implements ReplicaClient, GuardedWrites {
 	}
 
 	@Override
+	public List<WalSegmentInfo> walSegments(String generation, long fromIndex) throws IOException {
+		requireGeneration(generation);
+		String prefix = ReplicaPaths.walPath(this.root, generation) + "/";
+		// Keys are <index>_<offset>.wal.lz4 in hex: every key of fromIndex and later sorts after "<index>".
+		String startAfter = prefix + ReplicaPaths.formatIndex(fromIndex);
+		List<WalSegmentInfo> result = new ArrayList<>();
+		list(prefix, null, startAfter, (page) -> {
+			for (S3Object o : page.contents()) {
+				long[] parsed = ReplicaPaths.parseWalSegmentName(o.key().substring(prefix.length()));
+				if (parsed != null && parsed[0] >= fromIndex) {
+					result.add(new WalSegmentInfo(generation, parsed[0], parsed[1], size(o), createdAt(o)));
+				}
+			}
+		});
+		result.sort(Comparator.comparingLong(WalSegmentInfo::index).thenComparingLong(WalSegmentInfo::offset));
+		return result;
+	}
+
+	@Override
 	public SnapshotInfo writeSnapshot(String generation, long index, InputStream data) throws IOException {
 		requireGeneration(generation);
 		// Like Litestream: the upload's start time; listings later report S3's LastModified.
@@ -323,10 +342,18 @@ public final class S3ReplicaClient implements ReplicaClient, GuardedWrites {
 	/** Walks every page of a listing; each page request is retried on its own. */
 	private void list(String prefix, String delimiter, Consumer<ListObjectsV2Response> pageConsumer)
 			throws IOException {
+		list(prefix, delimiter, null, pageConsumer);
+	}
+
+	private void list(String prefix, String delimiter, String startAfter, Consumer<ListObjectsV2Response> pageConsumer)
+			throws IOException {
 		String token = null;
 		do {
 			ListObjectsV2Request.Builder request = ListObjectsV2Request.builder().bucket(this.bucket).prefix(prefix)
 					.delimiter(delimiter).continuationToken(token);
+			if (startAfter != null && token == null) {
+				request.startAfter(startAfter);
+			}
 			if (this.options.maxKeys() > 0) {
 				request.maxKeys(this.options.maxKeys());
 			}
