@@ -2,11 +2,8 @@ package io.github.litestreamspring.lifecycle;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,7 +16,7 @@ import io.github.litestreamspring.engine.replication.Replicator;
 import io.github.litestreamspring.engine.Pos;
 import io.github.litestreamspring.engine.restore.Continuation;
 import io.github.litestreamspring.engine.restore.RestoreOptions;
-import io.github.litestreamspring.engine.restore.RestorePlan;
+import io.github.litestreamspring.engine.restore.ReplicaChooser;
 import io.github.litestreamspring.engine.restore.RestoreResult;
 import io.github.litestreamspring.engine.restore.Restorer;
 import io.github.litestreamspring.autoconfigure.LitestreamConfigurationException;
@@ -271,29 +268,19 @@ public class LitestreamStartupRestore implements InitializingBean {
 	 * with a warning, and fail startup only if no other replica has a backup.
 	 */
 	private List<Replica> chooseReplicas(RestoreOptions options) {
-		List<Map.Entry<Replica, Instant>> found = new ArrayList<>();
-		List<String> failures = new ArrayList<>();
-		for (Replica replica : this.replication.replicas()) {
-			try {
-				Optional<RestorePlan> plan = new Restorer(replica.client()).plan(options);
-				plan.ifPresent((p) -> found.add(Map.entry(replica, p.updatedAt())));
-			}
-			catch (LitestreamException ex) {
-				failures.add("replica '" + replica.name() + "': " + ex.getMessage());
-			}
-		}
-		if (!failures.isEmpty() && found.isEmpty()) {
+		ReplicaChooser.Choice<Replica> choice = ReplicaChooser.choose(this.replication.replicas(), Replica::client,
+				Replica::name, options);
+		if (choice.unreadable()) {
 			throw new LitestreamConfigurationException("cannot read the replicas to restore "
-					+ this.replication.databasePath() + ": " + String.join("; ", failures), "litestream.replicas",
+					+ this.replication.databasePath() + ": " + choice.describeFailures(), "litestream.replicas",
 					"Check the replica URL, bucket, endpoint and credentials; or set "
 							+ "'litestream.restore.enabled=false' to start without restoring");
 		}
-		for (String failure : failures) {
-			logger.warn("{}: restoring from another replica because {}", this.replication.databasePath(), failure);
+		for (ReplicaChooser.Failure<Replica> failure : choice.failures()) {
+			logger.warn("{}: restoring from another replica because {}", this.replication.databasePath(),
+					failure.describe());
 		}
-		// Stable sort: equally new backups keep the configured order.
-		found.sort(Map.Entry.<Replica, Instant>comparingByValue().reversed());
-		return found.stream().map(Map.Entry::getKey).toList();
+		return choice.candidates().stream().map(ReplicaChooser.Candidate::replica).toList();
 	}
 
 }
