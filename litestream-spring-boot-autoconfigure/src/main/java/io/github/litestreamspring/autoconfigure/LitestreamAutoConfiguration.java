@@ -29,6 +29,8 @@ import io.github.litestreamspring.engine.lease.WriteGate;
 import io.github.litestreamspring.engine.db.DatabaseOptions;
 import io.github.litestreamspring.jdbc.LitestreamBackpressure;
 import io.github.litestreamspring.jdbc.SqliteDataSourcePostProcessor;
+import io.github.litestreamspring.lifecycle.LitestreamDatabase;
+import io.github.litestreamspring.lifecycle.LitestreamDatabases;
 import io.github.litestreamspring.lifecycle.LitestreamDurability;
 import io.github.litestreamspring.lifecycle.LitestreamOperationObserver;
 import io.github.litestreamspring.lifecycle.LitestreamReadiness;
@@ -61,11 +63,16 @@ public final class LitestreamAutoConfiguration {
 				"litestream.replicas", beanFactory, finalSyncTimeout(environment));
 	}
 
+	/**
+	 * Every database: the DataSource's first (its parts are the beans above), then each of
+	 * {@code litestream.databases[]} with the same parts, built here from the shared settings.
+	 */
 	@Bean
 	@ConditionalOnMissingBean
-	LitestreamAdditionalDatabases litestreamAdditionalDatabases(LitestreamProperties properties,
-			LitestreamReplication main, BeanFactory beanFactory, Environment environment) {
-		List<LitestreamReplication> replications = new ArrayList<>();
+	LitestreamDatabases litestreamDatabases(LitestreamProperties properties, LitestreamReplication main,
+			LitestreamVerification verification, LitestreamDurability durability, LitestreamBackpressure backpressure,
+			BeanFactory beanFactory, Environment environment, ObjectProvider<LitestreamOperationObserver> observer) {
+		List<LitestreamDatabase> further = new ArrayList<>();
 		Set<Path> paths = new HashSet<>(List.of(main.databasePath()));
 		Set<String> names = new HashSet<>(List.of(main.name()));
 		Set<String> replicaUrls = new HashSet<>(urls(properties.getReplicas()));
@@ -95,9 +102,10 @@ public final class LitestreamAutoConfiguration {
 						+ "' (the 'database' tag of their metrics)", prefix + ".name",
 						"Give each database a name of its own with 'litestream.databases[N].name'");
 			}
-			replications.add(replication);
+			further.add(new LitestreamDatabase(replication, verification(replication, properties, observer),
+					durability(replication, properties), backpressure(replication, properties)));
 		}
-		return new LitestreamAdditionalDatabases(replications);
+		return new LitestreamDatabases(new LitestreamDatabase(main, verification, durability, backpressure), further);
 	}
 
 	private static List<String> urls(List<LitestreamProperties.Replica> replicas) {
@@ -149,11 +157,11 @@ public final class LitestreamAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	LitestreamStartupRestore litestreamStartupRestore(LitestreamReplication replication,
-			LitestreamAdditionalDatabases additional, LitestreamProperties properties,
+	LitestreamStartupRestore litestreamStartupRestore(LitestreamDatabases databases, LitestreamProperties properties,
 			ObjectProvider<LitestreamOperationObserver> observer) {
-		LitestreamStartupRestore restore = new LitestreamStartupRestore(replication, properties.getRestore(),
-				additional.replications());
+		List<LitestreamReplication> replications = databases.replications();
+		LitestreamStartupRestore restore = new LitestreamStartupRestore(replications.get(0), properties.getRestore(),
+				replications.subList(1, replications.size()));
 		restore.setObserver(observer.getIfAvailable());
 		return restore;
 	}
@@ -161,6 +169,10 @@ public final class LitestreamAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	LitestreamDurability litestreamDurability(LitestreamReplication replication, LitestreamProperties properties) {
+		return durability(replication, properties);
+	}
+
+	private static LitestreamDurability durability(LitestreamReplication replication, LitestreamProperties properties) {
 		return new LitestreamDurability(replication.replicator(), properties.getDurableTimeout());
 	}
 
@@ -168,6 +180,11 @@ public final class LitestreamAutoConfiguration {
 	@ConditionalOnMissingBean
 	LitestreamVerification litestreamVerification(LitestreamReplication replication, LitestreamProperties properties,
 			ObjectProvider<LitestreamOperationObserver> observer) {
+		return verification(replication, properties, observer);
+	}
+
+	private static LitestreamVerification verification(LitestreamReplication replication,
+			LitestreamProperties properties, ObjectProvider<LitestreamOperationObserver> observer) {
 		LitestreamProperties.Verification v = properties.getVerification();
 		LitestreamVerification verification = new LitestreamVerification(replication, v.getInterval(),
 				v.getScratchDir());
@@ -177,16 +194,18 @@ public final class LitestreamAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	LitestreamReadiness litestreamReadiness(ApplicationEventPublisher publisher, LitestreamReplication replication,
-			LitestreamAdditionalDatabases additional) {
-		List<LitestreamReplication> all = new ArrayList<>(List.of(replication));
-		all.addAll(additional.replications());
-		return new LitestreamReadiness(publisher, all);
+	LitestreamReadiness litestreamReadiness(ApplicationEventPublisher publisher, LitestreamDatabases databases) {
+		return new LitestreamReadiness(publisher, databases.replications());
 	}
 
 	@Bean
 	@ConditionalOnMissingBean
 	LitestreamBackpressure litestreamBackpressure(LitestreamReplication replication, LitestreamProperties properties) {
+		return backpressure(replication, properties);
+	}
+
+	private static LitestreamBackpressure backpressure(LitestreamReplication replication,
+			LitestreamProperties properties) {
 		return new LitestreamBackpressure(replication, properties.getBackpressure());
 	}
 
@@ -220,8 +239,7 @@ public final class LitestreamAutoConfiguration {
 
 		@Bean
 		static SqliteDataSourcePostProcessor litestreamSqliteDataSourcePostProcessor(Environment environment,
-				ObjectProvider<LitestreamReplication> replication, ObjectProvider<LitestreamBackpressure> backpressure,
-				ObjectProvider<LitestreamAdditionalDatabases> additional) {
+					ObjectProvider<LitestreamDatabases> databases) {
 			// The Binder, not Environment.getProperty(): it converts "5s" whatever the environment's
 			// conversion service, and a value that does not parse fails naming the property.
 			Duration timeout = Binder.get(environment)
@@ -229,10 +247,7 @@ public final class LitestreamAutoConfiguration {
 				.orElse(Duration.ofSeconds(5));
 			PropertyValidation.notNegative("litestream.application-busy-timeout", timeout);
 			boolean gateWrites = Binder.get(environment).bind("litestream.lease.enabled", Boolean.class).orElse(true);
-			SqliteDataSourcePostProcessor processor = new SqliteDataSourcePostProcessor(timeout, replication, backpressure,
-					gateWrites);
-			processor.setAdditionalDatabases(additional);
-			return processor;
+			return new SqliteDataSourcePostProcessor(timeout, databases, gateWrites);
 		}
 
 	}

@@ -11,8 +11,8 @@ import org.springframework.beans.factory.config.BeanPostProcessor;
 import io.github.litestreamspring.engine.replication.Replicator;
 import io.github.litestreamspring.engine.lease.WriteGate;
 import io.github.litestreamspring.autoconfigure.DatabasePaths;
-import io.github.litestreamspring.autoconfigure.LitestreamAdditionalDatabases;
-import io.github.litestreamspring.lifecycle.LitestreamReplication;
+import io.github.litestreamspring.lifecycle.LitestreamDatabase;
+import io.github.litestreamspring.lifecycle.LitestreamDatabases;
 
 /**
  * Configures every pooled SQLite connection for replication: WAL mode, a busy timeout long enough to
@@ -22,9 +22,10 @@ import io.github.litestreamspring.lifecycle.LitestreamReplication;
  * kept.
  * <p>
  * A pool belongs to the replicated database whose file its URL names: the main one, or one of
- * {@code litestream.databases[]}; its commits wake that database's replication and its writes pass that
- * database's gate. A pool of a SQLite file that is not replicated wakes the main replication (a harmless
- * extra pass) and passes no gate: no lease stands behind it.
+ * {@code litestream.databases[]}; its commits wake that database's replication, and its writes pass that
+ * database's gate and backpressure. A pool of a SQLite file that is not replicated wakes the first
+ * database's replication (a harmless extra pass), is held to its backpressure as before, and passes no
+ * gate: no lease stands behind it.
  */
 public class SqliteDataSourcePostProcessor implements BeanPostProcessor {
 
@@ -32,29 +33,15 @@ public class SqliteDataSourcePostProcessor implements BeanPostProcessor {
 
 	private final Duration busyTimeout;
 
-	private final ObjectProvider<LitestreamReplication> replication;
-
-	private final ObjectProvider<LitestreamBackpressure> backpressure;
-
-	private volatile ObjectProvider<LitestreamAdditionalDatabases> additional;
-
-	public SqliteDataSourcePostProcessor(Duration busyTimeout, ObjectProvider<LitestreamReplication> replication) {
-		this(busyTimeout, replication, null);
-	}
+	private final ObjectProvider<LitestreamDatabases> databases;
 
 	/** Whether pooled connections pass the database's write gate ({@code litestream.lease.enabled}). */
 	private final boolean gateWrites;
 
-	public SqliteDataSourcePostProcessor(Duration busyTimeout, ObjectProvider<LitestreamReplication> replication,
-			ObjectProvider<LitestreamBackpressure> backpressure) {
-		this(busyTimeout, replication, backpressure, false);
-	}
-
-	public SqliteDataSourcePostProcessor(Duration busyTimeout, ObjectProvider<LitestreamReplication> replication,
-			ObjectProvider<LitestreamBackpressure> backpressure, boolean gateWrites) {
+	public SqliteDataSourcePostProcessor(Duration busyTimeout, ObjectProvider<LitestreamDatabases> databases,
+			boolean gateWrites) {
 		this.busyTimeout = busyTimeout;
-		this.replication = replication;
-		this.backpressure = backpressure;
+		this.databases = databases;
 		this.gateWrites = gateWrites;
 	}
 
@@ -70,15 +57,11 @@ public class SqliteDataSourcePostProcessor implements BeanPostProcessor {
 				// commit listener that wakes replication (the pool keeps jdbcUrl for its metadata).
 				PoolDatabase database = new PoolDatabase(hikari.getJdbcUrl());
 				hikari.setDataSource(new CommitNotifyingSqliteDataSource(hikari.getJdbcUrl(),
-						hikari.getDataSourceProperties(), database::replicator, this::backpressure, database::writeGate));
+						hikari.getDataSourceProperties(), database::replicator, database::backpressure, database::writeGate));
 			}
 			logger.debug("DataSource '{}': SQLite connections use {}", beanName, hikari.getDataSourceProperties());
 		}
 		return bean;
-	}
-
-	public void setAdditionalDatabases(ObjectProvider<LitestreamAdditionalDatabases> additional) {
-		this.additional = additional;
 	}
 
 	/** The replicated database a pool's URL names, found on first use (the beans exist by then). */
@@ -86,7 +69,7 @@ public class SqliteDataSourcePostProcessor implements BeanPostProcessor {
 
 		private final String url;
 
-		private volatile Replicator replicator;
+		private volatile LitestreamDatabase database;
 
 		private volatile boolean replicated;
 
@@ -95,11 +78,13 @@ public class SqliteDataSourcePostProcessor implements BeanPostProcessor {
 		}
 
 		Replicator replicator() {
-			Replicator r = this.replicator;
-			if (r == null) {
-				r = resolve();
-			}
-			return r;
+			LitestreamDatabase d = database();
+			return (d != null) ? d.replication().replicator() : null;
+		}
+
+		LitestreamBackpressure backpressure() {
+			LitestreamDatabase d = database();
+			return (d != null) ? d.backpressure() : null;
 		}
 
 		WriteGate writeGate() {
@@ -107,26 +92,29 @@ public class SqliteDataSourcePostProcessor implements BeanPostProcessor {
 			return (r != null && this.replicated) ? r.writeGate() : null;
 		}
 
-		private Replicator resolve() {
-			LitestreamReplication main = SqliteDataSourcePostProcessor.this.replication.getIfAvailable();
-			if (main == null) {
+		private LitestreamDatabase database() {
+			LitestreamDatabase d = this.database;
+			if (d == null) {
+				d = resolve();
+			}
+			return d;
+		}
+
+		private LitestreamDatabase resolve() {
+			LitestreamDatabases all = SqliteDataSourcePostProcessor.this.databases.getIfAvailable();
+			if (all == null) {
 				return null;
 			}
 			java.nio.file.Path path = pathOf(this.url);
-			LitestreamReplication match = (path != null && path.equals(normalize(main.databasePath()))) ? main : null;
-			ObjectProvider<LitestreamAdditionalDatabases> more = SqliteDataSourcePostProcessor.this.additional;
-			LitestreamAdditionalDatabases others = (more != null) ? more.getIfAvailable() : null;
-			if (match == null && others != null && path != null) {
-				match = others.replications()
-					.stream()
-					.filter((r) -> path.equals(normalize(r.databasePath())))
-					.findFirst()
-					.orElse(null);
-			}
+			LitestreamDatabase match = (path != null) ? all.all()
+				.stream()
+				.filter((d) -> path.equals(normalize(d.path())))
+				.findFirst()
+				.orElse(null) : null;
 			this.replicated = match != null;
-			Replicator r = (match != null) ? match.replicator() : main.replicator();
-			this.replicator = r;
-			return r;
+			LitestreamDatabase d = (match != null) ? match : all.first();
+			this.database = d;
+			return d;
 		}
 
 	}
@@ -142,10 +130,6 @@ public class SqliteDataSourcePostProcessor implements BeanPostProcessor {
 
 	private static java.nio.file.Path normalize(java.nio.file.Path path) {
 		return path.toAbsolutePath().normalize();
-	}
-
-	private LitestreamBackpressure backpressure() {
-		return (this.backpressure != null) ? this.backpressure.getIfAvailable() : null;
 	}
 
 	private static void setIfAbsent(HikariDataSource hikari, String key, String value) {
