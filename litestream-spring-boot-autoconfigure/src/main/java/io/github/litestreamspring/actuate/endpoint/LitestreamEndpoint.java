@@ -1,5 +1,6 @@
 package io.github.litestreamspring.actuate.endpoint;
 
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -80,7 +81,7 @@ public class LitestreamEndpoint {
 	 */
 	@WriteOperation
 	public Map<String, Object> operation(@Selector String operation) {
-		List<java.nio.file.Path> paths = this.databases.all().stream().map(LitestreamDatabase::path).toList();
+		List<Path> paths = this.databases.all().stream().map(LitestreamDatabase::path).toList();
 		return switch (operation) {
 			case "snapshot" -> this.exclusive.run(operation, paths, this::snapshotAll);
 			case "sync" -> eachDatabase("position", (d) -> position(d.replication().replicator().syncNow()));
