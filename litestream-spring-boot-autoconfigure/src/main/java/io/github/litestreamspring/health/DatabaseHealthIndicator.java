@@ -25,7 +25,7 @@ public class DatabaseHealthIndicator extends AbstractHealthIndicator {
 
 	private final Duration maxLag;
 
-	public DatabaseHealthIndicator(LitestreamDatabase database, Duration maxLag) {
+	DatabaseHealthIndicator(LitestreamDatabase database, Duration maxLag) {
 		super("Litestream health check failed");
 		this.database = database;
 		this.maxLag = maxLag;

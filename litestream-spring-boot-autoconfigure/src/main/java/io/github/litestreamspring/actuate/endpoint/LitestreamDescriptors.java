@@ -85,7 +85,7 @@ public final class LitestreamDescriptors {
 	/** A position; {@code index} is Litestream's 8 hex digits, {@code null} before the first. */
 	public record PositionDescriptor(String generation, String index, long offset) {
 
-		public static PositionDescriptor of(Pos pos) {
+		static PositionDescriptor of(Pos pos) {
 			return new PositionDescriptor(pos.generation(), pos.isNone() ? null : ReplicaPaths.formatIndex(pos.index()),
 					pos.offset());
 		}
@@ -97,7 +97,7 @@ public final class LitestreamDescriptors {
 			long restoreDurationMillis, long checkDurationMillis, String message, List<String> warnings,
 			List<ReplicaVerificationDescriptor> replicas) {
 
-		public static VerificationDescriptor of(VerificationResult result) {
+		static VerificationDescriptor of(VerificationResult result) {
 			return new VerificationDescriptor(result.ok(), result.at(), PositionDescriptor.of(result.position()),
 					result.restoreDuration().toMillis(), result.checkDuration().toMillis(), result.message(),
 					result.warnings(),
