@@ -159,9 +159,8 @@ public final class LitestreamAutoConfiguration {
 	@ConditionalOnMissingBean
 	LitestreamStartupRestore litestreamStartupRestore(LitestreamDatabases databases, LitestreamProperties properties,
 			ObjectProvider<LitestreamOperationObserver> observer) {
-		List<LitestreamReplication> replications = databases.replications();
-		LitestreamStartupRestore restore = new LitestreamStartupRestore(replications.get(0), properties.getRestore(),
-				replications.subList(1, replications.size()));
+		LitestreamStartupRestore restore = new LitestreamStartupRestore(databases.replications(),
+				properties.getRestore());
 		restore.setObserver(observer.getIfAvailable());
 		return restore;
 	}

@@ -69,7 +69,7 @@ public class LitestreamMetrics implements MeterBinder {
 		if (restore == null) {
 			return null;
 		}
-		return (database == 0) ? restore::result : () -> restore.additionalResults().get(database - 1);
+		return () -> restore.results().get(database);
 	}
 
 }
