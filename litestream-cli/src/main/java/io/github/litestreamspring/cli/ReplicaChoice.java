@@ -1,6 +1,5 @@
 package io.github.litestreamspring.cli;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -8,7 +7,7 @@ import io.github.litestreamspring.engine.LitestreamException;
 import io.github.litestreamspring.engine.replication.Replica;
 import io.github.litestreamspring.engine.restore.RestoreOptions;
 import io.github.litestreamspring.engine.restore.RestorePlan;
-import io.github.litestreamspring.engine.restore.Restorer;
+import io.github.litestreamspring.engine.restore.ReplicaChooser;
 
 /**
  * The replica a restore reads and what it would read there. With several replicas the one with the
@@ -24,29 +23,18 @@ record ReplicaChoice(Replica replica, RestorePlan plan) {
 	 * @throws LitestreamException when a replica cannot be listed and no other one has a backup
 	 */
 	static Optional<ReplicaChoice> choose(List<Replica> replicas, RestoreOptions options, java.io.PrintWriter err) {
-		ReplicaChoice best = null;
-		List<String> failures = new ArrayList<>();
-		for (Replica replica : replicas) {
-			try {
-				Optional<RestorePlan> plan = new Restorer(replica.client()).plan(options);
-				if (plan.isPresent() && (best == null || plan.get().updatedAt().isAfter(best.plan().updatedAt()))) {
-					best = new ReplicaChoice(replica, plan.get());
-				}
-			}
-			catch (LitestreamException ex) {
-				if (replicas.size() == 1) {
-					throw ex;
-				}
-				failures.add("replica '" + replica.name() + "': " + ex.getMessage());
-			}
+		ReplicaChooser.Choice<Replica> choice = ReplicaChooser.choose(replicas, Replica::client, Replica::name,
+				options);
+		if (replicas.size() == 1 && !choice.failures().isEmpty()) {
+			throw choice.failures().get(0).error();
 		}
-		if (best == null && !failures.isEmpty()) {
-			throw new CliException("cannot read the replicas: " + String.join("; ", failures));
+		if (choice.unreadable()) {
+			throw new CliException("cannot read the replicas: " + choice.describeFailures());
 		}
-		for (String failure : failures) {
-			err.println("warning: ignoring " + failure);
+		for (ReplicaChooser.Failure<Replica> failure : choice.failures()) {
+			err.println("warning: ignoring " + failure.describe());
 		}
-		return Optional.ofNullable(best);
+		return choice.best().map((best) -> new ReplicaChoice(best.replica(), best.plan()));
 	}
 
 	/** Prints a warning line when the plan skips a newer generation without snapshot. */

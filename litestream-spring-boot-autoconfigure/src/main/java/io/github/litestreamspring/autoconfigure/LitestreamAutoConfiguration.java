@@ -29,6 +29,8 @@ import io.github.litestreamspring.engine.lease.WriteGate;
 import io.github.litestreamspring.engine.db.DatabaseOptions;
 import io.github.litestreamspring.jdbc.LitestreamBackpressure;
 import io.github.litestreamspring.jdbc.SqliteDataSourcePostProcessor;
+import io.github.litestreamspring.lifecycle.LitestreamDatabase;
+import io.github.litestreamspring.lifecycle.LitestreamDatabases;
 import io.github.litestreamspring.lifecycle.LitestreamFollower;
 import io.github.litestreamspring.lifecycle.LitestreamDurability;
 import io.github.litestreamspring.lifecycle.LitestreamOperationObserver;
@@ -64,11 +66,16 @@ public final class LitestreamAutoConfiguration {
 				"litestream.replicas", beanFactory, finalSyncTimeout(environment));
 	}
 
+	/**
+	 * Every database: the DataSource's first (its parts are the beans above), then each of
+	 * {@code litestream.databases[]} with the same parts, built here from the shared settings.
+	 */
 	@Bean
 	@ConditionalOnMissingBean
-	LitestreamAdditionalDatabases litestreamAdditionalDatabases(LitestreamProperties properties,
-			LitestreamReplication main, BeanFactory beanFactory, Environment environment) {
-		List<LitestreamReplication> replications = new ArrayList<>();
+	LitestreamDatabases litestreamDatabases(LitestreamProperties properties, LitestreamReplication main,
+			LitestreamVerification verification, LitestreamDurability durability, LitestreamBackpressure backpressure,
+			BeanFactory beanFactory, Environment environment, ObjectProvider<LitestreamOperationObserver> observer) {
+		List<LitestreamDatabase> further = new ArrayList<>();
 		Set<Path> paths = new HashSet<>(List.of(main.databasePath()));
 		Set<String> names = new HashSet<>(List.of(main.name()));
 		Set<String> replicaUrls = new HashSet<>(urls(properties.getReplicas()));
@@ -98,9 +105,10 @@ public final class LitestreamAutoConfiguration {
 						+ "' (the 'database' tag of their metrics)", prefix + ".name",
 						"Give each database a name of its own with 'litestream.databases[N].name'");
 			}
-			replications.add(replication);
+			further.add(new LitestreamDatabase(replication, verification(replication, properties, observer),
+					durability(replication, properties), backpressure(replication, properties)));
 		}
-		return new LitestreamAdditionalDatabases(replications);
+		return new LitestreamDatabases(new LitestreamDatabase(main, verification, durability, backpressure), further);
 	}
 
 	private static List<String> urls(List<LitestreamProperties.Replica> replicas) {
@@ -176,11 +184,10 @@ public final class LitestreamAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	LitestreamStartupRestore litestreamStartupRestore(LitestreamReplication replication,
-			LitestreamAdditionalDatabases additional, LitestreamProperties properties,
+	LitestreamStartupRestore litestreamStartupRestore(LitestreamDatabases databases, LitestreamProperties properties,
 			ObjectProvider<LitestreamOperationObserver> observer) {
-		LitestreamStartupRestore restore = new LitestreamStartupRestore(replication, properties.getRestore(),
-				additional.replications());
+		LitestreamStartupRestore restore = new LitestreamStartupRestore(databases.replications(),
+				properties.getRestore());
 		restore.setObserver(observer.getIfAvailable());
 		return restore;
 	}
@@ -188,6 +195,10 @@ public final class LitestreamAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	LitestreamDurability litestreamDurability(LitestreamReplication replication, LitestreamProperties properties) {
+		return durability(replication, properties);
+	}
+
+	private static LitestreamDurability durability(LitestreamReplication replication, LitestreamProperties properties) {
 		return new LitestreamDurability(replication.replicator(), properties.getDurableTimeout());
 	}
 
@@ -195,6 +206,11 @@ public final class LitestreamAutoConfiguration {
 	@ConditionalOnMissingBean
 	LitestreamVerification litestreamVerification(LitestreamReplication replication, LitestreamProperties properties,
 			ObjectProvider<LitestreamOperationObserver> observer) {
+		return verification(replication, properties, observer);
+	}
+
+	private static LitestreamVerification verification(LitestreamReplication replication,
+			LitestreamProperties properties, ObjectProvider<LitestreamOperationObserver> observer) {
 		LitestreamProperties.Verification v = properties.getVerification();
 		LitestreamVerification verification = new LitestreamVerification(replication, v.getInterval(),
 				v.getScratchDir());
@@ -204,16 +220,18 @@ public final class LitestreamAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	LitestreamReadiness litestreamReadiness(ApplicationEventPublisher publisher, LitestreamReplication replication,
-			LitestreamAdditionalDatabases additional) {
-		List<LitestreamReplication> all = new ArrayList<>(List.of(replication));
-		all.addAll(additional.replications());
-		return new LitestreamReadiness(publisher, all);
+	LitestreamReadiness litestreamReadiness(ApplicationEventPublisher publisher, LitestreamDatabases databases) {
+		return new LitestreamReadiness(publisher, databases.replications());
 	}
 
 	@Bean
 	@ConditionalOnMissingBean
 	LitestreamBackpressure litestreamBackpressure(LitestreamReplication replication, LitestreamProperties properties) {
+		return backpressure(replication, properties);
+	}
+
+	private static LitestreamBackpressure backpressure(LitestreamReplication replication,
+			LitestreamProperties properties) {
 		return new LitestreamBackpressure(replication, properties.getBackpressure());
 	}
 
@@ -247,8 +265,7 @@ public final class LitestreamAutoConfiguration {
 
 		@Bean
 		static SqliteDataSourcePostProcessor litestreamSqliteDataSourcePostProcessor(Environment environment,
-				ObjectProvider<LitestreamReplication> replication, ObjectProvider<LitestreamBackpressure> backpressure,
-				ObjectProvider<LitestreamAdditionalDatabases> additional) {
+					ObjectProvider<LitestreamDatabases> databases) {
 			// The Binder, not Environment.getProperty(): it converts "5s" whatever the environment's
 			// conversion service, and a value that does not parse fails naming the property.
 			Duration timeout = Binder.get(environment)
@@ -259,10 +276,7 @@ public final class LitestreamAutoConfiguration {
 					|| Binder.get(environment)
 						.bind("litestream.role", LitestreamProperties.Role.class)
 						.orElse(LitestreamProperties.Role.PRIMARY) == LitestreamProperties.Role.FOLLOWER;
-			SqliteDataSourcePostProcessor processor = new SqliteDataSourcePostProcessor(timeout, replication, backpressure,
-					gateWrites);
-			processor.setAdditionalDatabases(additional);
-			return processor;
+			return new SqliteDataSourcePostProcessor(timeout, databases, gateWrites);
 		}
 
 	}

@@ -2,7 +2,6 @@ package io.github.litestreamspring.autoconfigure;
 
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
 import org.springframework.boot.actuate.autoconfigure.endpoint.expose.EndpointExposure;
-import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -10,9 +9,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-import io.github.litestreamspring.jdbc.LitestreamBackpressure;
-import io.github.litestreamspring.lifecycle.LitestreamReplication;
-import io.github.litestreamspring.lifecycle.LitestreamVerification;
+import io.github.litestreamspring.lifecycle.LitestreamDatabases;
 import io.github.litestreamspring.actuate.endpoint.LitestreamEndpoint;
 import io.github.litestreamspring.actuate.endpoint.LitestreamEndpointWebExtension;
 
@@ -25,19 +22,14 @@ public final class LitestreamEndpointAutoConfiguration {
 
 	// Nested so that the actuator's condition is only read once the actuator is known to be present.
 	@Configuration(proxyBeanMethods = false)
-	@ConditionalOnBean(LitestreamReplication.class)
+	@ConditionalOnBean(LitestreamDatabases.class)
 	@ConditionalOnAvailableEndpoint(LitestreamEndpoint.class)
 	static class EndpointConfiguration {
 
 		@Bean
 		@ConditionalOnMissingBean
-		LitestreamEndpoint litestreamEndpoint(LitestreamReplication replication,
-				ObjectProvider<LitestreamVerification> verification, ObjectProvider<LitestreamBackpressure> backpressure,
-				ObjectProvider<LitestreamAdditionalDatabases> additional) {
-			LitestreamAdditionalDatabases databases = additional.getIfAvailable();
-			return new LitestreamEndpoint(replication).withVerification(verification.getIfAvailable())
-				.withBackpressure(backpressure.getIfAvailable())
-				.withAdditional((databases != null) ? databases.replications() : java.util.List.of());
+		LitestreamEndpoint litestreamEndpoint(LitestreamDatabases databases) {
+			return new LitestreamEndpoint(databases);
 		}
 
 		@Bean

@@ -1,8 +1,5 @@
 package io.github.litestreamspring.autoconfigure;
 
-import java.util.List;
-
-import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -11,13 +8,12 @@ import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEn
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-import io.github.litestreamspring.jdbc.LitestreamBackpressure;
-import io.github.litestreamspring.lifecycle.LitestreamReplication;
-import io.github.litestreamspring.lifecycle.LitestreamVerification;
+import io.github.litestreamspring.lifecycle.LitestreamDatabases;
 import io.github.litestreamspring.health.LitestreamHealthIndicator;
 
 /**
- * The {@code litestream} health indicator, when Spring Boot's health support is present.
+ * The {@code litestream} health contributor (one component per database), when Spring Boot's health
+ * support is present.
  */
 @AutoConfiguration(after = LitestreamAutoConfiguration.class)
 @ConditionalOnClass(name = { "org.springframework.boot.health.contributor.HealthIndicator",
@@ -26,25 +22,15 @@ public final class LitestreamHealthContributorAutoConfiguration {
 
 	// Nested so that the health module's condition is only read once the module is known to be present.
 	@Configuration(proxyBeanMethods = false)
-	@ConditionalOnBean(LitestreamReplication.class)
+	@ConditionalOnBean(LitestreamDatabases.class)
 	@ConditionalOnEnabledHealthIndicator("litestream")
 	static class HealthIndicatorConfiguration {
 
 		@Bean(name = "litestreamHealthIndicator")
 		@ConditionalOnMissingBean(name = "litestreamHealthIndicator")
-		LitestreamHealthIndicator litestreamHealthIndicator(LitestreamReplication replication,
-				LitestreamProperties properties, ObjectProvider<LitestreamVerification> verification,
-				ObjectProvider<LitestreamBackpressure> backpressure,
-				ObjectProvider<LitestreamAdditionalDatabases> additional) {
-			LitestreamAdditionalDatabases databases = additional.getIfAvailable();
-			List<LitestreamHealthIndicator> others = (databases != null) ? databases.replications()
-				.stream()
-				.map((r) -> new LitestreamHealthIndicator(r, properties.getHealth().getMaxLag()))
-				.toList() : List.of();
-			return new LitestreamHealthIndicator(replication, properties.getHealth().getMaxLag())
-				.withVerification(verification.getIfAvailable())
-				.withBackpressure(backpressure.getIfAvailable())
-				.withAdditional(others);
+		LitestreamHealthIndicator litestreamHealthIndicator(LitestreamDatabases databases,
+				LitestreamProperties properties) {
+			return new LitestreamHealthIndicator(databases, properties.getHealth().getMaxLag());
 		}
 
 	}

@@ -9,10 +9,8 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.context.annotation.Bean;
 
-import io.github.litestreamspring.jdbc.LitestreamBackpressure;
-import io.github.litestreamspring.lifecycle.LitestreamReplication;
+import io.github.litestreamspring.lifecycle.LitestreamDatabases;
 import io.github.litestreamspring.lifecycle.LitestreamStartupRestore;
-import io.github.litestreamspring.lifecycle.LitestreamVerification;
 import io.github.litestreamspring.metrics.LitestreamMetrics;
 import io.github.litestreamspring.metrics.LitestreamObservations;
 
@@ -26,7 +24,7 @@ import io.github.litestreamspring.metrics.LitestreamObservations;
 				"org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration",
 				"org.springframework.boot.micrometer.observation.autoconfigure.ObservationAutoConfiguration" })
 @ConditionalOnClass(name = "io.micrometer.core.instrument.MeterRegistry")
-@ConditionalOnBean({ MeterRegistry.class, LitestreamReplication.class })
+@ConditionalOnBean({ MeterRegistry.class, LitestreamDatabases.class })
 public final class LitestreamMetricsAutoConfiguration {
 
 	@Bean
@@ -38,24 +36,16 @@ public final class LitestreamMetricsAutoConfiguration {
 				: LitestreamObservations.timersOnly(registry);
 	}
 
+	/**
+	 * Bound here to the application's registry as well as by Spring Boot's metrics auto-configuration
+	 * (where present): binding one registry twice registers its meters once.
+	 */
 	@Bean
 	@ConditionalOnMissingBean
-	LitestreamMetrics litestreamMetrics(MeterRegistry registry, LitestreamReplication replication,
-			LitestreamObservations observations, ObjectProvider<LitestreamStartupRestore> restore,
-			ObjectProvider<LitestreamVerification> verification, ObjectProvider<LitestreamBackpressure> backpressure,
-			ObjectProvider<LitestreamAdditionalDatabases> additional) {
-		LitestreamMetrics metrics = new LitestreamMetrics(registry, replication, restore.getIfAvailable(),
-				observations);
-		replication.addListener(metrics);
-		verification.ifAvailable(metrics::bindVerification);
-		backpressure.ifAvailable(metrics::bindBackpressure);
-		metrics.bindLagBytes();
-		// Further databases get their own meters, told apart by the 'database' tag.
-		additional.ifAvailable((databases) -> databases.replications().forEach((other) -> {
-			LitestreamMetrics otherMetrics = new LitestreamMetrics(registry, other, null, observations);
-			other.addListener(otherMetrics);
-			otherMetrics.bindLagBytes();
-		}));
+	LitestreamMetrics litestreamMetrics(MeterRegistry registry, LitestreamDatabases databases,
+			LitestreamObservations observations, ObjectProvider<LitestreamStartupRestore> restore) {
+		LitestreamMetrics metrics = new LitestreamMetrics(databases, restore.getIfAvailable(), observations);
+		metrics.bindTo(registry);
 		return metrics;
 	}
 

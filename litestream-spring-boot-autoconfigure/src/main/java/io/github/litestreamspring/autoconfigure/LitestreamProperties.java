@@ -18,7 +18,9 @@ import io.github.litestreamspring.engine.follower.FollowerOptions;
 import io.github.litestreamspring.engine.restore.RestoreOptions;
 
 /**
- * Configuration of Litestream-compatible replication of the application's SQLite database.
+ * Configuration of Litestream-compatible replication of the application's SQLite databases. The
+ * databases are one list: the DataSource's first ({@code path}, {@code metaPath} and {@code replicas}
+ * here are its shorthand), then each of {@code databases}; every other setting applies to all of them.
  */
 @ConfigurationProperties("litestream")
 public class LitestreamProperties {
@@ -100,7 +102,8 @@ public class LitestreamProperties {
 
 	/**
 	 * Further SQLite databases to replicate besides the application's DataSource, each with its own
-	 * engine, local state and replicas. They are restored on startup and replicated like the main one.
+	 * engine, local state and replicas. They are restored, replicated, verified, reported and held to
+	 * backpressure like the DataSource's.
 	 */
 	private List<Database> databases = new ArrayList<>();
 

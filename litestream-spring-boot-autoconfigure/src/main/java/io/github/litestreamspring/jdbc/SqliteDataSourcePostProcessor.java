@@ -11,10 +11,10 @@ import org.springframework.beans.factory.config.BeanPostProcessor;
 import io.github.litestreamspring.engine.replication.Replicator;
 import io.github.litestreamspring.engine.lease.WriteGate;
 import io.github.litestreamspring.autoconfigure.DatabasePaths;
-import io.github.litestreamspring.autoconfigure.LitestreamAdditionalDatabases;
-import io.github.litestreamspring.autoconfigure.LitestreamConfigurationException;
+import io.github.litestreamspring.lifecycle.LitestreamDatabase;
+import io.github.litestreamspring.lifecycle.LitestreamDatabases;
 import io.github.litestreamspring.lifecycle.LitestreamFollower;
-import io.github.litestreamspring.lifecycle.LitestreamReplication;
+import io.github.litestreamspring.autoconfigure.LitestreamConfigurationException;
 
 /**
  * Configures every pooled SQLite connection for replication: WAL mode, a busy timeout long enough to
@@ -24,9 +24,10 @@ import io.github.litestreamspring.lifecycle.LitestreamReplication;
  * kept.
  * <p>
  * A pool belongs to the replicated database whose file its URL names: the main one, or one of
- * {@code litestream.databases[]}; its commits wake that database's replication and its writes pass that
- * database's gate. A pool of a SQLite file that is not replicated wakes the main replication (a harmless
- * extra pass) and passes no gate: no lease stands behind it.
+ * {@code litestream.databases[]}; its commits wake that database's replication, and its writes pass that
+ * database's gate and backpressure. A pool of a SQLite file that is not replicated wakes the first
+ * database's replication (a harmless extra pass), is held to its backpressure as before, and passes no
+ * gate: no lease stands behind it.
  */
 public class SqliteDataSourcePostProcessor implements BeanPostProcessor {
 
@@ -34,29 +35,15 @@ public class SqliteDataSourcePostProcessor implements BeanPostProcessor {
 
 	private final Duration busyTimeout;
 
-	private final ObjectProvider<LitestreamReplication> replication;
-
-	private final ObjectProvider<LitestreamBackpressure> backpressure;
-
-	private volatile ObjectProvider<LitestreamAdditionalDatabases> additional;
-
-	public SqliteDataSourcePostProcessor(Duration busyTimeout, ObjectProvider<LitestreamReplication> replication) {
-		this(busyTimeout, replication, null);
-	}
+	private final ObjectProvider<LitestreamDatabases> databases;
 
 	/** Whether pooled connections pass the database's write gate ({@code litestream.lease.enabled}). */
 	private final boolean gateWrites;
 
-	public SqliteDataSourcePostProcessor(Duration busyTimeout, ObjectProvider<LitestreamReplication> replication,
-			ObjectProvider<LitestreamBackpressure> backpressure) {
-		this(busyTimeout, replication, backpressure, false);
-	}
-
-	public SqliteDataSourcePostProcessor(Duration busyTimeout, ObjectProvider<LitestreamReplication> replication,
-			ObjectProvider<LitestreamBackpressure> backpressure, boolean gateWrites) {
+	public SqliteDataSourcePostProcessor(Duration busyTimeout, ObjectProvider<LitestreamDatabases> databases,
+			boolean gateWrites) {
 		this.busyTimeout = busyTimeout;
-		this.replication = replication;
-		this.backpressure = backpressure;
+		this.databases = databases;
 		this.gateWrites = gateWrites;
 	}
 
@@ -72,7 +59,7 @@ public class SqliteDataSourcePostProcessor implements BeanPostProcessor {
 				// commit listener that wakes replication (the pool keeps jdbcUrl for its metadata).
 				PoolDatabase database = new PoolDatabase(hikari.getJdbcUrl());
 				CommitNotifyingSqliteDataSource physical = new CommitNotifyingSqliteDataSource(hikari.getJdbcUrl(),
-						hikari.getDataSourceProperties(), database::replicator, this::backpressure, database::writeGate);
+						hikari.getDataSourceProperties(), database::replicator, database::backpressure, database::writeGate);
 				physical.setBeforeOpen(() -> {
 					LitestreamFollower follower = database.follower();
 					if (follower != null) {
@@ -113,12 +100,8 @@ public class SqliteDataSourcePostProcessor implements BeanPostProcessor {
 	}
 
 	private boolean isFollower() {
-		LitestreamReplication main = this.replication.getIfAvailable();
-		return main != null && main.follower() != null;
-	}
-
-	public void setAdditionalDatabases(ObjectProvider<LitestreamAdditionalDatabases> additional) {
-		this.additional = additional;
+		LitestreamDatabases all = this.databases.getIfAvailable();
+		return all != null && all.all().stream().anyMatch((d) -> d.replication().follower() != null);
 	}
 
 	/** The replicated database a pool's URL names, found on first use (the beans exist by then). */
@@ -126,28 +109,28 @@ public class SqliteDataSourcePostProcessor implements BeanPostProcessor {
 
 		private final String url;
 
-		private volatile Replicator replicator;
+		private volatile LitestreamDatabase database;
 
 		private volatile boolean replicated;
-
-		private volatile LitestreamFollower follower;
 
 		PoolDatabase(String url) {
 			this.url = url;
 		}
 
 		Replicator replicator() {
-			Replicator r = this.replicator;
-			if (r == null) {
-				r = resolve();
-			}
-			return r;
+			LitestreamDatabase d = database();
+			return (d != null) ? d.replication().replicator() : null;
+		}
+
+		LitestreamBackpressure backpressure() {
+			LitestreamDatabase d = database();
+			return (d != null) ? d.backpressure() : null;
 		}
 
 		/** The follower role of the pool's database, or {@code null}. */
 		LitestreamFollower follower() {
-			replicator();
-			return this.follower;
+			LitestreamDatabase d = database();
+			return (d != null && this.replicated) ? d.replication().follower() : null;
 		}
 
 		WriteGate writeGate() {
@@ -155,27 +138,29 @@ public class SqliteDataSourcePostProcessor implements BeanPostProcessor {
 			return (r != null && this.replicated) ? r.writeGate() : null;
 		}
 
-		private Replicator resolve() {
-			LitestreamReplication main = SqliteDataSourcePostProcessor.this.replication.getIfAvailable();
-			if (main == null) {
+		private LitestreamDatabase database() {
+			LitestreamDatabase d = this.database;
+			if (d == null) {
+				d = resolve();
+			}
+			return d;
+		}
+
+		private LitestreamDatabase resolve() {
+			LitestreamDatabases all = SqliteDataSourcePostProcessor.this.databases.getIfAvailable();
+			if (all == null) {
 				return null;
 			}
 			java.nio.file.Path path = pathOf(this.url);
-			LitestreamReplication match = (path != null && path.equals(normalize(main.databasePath()))) ? main : null;
-			ObjectProvider<LitestreamAdditionalDatabases> more = SqliteDataSourcePostProcessor.this.additional;
-			LitestreamAdditionalDatabases others = (more != null) ? more.getIfAvailable() : null;
-			if (match == null && others != null && path != null) {
-				match = others.replications()
-					.stream()
-					.filter((r) -> path.equals(normalize(r.databasePath())))
-					.findFirst()
-					.orElse(null);
-			}
+			LitestreamDatabase match = (path != null) ? all.all()
+				.stream()
+				.filter((d) -> path.equals(normalize(d.path())))
+				.findFirst()
+				.orElse(null) : null;
 			this.replicated = match != null;
-			this.follower = (match != null) ? match.follower() : null;
-			Replicator r = (match != null) ? match.replicator() : main.replicator();
-			this.replicator = r;
-			return r;
+			LitestreamDatabase d = (match != null) ? match : all.first();
+			this.database = d;
+			return d;
 		}
 
 	}
@@ -191,10 +176,6 @@ public class SqliteDataSourcePostProcessor implements BeanPostProcessor {
 
 	private static java.nio.file.Path normalize(java.nio.file.Path path) {
 		return path.toAbsolutePath().normalize();
-	}
-
-	private LitestreamBackpressure backpressure() {
-		return (this.backpressure != null) ? this.backpressure.getIfAvailable() : null;
 	}
 
 	private static void setIfAbsent(HikariDataSource hikari, String key, String value) {

@@ -38,7 +38,7 @@ import io.github.litestreamspring.autoconfigure.LitestreamProperties;
  */
 final class ExistingDatabase {
 
-	private static final Logger logger = LoggerFactory.getLogger(LitestreamStartupRestore.class);
+	private static final Logger logger = LoggerFactory.getLogger(ExistingDatabase.class);
 
 	private static final byte[] SQLITE_HEADER = "SQLite format 3\0".getBytes(StandardCharsets.US_ASCII);
 

@@ -10,8 +10,9 @@ import io.github.litestreamspring.engine.Pos;
 
 /**
  * "Wait until backed up" for code that must not acknowledge a write before it is in every replica
- * (Litestream #1420). Waiting is opt-in and shared: concurrent waiters ride the same uploads, never one
- * upload each.
+ * (Litestream #1420), for one database: the bean waits for the DataSource's, and
+ * {@link LitestreamDatabase#durability()} for any other. Waiting is opt-in and shared: concurrent waiters
+ * ride the same uploads, never one upload each.
  * <pre>
  * &#64;Transactional
  * public void placeOrder(Order order) {

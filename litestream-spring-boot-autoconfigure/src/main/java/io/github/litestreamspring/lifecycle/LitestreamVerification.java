@@ -14,7 +14,7 @@ import io.github.litestreamspring.engine.verify.RestoreVerifier;
 import io.github.litestreamspring.engine.verify.VerificationResult;
 
 /**
- * Restore verification for the application's database ({@link RestoreVerifier}): on demand through
+ * Restore verification of one database ({@link RestoreVerifier}): on demand through
  * {@link #verify()} (the endpoint's {@code verify} operation) and, when
  * {@code litestream.verification.interval} is positive, on a schedule while replication runs. Health,
  * metrics and the endpoint read {@link #last()}.
@@ -72,7 +72,7 @@ public class LitestreamVerification implements SmartLifecycle {
 			return;
 		}
 		this.scheduler = Executors.newSingleThreadScheduledExecutor((r) -> {
-			Thread t = new Thread(r, "litestream-verify");
+			Thread t = new Thread(r, "litestream-verify-" + this.replication.name());
 			t.setDaemon(true);
 			return t;
 		});

@@ -20,6 +20,7 @@ import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Configuration;
 
 import io.github.litestreamspring.lifecycle.LitestreamReplication;
+import io.github.litestreamspring.lifecycle.LitestreamDatabases;
 import io.github.litestreamspring.actuate.endpoint.LitestreamEndpoint;
 import io.github.litestreamspring.engine.Pos;
 
@@ -69,7 +70,8 @@ public final class FollowerChild {
 				out.flush();
 				Thread.sleep(10);
 			}
-			Map<String, Object> promoted = new LitestreamEndpoint(replication).operation("promote");
+			Map<String, Object> promoted = new LitestreamEndpoint(context.getBean(LitestreamDatabases.class))
+				.operation("promote");
 			out.println("PROMOTED " + promoted);
 			out.flush();
 			long next = read(dataSource)[1] + 1;

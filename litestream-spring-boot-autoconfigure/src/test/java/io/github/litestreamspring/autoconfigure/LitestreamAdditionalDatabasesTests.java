@@ -5,7 +5,6 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import java.util.List;
 import java.util.Map;
 
 import javax.sql.DataSource;
@@ -22,10 +21,12 @@ import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
+import io.github.litestreamspring.actuate.endpoint.LitestreamDescriptors;
 import io.github.litestreamspring.actuate.endpoint.LitestreamEndpoint;
 import io.github.litestreamspring.health.LitestreamHealthIndicator;
 import io.github.litestreamspring.engine.restore.RestoreResult;
 import io.github.litestreamspring.engine.testsupport.TestDatabase;
+import io.github.litestreamspring.lifecycle.LitestreamDatabases;
 import io.github.litestreamspring.lifecycle.LitestreamReplication;
 import io.github.litestreamspring.lifecycle.LitestreamStartupRestore;
 
@@ -68,17 +69,15 @@ class LitestreamAdditionalDatabasesTests {
 			try (TestDatabase events = new TestDatabase(this.dir.resolve("events.db"))) {
 				events.insertBatch(1, 7, 50);
 			}
-			LitestreamAdditionalDatabases additional = context.getBean(LitestreamAdditionalDatabases.class);
-			assertThat(additional.replications()).hasSize(1);
-			LitestreamReplication events = additional.replications().get(0);
+			LitestreamDatabases databases = context.getBean(LitestreamDatabases.class);
+			assertThat(databases.all()).hasSize(2);
+			LitestreamReplication events = databases.replications().get(1);
 			assertThat(events.isRunning()).isTrue();
 			LitestreamEndpoint endpoint = context.getBean(LitestreamEndpoint.class);
 			Map<String, Object> synced = endpoint.operation("sync");
 			assertThat(synced).containsKeys("position", "databases");
 			assertThat(events.status().replicas().get(0).position()).isEqualTo(events.status().position());
-			@SuppressWarnings("unchecked")
-			List<Map<String, Object>> databases = (List<Map<String, Object>>) endpoint.databases().get("databases");
-			assertThat(databases).extracting((d) -> d.get("path"))
+			assertThat(endpoint.databases().databases()).extracting(LitestreamDescriptors.DatabaseDescriptor::path)
 				.containsExactly(this.dir.resolve("app.db").toString(), this.dir.resolve("events.db").toString());
 			Health health = context.getBean(LitestreamHealthIndicator.class).health(true);
 			assertThat(health.getStatus()).isEqualTo(Status.UP);
@@ -111,7 +110,7 @@ class LitestreamAdditionalDatabasesTests {
 	void healthIsDownWhenAFurtherDatabaseCannotReplicate() {
 		runner().run((context) -> {
 			context.start();
-			LitestreamReplication events = context.getBean(LitestreamAdditionalDatabases.class).replications().get(0);
+			LitestreamReplication events = context.getBean(LitestreamDatabases.class).replications().get(1);
 			org.springframework.util.FileSystemUtils.deleteRecursively(this.dir.resolve("replica-events"));
 			Files.writeString(this.dir.resolve("replica-events"), "not a directory");
 			try (TestDatabase db = new TestDatabase(this.dir.resolve("events.db"))) {
@@ -168,9 +167,9 @@ class LitestreamAdditionalDatabasesTests {
 			try (Connection c = main.getConnection(); Statement st = c.createStatement()) {
 				st.execute("CREATE TABLE notes (body TEXT)");
 			}
-			LitestreamReplication eventsReplication = context.getBean(LitestreamAdditionalDatabases.class)
+			LitestreamReplication eventsReplication = context.getBean(LitestreamDatabases.class)
 				.replications()
-				.get(0);
+				.get(1);
 			eventsReplication.replicator().writeGate().close("test: events handed over");
 			try {
 				try (Connection c = events.getConnection(); Statement st = c.createStatement()) {

@@ -32,6 +32,10 @@ import org.springframework.dao.DataAccessException;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 import io.github.litestreamspring.lifecycle.LitestreamReplication;
+import io.github.litestreamspring.actuate.endpoint.LitestreamDescriptors.DatabaseDescriptor;
+import io.micrometer.observation.ObservationRegistry;
+import io.github.litestreamspring.metrics.LitestreamObservations;
+import io.github.litestreamspring.lifecycle.LitestreamDatabases;
 import io.github.litestreamspring.actuate.endpoint.LitestreamEndpoint;
 import io.github.litestreamspring.health.LitestreamHealthIndicator;
 import io.github.litestreamspring.metrics.LitestreamMetrics;
@@ -143,16 +147,16 @@ class LitestreamFollowerTests {
 			assertThat(context.getBean(ApplicationAvailability.class).getReadinessState())
 				.isEqualTo(ReadinessState.ACCEPTING_TRAFFIC);
 			// Health, gauge, endpoint.
-			Health health = new LitestreamHealthIndicator(replication, Duration.ofMinutes(1)).health(true);
+			LitestreamDatabases databases = context.getBean(LitestreamDatabases.class);
+			Health health = new LitestreamHealthIndicator(databases, Duration.ofMinutes(1)).health(true);
 			assertThat(health.getStatus()).isEqualTo(Status.UP);
 			assertThat(health.getDetails()).containsEntry("role", "follower").containsKeys("lag", "position");
 			SimpleMeterRegistry registry = new SimpleMeterRegistry();
-			new LitestreamMetrics(registry, replication, null);
+			new LitestreamMetrics(databases, null, new LitestreamObservations(ObservationRegistry.NOOP)).bindTo(registry);
 			assertThat(registry.get("litestream.follower.lag").timeGauge().value()).isBetween(0.0, 5.0);
-			Map<String, Object> status = new LitestreamEndpoint(replication).databases();
-			@SuppressWarnings("unchecked")
-			Map<String, Object> db = ((List<Map<String, Object>>) status.get("databases")).get(0);
-			assertThat(db).containsEntry("role", "follower").containsKey("follower");
+			DatabaseDescriptor db = new LitestreamEndpoint(databases).databases().databases().get(0);
+			assertThat(db.role()).isEqualTo("follower");
+			assertThat(db.follower()).isNotNull();
 			assertThat(Files.exists(replica().resolve("generations"))).isTrue();
 		});
 	}
@@ -164,7 +168,8 @@ class LitestreamFollowerTests {
 			.run((context) -> {
 				LitestreamReplication replication = context.getBean(LitestreamReplication.class);
 				Thread.sleep(400);
-				Health health = new LitestreamHealthIndicator(replication, Duration.ofMinutes(1)).health(true);
+				Health health = new LitestreamHealthIndicator(context.getBean(LitestreamDatabases.class),
+						Duration.ofMinutes(1)).health(true);
 				assertThat(health.getStatus()).isEqualTo(Status.DOWN);
 				assertThat(health.getDetails().get("reason").toString()).contains("litestream.follower.max-lag");
 			});
@@ -204,7 +209,8 @@ class LitestreamFollowerTests {
 			assertThat(await(() -> replication.follower().status().position().equals(last))).isTrue();
 			this.primary.stop();
 			this.primary = null;
-			Map<String, Object> promoted = new LitestreamEndpoint(replication).operation("promote");
+			Map<String, Object> promoted = new LitestreamEndpoint(context.getBean(LitestreamDatabases.class))
+				.operation("promote");
 			assertThat(promoted).containsKey("promoted");
 			assertThat(replication.isFollowing()).isFalse();
 			assertThat(Files.isSymbolicLink(followerDb())).isFalse();
