@@ -12,6 +12,7 @@ import java.util.Optional;
 import io.github.litestreamspring.engine.LeaseObject;
 import io.github.litestreamspring.engine.Pos;
 import io.github.litestreamspring.engine.ReplicaClient;
+import io.github.litestreamspring.engine.replica.DelegatingReplicaClient;
 import io.github.litestreamspring.engine.ReplicaPaths;
 import io.github.litestreamspring.engine.SnapshotInfo;
 import io.github.litestreamspring.engine.WalSegmentInfo;
@@ -24,54 +25,18 @@ import io.github.litestreamspring.engine.WalSegmentInfo;
  * needed are kept in {@code follower/segments/} ({@link #prune}): each object is read from the replica
  * once, whatever the number of applies.
  */
-final class FollowerReplicaClient implements ReplicaClient {
+final class FollowerReplicaClient extends DelegatingReplicaClient {
 
-	private final ReplicaClient replica;
 
 	private final Path cacheDir;
 
 	FollowerReplicaClient(ReplicaClient replica, Path cacheDir) {
-		this.replica = replica;
+		super(replica);
 		this.cacheDir = cacheDir;
 	}
 
 	ReplicaClient replica() {
-		return this.replica;
-	}
-
-	@Override
-	public String type() {
-		return this.replica.type();
-	}
-
-	@Override
-	public String describe() {
-		return this.replica.describe();
-	}
-
-	@Override
-	public List<String> generations() throws IOException {
-		return this.replica.generations();
-	}
-
-	@Override
-	public List<SnapshotInfo> snapshots(String generation) throws IOException {
-		return this.replica.snapshots(generation);
-	}
-
-	@Override
-	public List<WalSegmentInfo> walSegments(String generation) throws IOException {
-		return this.replica.walSegments(generation);
-	}
-
-	@Override
-	public List<WalSegmentInfo> walSegments(String generation, long fromIndex) throws IOException {
-		return this.replica.walSegments(generation, fromIndex);
-	}
-
-	@Override
-	public InputStream openSnapshot(String generation, long index) throws IOException {
-		return this.replica.openSnapshot(generation, index);
+		return this.delegate;
 	}
 
 	@Override
@@ -80,7 +45,7 @@ final class FollowerReplicaClient implements ReplicaClient {
 		if (!Files.exists(cached)) {
 			Files.createDirectories(this.cacheDir);
 			Path tmp = cached.resolveSibling(cached.getFileName() + ".tmp-" + Thread.currentThread().getId());
-			try (InputStream in = this.replica.openWalSegment(pos)) {
+			try (InputStream in = this.delegate.openWalSegment(pos)) {
 				Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
 				Files.move(tmp, cached, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
 			}
@@ -148,11 +113,6 @@ final class FollowerReplicaClient implements ReplicaClient {
 	}
 
 	@Override
-	public Optional<LeaseObject> readLease() throws IOException {
-		return this.replica.readLease();
-	}
-
-	@Override
 	public String createLease(byte[] content) throws IOException {
 		throw refused("create the lease");
 	}
@@ -164,7 +124,7 @@ final class FollowerReplicaClient implements ReplicaClient {
 
 	private UnsupportedOperationException refused(String what) {
 		return new UnsupportedOperationException("a follower never writes to its replica: refused to " + what + " in "
-				+ this.replica.describe() + "; promote it to a primary first");
+				+ this.delegate.describe() + "; promote it to a primary first");
 	}
 
 }

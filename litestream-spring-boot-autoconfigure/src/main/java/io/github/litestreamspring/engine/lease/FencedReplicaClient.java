@@ -10,6 +10,7 @@ import io.github.litestreamspring.engine.GuardedWrites;
 import io.github.litestreamspring.engine.LeaseObject;
 import io.github.litestreamspring.engine.Pos;
 import io.github.litestreamspring.engine.ReplicaClient;
+import io.github.litestreamspring.engine.replica.DelegatingReplicaClient;
 import io.github.litestreamspring.engine.SnapshotInfo;
 import io.github.litestreamspring.engine.WalSegmentInfo;
 import io.github.litestreamspring.engine.WriteGuard;
@@ -22,9 +23,8 @@ import io.github.litestreamspring.engine.WriteGuard;
  * implements {@link GuardedWrites} gets the guard too and asks it before each request it sends. The
  * lease calls themselves are not guarded.
  */
-public final class FencedReplicaClient implements ReplicaClient {
+public final class FencedReplicaClient extends DelegatingReplicaClient {
 
-	private final ReplicaClient delegate;
 
 	/** The store client's own in-request checks, or {@code null} when it has none. */
 	private final GuardedWrites inRequest;
@@ -37,7 +37,7 @@ public final class FencedReplicaClient implements ReplicaClient {
 	 * implements {@link GuardedWrites}
 	 */
 	public FencedReplicaClient(ReplicaClient delegate, ReplicaClient store) {
-		this.delegate = delegate;
+		super(delegate);
 		this.inRequest = (store instanceof GuardedWrites guarded) ? guarded : null;
 	}
 
@@ -80,36 +80,6 @@ public final class FencedReplicaClient implements ReplicaClient {
 	}
 
 	@Override
-	public String type() {
-		return this.delegate.type();
-	}
-
-	@Override
-	public String describe() {
-		return this.delegate.describe();
-	}
-
-	@Override
-	public List<String> generations() throws IOException {
-		return this.delegate.generations();
-	}
-
-	@Override
-	public List<SnapshotInfo> snapshots(String generation) throws IOException {
-		return this.delegate.snapshots(generation);
-	}
-
-	@Override
-	public List<WalSegmentInfo> walSegments(String generation) throws IOException {
-		return this.delegate.walSegments(generation);
-	}
-
-	@Override
-	public List<WalSegmentInfo> walSegments(String generation, long fromIndex) throws IOException {
-		return this.delegate.walSegments(generation, fromIndex);
-	}
-
-	@Override
 	public SnapshotInfo writeSnapshot(String generation, long index, InputStream data) throws IOException {
 		checkWrite();
 		return this.delegate.writeSnapshot(generation, index, guarded(data));
@@ -119,16 +89,6 @@ public final class FencedReplicaClient implements ReplicaClient {
 	public WalSegmentInfo writeWalSegment(Pos pos, InputStream data) throws IOException {
 		checkWrite();
 		return this.delegate.writeWalSegment(pos, guarded(data));
-	}
-
-	@Override
-	public InputStream openSnapshot(String generation, long index) throws IOException {
-		return this.delegate.openSnapshot(generation, index);
-	}
-
-	@Override
-	public InputStream openWalSegment(Pos pos) throws IOException {
-		return this.delegate.openWalSegment(pos);
 	}
 
 	@Override
@@ -147,36 +107,6 @@ public final class FencedReplicaClient implements ReplicaClient {
 	public void deleteGeneration(String generation) throws IOException {
 		checkWrite();
 		this.delegate.deleteGeneration(generation);
-	}
-
-	@Override
-	public Optional<LeaseObject> readLease() throws IOException {
-		return this.delegate.readLease();
-	}
-
-	@Override
-	public String createLease(byte[] content) throws IOException {
-		return this.delegate.createLease(content);
-	}
-
-	@Override
-	public String replaceLease(String etag, byte[] content) throws IOException {
-		return this.delegate.replaceLease(etag, content);
-	}
-
-	@Override
-	public boolean honoursConditionalWrites() throws IOException {
-		return this.delegate.honoursConditionalWrites();
-	}
-
-	@Override
-	public void close() throws IOException {
-		this.delegate.close();
-	}
-
-	@Override
-	public String toString() {
-		return this.delegate.toString();
 	}
 
 }

@@ -16,7 +16,7 @@ import io.github.litestreamspring.engine.WalSegmentInfo;
  * in LIST, GET, PUT and DELETE calls), then delegates. Counts logical calls; a listing that the store
  * pages counts once.
  */
-public final class ObservedReplicaClient implements ReplicaClient {
+public final class ObservedReplicaClient extends DelegatingReplicaClient {
 
 	/** Storage operation types, named as S3 bills them. */
 	public enum Operation {
@@ -33,27 +33,16 @@ public final class ObservedReplicaClient implements ReplicaClient {
 
 	}
 
-	private final ReplicaClient delegate;
 
 	private final Observer observer;
 
 	public ObservedReplicaClient(ReplicaClient delegate, Observer observer) {
-		this.delegate = delegate;
+		super(delegate);
 		this.observer = observer;
 	}
 
 	public ReplicaClient delegate() {
 		return this.delegate;
-	}
-
-	@Override
-	public String type() {
-		return this.delegate.type();
-	}
-
-	@Override
-	public String describe() {
-		return this.delegate.describe();
 	}
 
 	@Override
@@ -144,16 +133,6 @@ public final class ObservedReplicaClient implements ReplicaClient {
 	public boolean honoursConditionalWrites() throws IOException {
 		this.observer.onOperation(Operation.PUT);
 		return this.delegate.honoursConditionalWrites();
-	}
-
-	@Override
-	public void close() throws IOException {
-		this.delegate.close();
-	}
-
-	@Override
-	public String toString() {
-		return this.delegate.toString();
 	}
 
 }

@@ -14,7 +14,7 @@ import io.github.litestreamspring.engine.GuardedWrites;
 import io.github.litestreamspring.engine.Pos;
 import io.github.litestreamspring.engine.WriteGuard;
 import io.github.litestreamspring.engine.replica.file.FileReplicaClient;
-import io.github.litestreamspring.engine.testsupport.DelegatingReplicaClient;
+import io.github.litestreamspring.engine.replica.DelegatingReplicaClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;

@@ -28,7 +28,7 @@ import io.github.litestreamspring.engine.replica.s3.S3ReplicaClient;
 import io.github.litestreamspring.engine.replica.s3.S3ReplicaOptions;
 import io.github.litestreamspring.engine.restore.RestoreOptions;
 import io.github.litestreamspring.engine.restore.Restorer;
-import io.github.litestreamspring.engine.testsupport.DelegatingReplicaClient;
+import io.github.litestreamspring.engine.replica.DelegatingReplicaClient;
 import io.github.litestreamspring.engine.testsupport.TestDatabase;
 import io.github.litestreamspring.interop.CommandResult;
 import io.github.litestreamspring.interop.LitestreamCli;

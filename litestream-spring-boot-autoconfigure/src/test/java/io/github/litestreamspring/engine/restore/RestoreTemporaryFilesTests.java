@@ -28,7 +28,7 @@ import io.github.litestreamspring.engine.ReplicaPaths;
 import io.github.litestreamspring.engine.SnapshotInfo;
 import io.github.litestreamspring.engine.WalSegmentInfo;
 import io.github.litestreamspring.engine.replica.file.FileReplicaClient;
-import io.github.litestreamspring.engine.testsupport.DelegatingReplicaClient;
+import io.github.litestreamspring.engine.replica.DelegatingReplicaClient;
 import io.github.litestreamspring.engine.testsupport.TestDatabase;
 
 import static org.assertj.core.api.Assertions.assertThat;

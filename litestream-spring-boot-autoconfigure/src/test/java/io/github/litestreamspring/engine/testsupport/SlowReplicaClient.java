@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.time.Duration;
 
+import io.github.litestreamspring.engine.replica.DelegatingReplicaClient;
 import io.github.litestreamspring.engine.Pos;
 import io.github.litestreamspring.engine.ReplicaClient;
 import io.github.litestreamspring.engine.SnapshotInfo;

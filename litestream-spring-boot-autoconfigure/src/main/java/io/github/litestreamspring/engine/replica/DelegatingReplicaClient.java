@@ -1,4 +1,4 @@
-package io.github.litestreamspring.engine.testsupport;
+package io.github.litestreamspring.engine.replica;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,9 +12,10 @@ import io.github.litestreamspring.engine.SnapshotInfo;
 import io.github.litestreamspring.engine.WalSegmentInfo;
 
 /**
- * A real replica client with a seam: every call goes to {@code delegate}, and a test overrides the
- * one call it wants to fail or follow (a snapshot upload that breaks, an object timestamp it sets).
- * Not a mock: the objects are written to the real storage behind it.
+ * A replica client that sends every call to another one: the base of the decorators that change a
+ * few calls (the lease's fence, observation, a follower's read-only cache) and of tests' seams. A call
+ * added to {@link ReplicaClient} is forwarded here once, so that no decorator falls back to a default
+ * that bypasses its delegate's own version (e.g. a listing from a key).
  */
 public class DelegatingReplicaClient implements ReplicaClient {
 
@@ -22,6 +23,11 @@ public class DelegatingReplicaClient implements ReplicaClient {
 
 	public DelegatingReplicaClient(ReplicaClient delegate) {
 		this.delegate = delegate;
+	}
+
+	/** The client every call goes to. */
+	public ReplicaClient delegate() {
+		return this.delegate;
 	}
 
 	@Override
@@ -47,6 +53,11 @@ public class DelegatingReplicaClient implements ReplicaClient {
 	@Override
 	public List<WalSegmentInfo> walSegments(String generation) throws IOException {
 		return this.delegate.walSegments(generation);
+	}
+
+	@Override
+	public List<WalSegmentInfo> walSegments(String generation, long fromIndex) throws IOException {
+		return this.delegate.walSegments(generation, fromIndex);
 	}
 
 	@Override
@@ -100,8 +111,18 @@ public class DelegatingReplicaClient implements ReplicaClient {
 	}
 
 	@Override
+	public boolean honoursConditionalWrites() throws IOException {
+		return this.delegate.honoursConditionalWrites();
+	}
+
+	@Override
 	public void close() throws IOException {
 		this.delegate.close();
+	}
+
+	@Override
+	public String toString() {
+		return this.delegate.toString();
 	}
 
 }
