@@ -110,9 +110,9 @@ final class LeaseRenewer {
 		long pollNanos = TimeUnit.MILLISECONDS.toNanos(Math.min(MAX_POLL_MILLIS, this.options.ttl().toMillis() / 3));
 		for (Map.Entry<LeasedReplica, ReplicaLease> e : this.leases.entrySet()) {
 			ReplicaLease lease = e.getValue();
-			ReplicaLease.State before = lease.state();
+			LeaseState before = lease.state();
 			try {
-				if (before == ReplicaLease.State.HELD) {
+				if (before == LeaseState.HELD) {
 					if (lease.renewalDue()) {
 						lease.renew();
 					}
@@ -133,7 +133,7 @@ final class LeaseRenewer {
 					continue;
 				}
 				this.lastAttemptNanos.put(lease, now);
-				String refusedBefore = (before == ReplicaLease.State.NEW) ? kind(lease.refusal()) : null;
+				String refusedBefore = (before == LeaseState.NEW) ? kind(lease.refusal()) : null;
 				if (lease.tryAcquire()) {
 					this.onAcquired.run();
 				}

@@ -41,25 +41,6 @@ public final class ReplicaLease {
 
 	private static final Logger logger = LoggerFactory.getLogger(ReplicaLease.class);
 
-	public enum State {
-
-		/** Not tried yet. */
-		NEW,
-
-		/** Ours: writing is allowed while renewals succeed. */
-		HELD,
-
-		/** Another instance holds it. */
-		WAITING,
-
-		/** It was ours and another instance took it. */
-		LOST,
-
-		/** It was ours and we handed it over to another instance, with our final position. */
-		HANDED_OVER
-
-	}
-
 	private final LeaseStore store;
 
 	/** When another instance's lease may be taken over. */
@@ -74,7 +55,7 @@ public final class ReplicaLease {
 	/** Names the database and the replica in log lines, e.g. {@code app.db: replica 's3'}. */
 	private final String label;
 
-	private State state = State.NEW;
+	private LeaseState state = LeaseState.NEW;
 
 	private String etag;
 
@@ -126,7 +107,7 @@ public final class ReplicaLease {
 		return this.label;
 	}
 
-	public synchronized State state() {
+	public synchronized LeaseState state() {
 		return this.state;
 	}
 
@@ -158,7 +139,7 @@ public final class ReplicaLease {
 
 	/** Holder side: the owner id of the instance that asked for the lease, or {@code null}. */
 	synchronized String handoverRequest() {
-		return (this.state == State.HELD) ? this.handover.request() : null;
+		return (this.state == LeaseState.HELD) ? this.handover.request() : null;
 	}
 
 	/** Holder side: drops a request that could not be answered; a requester still waiting asks again. */
@@ -181,7 +162,7 @@ public final class ReplicaLease {
 	 * @return whether we hold it now
 	 */
 	synchronized boolean tryAcquire() throws IOException {
-		if (this.state == State.HELD) {
+		if (this.state == LeaseState.HELD) {
 			return true;
 		}
 		if (this.unsafeStore != null) {
@@ -216,14 +197,15 @@ public final class ReplicaLease {
 			}
 			if (!free && !this.takeover.unchangedForTtl(lease.etag(), holderTtl)) {
 				this.holder = other;
-				this.state = (this.state == State.LOST || this.state == State.HANDED_OVER) ? this.state : State.WAITING;
+				boolean ours = this.state == LeaseState.LOST || this.state == LeaseState.HANDED_OVER;
+				this.state = ours ? this.state : LeaseState.WAITING;
 				this.lastError = null;
-				if (this.state == State.WAITING) {
+				if (this.state == LeaseState.WAITING) {
 					this.handover.askIfWanted(lease, other, this.takeover);
 				}
 				return false;
 			}
-			if ((this.state == State.LOST || this.state == State.HANDED_OVER || this.checkContinuityOnTake)
+			if ((this.state == LeaseState.LOST || this.state == LeaseState.HANDED_OVER || this.checkContinuityOnTake)
 					&& !this.takeBackAllowed.getAsBoolean()) {
 				this.lastError = "the replica holds writes this instance's database lacks (another instance wrote); "
 						+ "restart this instance to restore them";
@@ -256,7 +238,7 @@ public final class ReplicaLease {
 		String currentEtag;
 		Instant acquired;
 		synchronized (this) {
-			if (this.state != State.HELD) {
+			if (this.state != LeaseState.HELD) {
 				return;
 			}
 			currentEtag = this.etag;
@@ -284,12 +266,12 @@ public final class ReplicaLease {
 				}
 			}
 			synchronized (this) {
-				if (this.state != State.HELD || !currentEtag.equals(this.etag)) {
+				if (this.state != LeaseState.HELD || !currentEtag.equals(this.etag)) {
 					return; // released meanwhile
 				}
 				if (newEtag == null) {
 					this.holder = other;
-					this.state = State.LOST;
+					this.state = LeaseState.LOST;
 					this.etag = null;
 					logger.error("{}: lease on {} lost to {}; not writing to this replica until it is free again",
 							this.label, this.location, describeHolder());
@@ -323,14 +305,14 @@ public final class ReplicaLease {
 	 * @return whether the lease is the new owner's now
 	 */
 	synchronized boolean handOver(Pos position) throws IOException {
-		if (this.state != State.HELD || this.handover.request() == null) {
+		if (this.state != LeaseState.HELD || this.handover.request() == null) {
 			return false;
 		}
 		LeaseContent given = this.handover.giveTo(position, this.acquiredAt);
 		if (given == null) {
 			return false;
 		}
-		this.state = State.HANDED_OVER;
+		this.state = LeaseState.HANDED_OVER;
 		this.holder = given;
 		this.etag = null;
 		this.takeover.forget();
@@ -339,7 +321,7 @@ public final class ReplicaLease {
 
 	/** Marks a held lease released (a conditional overwrite), so that a waiting instance takes it at once. */
 	synchronized void release() {
-		release(State.NEW);
+		release(LeaseState.NEW);
 	}
 
 	/**
@@ -347,13 +329,13 @@ public final class ReplicaLease {
 	 * back only as a taker-back would (see {@link #setTakeBackAllowed}).
 	 */
 	synchronized void releaseForHandover() {
-		if (this.state == State.HELD) {
-			release(State.HANDED_OVER);
+		if (this.state == LeaseState.HELD) {
+			release(LeaseState.HANDED_OVER);
 		}
 	}
 
-	private void release(State after) {
-		if (this.state != State.HELD) {
+	private void release(LeaseState after) {
+		if (this.state != LeaseState.HELD) {
 			return;
 		}
 		Instant now = Instant.now();
@@ -374,7 +356,7 @@ public final class ReplicaLease {
 
 	/** Whether the replica may be written now: held, and renewed recently enough. */
 	synchronized boolean mayWrite() {
-		return this.state == State.HELD && this.clock.writable();
+		return this.state == LeaseState.HELD && this.clock.writable();
 	}
 
 	/**
@@ -382,12 +364,12 @@ public final class ReplicaLease {
 	 * successful renewal started (see the class comment for the margins); in the past when not held.
 	 */
 	synchronized long writeDeadlineNanos() {
-		return (this.state == State.HELD) ? this.clock.writeDeadlineNanos() : System.nanoTime() - 1;
+		return (this.state == LeaseState.HELD) ? this.clock.writeDeadlineNanos() : System.nanoTime() - 1;
 	}
 
 	/** Whether it is time to renew (a third of the TTL since the last renewal started). */
 	synchronized boolean renewalDue() {
-		return this.state == State.HELD && this.clock.renewalDue();
+		return this.state == LeaseState.HELD && this.clock.renewalDue();
 	}
 
 	/** Why the replica may not be written now, or {@code null} if it may. */
@@ -398,20 +380,8 @@ public final class ReplicaLease {
 		if (this.unsafeStore != null) {
 			return this.unsafeStore;
 		}
-		String error = (this.lastError != null) ? " (last error: " + this.lastError + ")" : "";
-		return switch (this.state) {
-			case NEW -> "lease on " + this.location + " not acquired yet" + error;
-			case WAITING -> "waiting for the lease on " + this.location + ", held by " + describeHolder() + error;
-			case LOST -> "lease on " + this.location + " lost to " + describeHolder()
-					+ "; not writing until it is free again" + error;
-			case HANDED_OVER -> "lease on " + this.location + " handed over"
-					+ ((this.handover.handedOver() != null) ? " to owner " + this.handover.handedOver().owner() + " at "
-							+ this.handover.handedOver().position() : " (released for the new owner)")
-					+ "; this instance no longer writes" + error;
-			case HELD -> "lease on " + this.location + " (ours, owner " + this.owner + ") expired: not renewed for "
-					+ this.clock.sinceRenewal()
-					+ "; not writing until a renewal succeeds" + error;
-		};
+		return LeaseRefusal.describe(this.state, this.location, describeHolder(), this.owner,
+				this.handover.handedOver(), this.clock.sinceRenewal(), this.lastError);
 	}
 
 	private String describeHolder() {
@@ -424,8 +394,8 @@ public final class ReplicaLease {
 			this.takeover.forget();
 			return false;
 		}
-		boolean wasLost = this.state == State.LOST || this.state == State.HANDED_OVER;
-		this.state = State.HELD;
+		boolean wasLost = this.state == LeaseState.LOST || this.state == LeaseState.HANDED_OVER;
+		this.state = LeaseState.HELD;
 		this.handover.forgetRequest();
 		this.etag = newEtag;
 		this.acquiredAt = now;

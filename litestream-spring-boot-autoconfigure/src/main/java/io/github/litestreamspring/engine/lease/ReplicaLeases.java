@@ -80,12 +80,12 @@ public final class ReplicaLeases {
 
 	/** Whether every lease is ours and may be written. */
 	public boolean allHeld() {
-		return this.leases.values().stream().allMatch((l) -> l.state() == ReplicaLease.State.HELD);
+		return this.leases.values().stream().allMatch((l) -> l.state() == LeaseState.HELD);
 	}
 
 	/** Whether at least one lease is ours. */
 	public boolean anyHeld() {
-		return this.leases.values().stream().anyMatch((l) -> l.state() == ReplicaLease.State.HELD);
+		return this.leases.values().stream().anyMatch((l) -> l.state() == LeaseState.HELD);
 	}
 
 	/** Why the first replica that may not be written now may not, or {@code null} if every one may. */
@@ -97,8 +97,8 @@ public final class ReplicaLeases {
 	/** Whether some lease was handed over to, or lost to, another instance. */
 	public String given() {
 		for (ReplicaLease lease : this.leases.values()) {
-			ReplicaLease.State state = lease.state();
-			if (state == ReplicaLease.State.HANDED_OVER || state == ReplicaLease.State.LOST) {
+			LeaseState state = lease.state();
+			if (state == LeaseState.HANDED_OVER || state == LeaseState.LOST) {
 				return lease.refusal();
 			}
 		}

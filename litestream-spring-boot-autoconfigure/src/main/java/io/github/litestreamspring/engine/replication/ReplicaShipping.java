@@ -14,6 +14,7 @@ import org.slf4j.LoggerFactory;
 import io.github.litestreamspring.engine.db.Database;
 import io.github.litestreamspring.engine.Pos;
 import io.github.litestreamspring.engine.LitestreamException;
+import io.github.litestreamspring.engine.lease.LeaseState;
 import io.github.litestreamspring.engine.lease.ReplicaLease;
 import io.github.litestreamspring.engine.lease.ReplicaLeases;
 
@@ -130,8 +131,8 @@ final class ReplicaShipping {
 		String cause = (guard != null) ? guard.refusalKind(replica) : refusal;
 		if (!cause.equals(s.lastLoggedCause)) {
 			ReplicaLease lease = (guard != null) ? guard.lease(replica) : null;
-			ReplicaLease.State state = (lease != null) ? lease.state() : ReplicaLease.State.NEW;
-			if (state == ReplicaLease.State.HELD || state == ReplicaLease.State.LOST) {
+			LeaseState state = (lease != null) ? lease.state() : LeaseState.NEW;
+			if (state == LeaseState.HELD || state == LeaseState.LOST) {
 				// It was ours and may be another instance's now: writes stopped, loudly.
 				logger.error("{}: {}", this.database.path(), message);
 			}

@@ -171,19 +171,7 @@ public final class S3ReplicaClient implements ReplicaClient, GuardedWrites {
 
 	@Override
 	public List<WalSegmentInfo> walSegments(String generation) throws IOException {
-		requireGeneration(generation);
-		String prefix = ReplicaPaths.walPath(this.root, generation) + "/";
-		List<WalSegmentInfo> result = new ArrayList<>();
-		list(prefix, null, (page) -> {
-			for (S3Object o : page.contents()) {
-				long[] parsed = ReplicaPaths.parseWalSegmentName(o.key().substring(prefix.length()));
-				if (parsed != null) {
-					result.add(new WalSegmentInfo(generation, parsed[0], parsed[1], size(o), createdAt(o)));
-				}
-			}
-		});
-		result.sort(Comparator.comparingLong(WalSegmentInfo::index).thenComparingLong(WalSegmentInfo::offset));
-		return result;
+		return walSegments(generation, 0);
 	}
 
 	@Override
