@@ -43,6 +43,15 @@ public interface ReplicaClient extends AutoCloseable {
 	List<WalSegmentInfo> walSegments(String generation) throws IOException;
 
 	/**
+	 * The snapshot of {@code generation} at {@code index}, if the replica holds one. A store that can ask
+	 * for one object (S3's HEAD) does so without listing, so that a reader that checks each new WAL index
+	 * for a snapshot (a follower) stays within one listing per poll.
+	 */
+	default Optional<SnapshotInfo> snapshot(String generation, long index) throws IOException {
+		return snapshots(generation).stream().filter((s) -> s.index() == index).findFirst();
+	}
+
+	/**
 	 * The WAL segments of {@code generation} in index {@code fromIndex} and later, sorted. A store that can
 	 * start a listing at a key (S3's {@code StartAfter}) lists only those, so that a reader that polls the
 	 * replica's end (a follower) pays for the current index, not for the generation's whole history.

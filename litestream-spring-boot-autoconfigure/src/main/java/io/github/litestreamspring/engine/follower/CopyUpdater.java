@@ -25,6 +25,9 @@ import io.github.litestreamspring.engine.restore.WalCatchUp;
  */
 final class CopyUpdater {
 
+	/** Up to this many new WAL indexes are checked for a snapshot one object each; more with one listing. */
+	private static final int MAX_SNAPSHOT_PROBES = 8;
+
 	private static final Logger logger = LoggerFactory.getLogger(Follower.class);
 
 	private final FollowerReplicaClient client;
@@ -64,6 +67,28 @@ final class CopyUpdater {
 		return newest;
 	}
 
+	/**
+	 * The first index in {@code (from, to]} that has a snapshot, or {@code null}. A few new indexes are
+	 * asked one object each (S3: a HEAD, no listing, so a poll stays at one LIST); many (a follower far
+	 * behind) with one listing of the snapshots.
+	 */
+	private Long snapshotPast(String generation, long from, long to) throws IOException {
+		if (to - from > MAX_SNAPSHOT_PROBES) {
+			return this.client.snapshots(generation)
+				.stream()
+				.map(SnapshotInfo::index)
+				.filter((i) -> i > from && i <= to)
+				.findFirst()
+				.orElse(null);
+		}
+		for (long index = from + 1; index <= to; index++) {
+			if (this.client.snapshot(generation, index).isPresent()) {
+				return index;
+			}
+		}
+		return null;
+	}
+
 	/** The copy caught up with {@code segments}, or {@code null} when only a restore can bring it forward. */
 	Held catchUp(FollowerCopy copy, Held held, List<WalSegmentInfo> segments) throws IOException {
 		String generation = held.position().generation();
@@ -71,14 +96,13 @@ final class CopyUpdater {
 		if (lastIndex > held.position().index()) {
 			// A snapshot past the copy's index may stand for WAL the replica never received (the primary's
 			// shadow WAL outgrew its bound): the WAL before it can end early, and applying the next index on
-			// top would mix two states. Only a restore from that snapshot is sure. One LIST per new index.
-			for (SnapshotInfo snapshot : this.client.snapshots(generation)) {
-				if (snapshot.index() > held.position().index() && snapshot.index() <= lastIndex) {
-					logger.info("{}: the replica has a snapshot at WAL index {} past the {} {} holds; restoring it from "
-							+ "the snapshot", this.options.database(), ReplicaPaths.formatIndex(snapshot.index()),
-							held.position(), copy.file());
-					return null;
-				}
+			// top would mix two states. Only a restore from that snapshot is sure.
+			Long past = snapshotPast(generation, held.position().index(), lastIndex);
+			if (past != null) {
+				logger.info("{}: the replica has a snapshot at WAL index {} past the {} {} holds; restoring it from "
+						+ "the snapshot", this.options.database(), ReplicaPaths.formatIndex(past), held.position(),
+						copy.file());
+				return null;
 			}
 		}
 		try {

@@ -51,6 +51,11 @@ public class DelegatingReplicaClient implements ReplicaClient {
 	}
 
 	@Override
+	public Optional<SnapshotInfo> snapshot(String generation, long index) throws IOException {
+		return this.delegate.snapshot(generation, index);
+	}
+
+	@Override
 	public List<WalSegmentInfo> walSegments(String generation) throws IOException {
 		return this.delegate.walSegments(generation);
 	}

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.github.litestreamspring.engine.Pos;
+import io.github.litestreamspring.engine.ReplicaClient;
 import io.github.litestreamspring.engine.WalSegmentInfo;
 import io.github.litestreamspring.engine.replica.file.FileReplicaClient;
 import io.github.litestreamspring.engine.replica.s3.S3ProxyServer;
@@ -204,6 +205,33 @@ class FollowerTests {
 				// After an idle WAL listing the next poll lists the generations; the one after it finds the WAL.
 				assertThat(follower.pollOnce() || follower.pollOnce()).as("the new segment found and applied").isTrue();
 				assertThat(follower.position()).isEqualTo(next);
+			}
+		}
+	}
+
+	@Test
+	void aPollThatCrossesIntoANewWalIndexStillListsOnceAndAsksForItsSnapshotWithoutListing() throws Exception {
+		try (FollowerPrimary primary = primary()) {
+			Pos replicated = primary.replicator().syncNow();
+			try (Follower follower = follower()) {
+				follower.start();
+				long served = follower.position().index();
+				long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+				for (int i = 0; i < 5_000 && replicated.index() <= served && System.nanoTime() < deadline; i++) {
+					primary.writeOne();
+					replicated = primary.replicator().syncNow();
+				}
+				assertThat(replicated.index()).as("the primary started a new WAL index").isGreaterThan(served);
+				this.followerRequests.clear();
+				assertThat(follower.pollOnce()).isTrue();
+				assertThat(follower.position()).isEqualTo(replicated);
+				assertThat(this.followerRequests.count("ListObjectsV2")).as("one listing per poll, a new index or not")
+					.isEqualTo(1);
+				assertThat(this.followerRequests.count("HeadObject")).as("each new index asked for its snapshot")
+					.isEqualTo(replicated.index() - served);
+				ReplicaClient client = follower.replica();
+				assertThat(client.snapshot(replicated.generation(), 0)).isPresent();
+				assertThat(client.snapshot(replicated.generation(), replicated.index())).isEmpty();
 			}
 		}
 	}

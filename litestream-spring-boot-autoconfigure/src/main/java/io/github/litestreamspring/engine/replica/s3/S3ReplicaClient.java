@@ -170,6 +170,22 @@ public final class S3ReplicaClient implements ReplicaClient, GuardedWrites {
 	}
 
 	@Override
+	public Optional<SnapshotInfo> snapshot(String generation, long index) throws IOException {
+		requireGeneration(generation);
+		String key = ReplicaPaths.snapshotPath(this.root, generation, index);
+		HeadObjectRequest head = this.encryption.withCustomerKey(HeadObjectRequest.builder().bucket(this.bucket).key(key))
+			.build();
+		try {
+			HeadObjectResponse o = this.retry.call("HeadObject", key, () -> this.s3.headObject(head));
+			return Optional.of(new SnapshotInfo(generation, index, (o.contentLength() != null) ? o.contentLength() : 0,
+					o.lastModified()));
+		}
+		catch (java.io.FileNotFoundException ex) {
+			return Optional.empty();
+		}
+	}
+
+	@Override
 	public List<WalSegmentInfo> walSegments(String generation) throws IOException {
 		return walSegments(generation, 0);
 	}
