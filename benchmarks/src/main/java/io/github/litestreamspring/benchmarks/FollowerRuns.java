@@ -90,7 +90,9 @@ final class FollowerRuns {
 	}
 
 	Outcome run(int rate) throws Exception {
-		Path dir = Files.createDirectories(this.config.workDir().resolve("follower-" + rate + "-" + (++this.run)));
+		Path dir = this.config.workDir().resolve("follower-" + rate + "-" + (++this.run));
+		deleteTree(dir); // a previous benchmark's databases: each run starts from empty files
+		Files.createDirectories(dir);
 		Path primaryDb = Files.createDirectories(dir.resolve("primary")).resolve("app.db");
 		Path followerDb = dir.resolve("follower").resolve("app.db");
 		String root = "bench/" + UUID.randomUUID() + "/app.db";
@@ -250,6 +252,17 @@ final class FollowerRuns {
 			}
 		}
 		return Stats.sorted(values.stream().mapToDouble(Double::doubleValue).toArray());
+	}
+
+	private static void deleteTree(Path dir) throws java.io.IOException {
+		if (!Files.exists(dir)) {
+			return;
+		}
+		try (var paths = Files.walk(dir)) {
+			for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+				Files.deleteIfExists(p);
+			}
+		}
 	}
 
 }
