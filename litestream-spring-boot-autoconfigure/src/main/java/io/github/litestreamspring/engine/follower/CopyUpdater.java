@@ -68,18 +68,13 @@ final class CopyUpdater {
 	}
 
 	/**
-	 * The first index in {@code (from, to]} that has a snapshot, or {@code null}. A few new indexes are
-	 * asked one object each (S3: a HEAD, no listing, so a poll stays at one LIST); many (a follower far
-	 * behind) with one listing of the snapshots.
+	 * The first index in {@code (from, to]} that has a snapshot ({@link WalCatchUp#snapshotBetween}), or
+	 * {@code null}. A few new indexes are asked one object each (S3: a HEAD, no listing, so a poll stays at
+	 * one LIST); many (a follower far behind) with one listing of the snapshots.
 	 */
 	private Long snapshotPast(String generation, long from, long to) throws IOException {
 		if (to - from > MAX_SNAPSHOT_PROBES) {
-			return this.client.snapshots(generation)
-				.stream()
-				.map(SnapshotInfo::index)
-				.filter((i) -> i > from && i <= to)
-				.findFirst()
-				.orElse(null);
+			return WalCatchUp.snapshotBetween(this.client.snapshots(generation), from, to);
 		}
 		for (long index = from + 1; index <= to; index++) {
 			if (this.client.snapshot(generation, index).isPresent()) {
@@ -94,9 +89,7 @@ final class CopyUpdater {
 		String generation = held.position().generation();
 		long lastIndex = segments.isEmpty() ? held.position().index() : segments.get(segments.size() - 1).index();
 		if (lastIndex > held.position().index()) {
-			// A snapshot past the copy's index may stand for WAL the replica never received (the primary's
-			// shadow WAL outgrew its bound): the WAL before it can end early, and applying the next index on
-			// top would mix two states. Only a restore from that snapshot is sure.
+			// Never across a snapshot past the copy's index (WalCatchUp.snapshotBetween says why).
 			Long past = snapshotPast(generation, held.position().index(), lastIndex);
 			if (past != null) {
 				logger.info("{}: the replica has a snapshot at WAL index {} past the {} {} holds; restoring it from "

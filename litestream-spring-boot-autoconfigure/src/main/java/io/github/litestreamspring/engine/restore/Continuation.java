@@ -96,15 +96,11 @@ public final class Continuation {
 						+ " (snapshot only, at " + end + "): a continued generation would skip that index, which "
 						+ "neither this engine's restore nor Litestream v0.3.13 can restore past; start a new generation");
 			}
-			// A snapshot past the restored index may stand for WAL the replica never received (a primary whose
-			// shadow WAL outgrew its bound, or whose upload failed for good, starts the next index with a
-			// snapshot): replaying the WAL across it would mix two states. Only a restore from it is sure.
-			for (SnapshotInfo s : snapshots) {
-				if (s.index() > restored.index() && s.index() <= end.index()) {
-					throw new LitestreamException("the replica has a snapshot at WAL index "
-							+ ReplicaPaths.formatIndex(s.index()) + ", past the index " + ReplicaPaths.formatIndex(restored.index())
-							+ " the database was restored at: the WAL before it may be incomplete; restore from that snapshot");
-				}
+			Long past = WalCatchUp.snapshotBetween(snapshots, restored.index(), end.index());
+			if (past != null) {
+				throw new LitestreamException("the replica has a snapshot at WAL index " + ReplicaPaths.formatIndex(past)
+						+ ", past the index " + ReplicaPaths.formatIndex(restored.index())
+						+ " the database was restored at: the WAL before it may be incomplete; restore from that snapshot");
 			}
 			RestorePlan plan = WalCatchUp.plan(client, generation, all, snapshots.get(snapshots.size() - 1), restored, end);
 			// Step 3: apply the WAL to a copy (or, at R == T, only fetch the last index), keeping that index's WAL.

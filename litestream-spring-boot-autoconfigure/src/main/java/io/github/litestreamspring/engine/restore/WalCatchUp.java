@@ -88,6 +88,21 @@ public final class WalCatchUp {
 	 * index present and starting at offset 0. With a target, none may lie past it (later WAL was written by
 	 * someone continuing from {@code T}: a continuation there would fork).
 	 */
+	/**
+	 * The first index in {@code (after, upTo]} that has a snapshot in {@code snapshots}, or {@code null}.
+	 * WAL must never be replayed across such a snapshot: it may stand for WAL the replica never received (a
+	 * primary whose shadow WAL outgrew its bound, or whose upload failed for good, starts the next index
+	 * with a snapshot), so the index before it can end early and the next one's WAL on top would mix two
+	 * states. Only a restore from that snapshot is sure.
+	 */
+	public static Long snapshotBetween(List<SnapshotInfo> snapshots, long after, long upTo) {
+		return snapshots.stream()
+			.map(SnapshotInfo::index)
+			.filter((i) -> i > after && i <= upTo)
+			.min(Long::compare)
+			.orElse(null);
+	}
+
 	static RestorePlan plan(ReplicaClient client, String generation, List<WalSegmentInfo> all, SnapshotInfo snapshot,
 			Pos restored, Pos end) {
 		List<WalSegmentInfo> chosen = new ArrayList<>();
