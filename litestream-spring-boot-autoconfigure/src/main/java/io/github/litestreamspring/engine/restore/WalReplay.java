@@ -46,10 +46,10 @@ import io.github.litestreamspring.engine.WalSegmentInfo;
  * while it decodes to at most {@value #IN_MEMORY_LIMIT} bytes and all segments in memory together stay
  * within {@value #IN_MEMORY_BUDGET} bytes ({@link SegmentMemory}); the rest go through temporary files.
  * (The limits are on the decoded size because WAL frames compress well: a segment of a few hundred KiB
- * can hold tens of MiB.) Each download decodes through LZ4 block buffers of up to 4 MiB decoded plus
- * its stored block, so segments larger than the in-memory limit on the replica (which bring such
- * blocks) are downloaded at most {@value #LARGE_DOWNLOADS} at a time; the small ones keep the full
- * parallelism that many-segment restores need.
+ * can hold tens of MiB.) Each download decodes through its stored LZ4 block and an output buffer of up
+ * to 4 MiB, so downloads together reserve at most {@value #DOWNLOAD_BUDGET} bytes of such working
+ * memory (two of the largest blocks, three segments of ~1 MiB); segments of a few KiB reserve a few tens
+ * of KiB and keep the full parallelism that many-segment restores need.
  */
 final class WalReplay {
 
@@ -61,8 +61,8 @@ final class WalReplay {
 	/** Decoded bytes all segments waiting in memory may hold together. */
 	private static final int IN_MEMORY_BUDGET = 8 * 1024 * 1024;
 
-	/** Segments larger than {@link #IN_MEMORY_LIMIT} on the replica downloaded at once. */
-	private static final int LARGE_DOWNLOADS = 2;
+	/** Decoding buffers all downloads running at once may hold together ({@link SegmentMemory#startDownload}). */
+	private static final int DOWNLOAD_BUDGET = 16 * 1024 * 1024;
 
 	private final ReplicaClient client;
 
@@ -74,7 +74,7 @@ final class WalReplay {
 
 	private final RestoreProgress progress;
 
-	private final SegmentMemory memory = new SegmentMemory(IN_MEMORY_LIMIT, IN_MEMORY_BUDGET, LARGE_DOWNLOADS);
+	private final SegmentMemory memory = new SegmentMemory(IN_MEMORY_LIMIT, IN_MEMORY_BUDGET, DOWNLOAD_BUDGET);
 
 	/** Set once the replay gives up: a download finishing later deletes its file instead of keeping it. */
 	private volatile boolean abandoned;
@@ -190,15 +190,8 @@ final class WalReplay {
 
 	/** Downloads and decompresses one segment (to memory when it decodes to little). */
 	private Fetched fetch(WalSegmentInfo segment) throws IOException {
-		if (segment.size() <= IN_MEMORY_LIMIT) {
+		try (SegmentMemory.Download download = this.memory.startDownload(segment.size())) {
 			return fetchAny(segment);
-		}
-		this.memory.startLargeDownload();
-		try {
-			return fetchAny(segment);
-		}
-		finally {
-			this.memory.endLargeDownload();
 		}
 	}
 
@@ -215,7 +208,7 @@ final class WalReplay {
 			Path file = this.files.segment(segment.index(), segment.offset());
 			try (OutputStream out = Files.newOutputStream(file)) {
 				if (head != null) {
-					out.write(head.bytes(), 0, head.length());
+					head.writeTo(out);
 					this.memory.release(head);
 					head = null;
 				}

@@ -12,6 +12,8 @@ import java.util.Random;
 
 import com.sun.management.ThreadMXBean;
 
+import net.jpountz.lz4.LZ4Compressor;
+import net.jpountz.lz4.LZ4Factory;
 import net.jpountz.lz4.LZ4FrameInputStream;
 import net.jpountz.lz4.LZ4FrameOutputStream;
 import net.jpountz.lz4.LZ4FrameOutputStream.BLOCKSIZE;
@@ -59,6 +61,37 @@ class Lz4FramesTests {
 		byte[] compressed = compress(data);
 		assertThat(compressed.length).isLessThan(MIB / 4);
 		assertRoundTrip(data);
+	}
+
+	@Test
+	void decodedLengthIsReadFromTheSequenceHeadersOfEveryKindOfBlock() {
+		LZ4Factory codecs = LZ4Factory.fastestInstance();
+		byte[] mixed = compressible(MIB, 22);
+		System.arraycopy(random(100_000, 23), 0, mixed, 300_000, 100_000);
+		byte[][] inputs = { new byte[0], new byte[] { 7 }, new byte[4 * MIB], random(MIB, 24), compressible(MIB, 25),
+				mixed, Arrays.copyOf(compressible(4096, 26), 70_000) };
+		for (byte[] data : inputs) {
+			for (LZ4Compressor compressor : new LZ4Compressor[] { codecs.fastCompressor(), codecs.highCompressor() }) {
+				byte[] block = compressor.compress(data);
+				assertThat(Lz4FrameInputStream.decodedLength(block, block.length, 4 * MIB)).as("%d bytes", data.length)
+					.isEqualTo(data.length);
+				if (data.length > 0) {
+					assertThat(Lz4FrameInputStream.decodedLength(block, block.length, data.length - 1))
+						.as("more than the frame's block maximum").isEqualTo(-1);
+				}
+			}
+		}
+	}
+
+	@Test
+	void aBlockThatEndsInsideASequenceHasNoDecodedLength() {
+		byte[] block = LZ4Factory.fastestInstance().fastCompressor().compress(compressible(100_000, 27));
+		// cut inside the last sequence's literals, and one byte after a match's offset
+		assertThat(Lz4FrameInputStream.decodedLength(block, block.length - 1, 4 * MIB)).isEqualTo(-1);
+		assertThat(Lz4FrameInputStream.decodedLength(new byte[] { 0x10, 'a', 1, 0 }, 4, 4 * MIB))
+			.as("ends with a match, not literals").isEqualTo(-1);
+		assertThat(Lz4FrameInputStream.decodedLength(new byte[] { (byte) 0xF0 }, 1, 4 * MIB))
+			.as("literal length continues past the end").isEqualTo(-1);
 	}
 
 	@Test

@@ -31,8 +31,11 @@ class RestoreMemoryTests {
 
 	/**
 	 * Smaller than the 64 segments of ~900 KiB a window of 8 threads × 8 could hold (~57 MiB), larger
-	 * than what a restore needs: 8 MiB of segments in memory, each download thread's LZ4 block buffers
-	 * (~4 MiB each for such segments) and the JVM's own.
+	 * than what a restore needs: 8 MiB of segments in memory, at most 16 MiB of LZ4 decoding buffers
+	 * for the downloads running at once, and the JVM's own (this restore passed in 36 MiB, not in 32).
+	 * Every byte array here of ~1 MiB or more is a G1 humongous object taking whole regions, so a
+	 * buffer one byte too large, or a decoding buffer four times too large, showed up as an
+	 * out-of-memory failure in one CI run in a few.
 	 */
 	private static final String HEAP = "-Xmx64m";
 
