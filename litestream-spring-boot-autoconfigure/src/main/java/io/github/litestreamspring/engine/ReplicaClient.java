@@ -16,7 +16,8 @@ import java.util.Optional;
  * names that do not parse, and are sorted numerically. Writes are atomic: a reader sees the whole
  * object or none. Every method may be called from several threads.
  * <p>
- * Besides Litestream's objects, a replica path holds one small object of ours, {@value #LEASE_NAME},
+ * Besides Litestream's objects, a replica path holds the compacted WAL of sealed indexes under each
+ * generation ({@link CompactedWalInfo}), and one small object of ours, {@value #LEASE_NAME},
  * next to (never under) {@code generations/}: the single-writer lease. Litestream lists only under
  * {@code generations/} (v0.3) or its level directories (v0.5), so it never sees it. The lease methods
  * are compare-and-swap operations: implementations must make them atomic against other processes
@@ -59,6 +60,46 @@ public interface ReplicaClient extends AutoCloseable {
 	 */
 	default List<WalSegmentInfo> walSegments(String generation, long fromIndex) throws IOException {
 		return walSegments(generation).stream().filter((s) -> s.index() >= fromIndex).toList();
+	}
+
+	/**
+	 * The WAL segments of {@code generation} in index {@code index} only, sorted. A store that can list a
+	 * key prefix (S3) lists only those; a restore asks for the few indexes that have no compacted WAL.
+	 * Decorators must forward it.
+	 */
+	default List<WalSegmentInfo> walSegmentsInIndex(String generation, long index) throws IOException {
+		return walSegments(generation, index).stream().filter((s) -> s.index() == index).toList();
+	}
+
+	/**
+	 * The compacted WAL objects of one generation ({@link CompactedWalInfo}), sorted by index. Empty if
+	 * there are none, and for a store that does not keep them.
+	 */
+	default List<CompactedWalInfo> compactedWals(String generation) throws IOException {
+		return List.of();
+	}
+
+	/**
+	 * Writes the compacted WAL of bytes {@code start.offset()} to {@code end} of index
+	 * {@code start.index()}, streaming {@code data} (already compressed) until its end; replaces one
+	 * written before for the same range (the same bytes).
+	 */
+	default CompactedWalInfo writeCompactedWal(Pos start, long end, boolean sealed, InputStream data)
+			throws IOException {
+		throw new UnsupportedOperationException(type() + " replica does not keep compacted WAL");
+	}
+
+	/**
+	 * Opens a compacted WAL object for streaming.
+	 * @throws java.io.FileNotFoundException if it does not exist (message names the object)
+	 */
+	default InputStream openCompactedWal(CompactedWalInfo wal) throws IOException {
+		throw new java.io.FileNotFoundException(
+				ReplicaPaths.compactedWalPath("", wal) + " in " + describe());
+	}
+
+	/** Deletes the given compacted WAL objects; missing ones are ignored. */
+	default void deleteCompactedWals(List<CompactedWalInfo> wals) throws IOException {
 	}
 
 	/**

@@ -21,6 +21,9 @@ public final class ReplicaPaths {
 
 	private static final Pattern SNAPSHOT = Pattern.compile("^([0-9a-f]{8})\\.snapshot\\.lz4$");
 
+	private static final Pattern COMPACTED_WAL = Pattern
+		.compile("^([0-9a-f]{8})_([0-9a-f]{8,16})_([0-9a-f]{8,16})(\\.sealed)?\\.wal\\.lz4$");
+
 	private static final Pattern WAL_SEGMENT = Pattern.compile("^([0-9a-f]{8})_([0-9a-f]{8,16})\\.wal\\.lz4$");
 
 	private ReplicaPaths() {
@@ -72,6 +75,46 @@ public final class ReplicaPaths {
 	/** {@code <root>/generations/<generation>/snapshots}. */
 	public static String snapshotsPath(String root, String generation) {
 		return join(root, "generations", generation, "snapshots");
+	}
+
+	/**
+	 * {@code <root>/generations/<generation>/compacted}: Litestream lists only {@code snapshots} and
+	 * {@code wal} of a generation, so it never sees these objects.
+	 */
+	public static String compactedPath(String root, String generation) {
+		return join(root, "generations", generation, "compacted");
+	}
+
+	/**
+	 * {@code <index>_<start>_<end>.wal.lz4}, or {@code <index>_<start>_<end>.sealed.wal.lz4} for all of a
+	 * sealed index.
+	 */
+	public static String compactedWalName(long index, long start, long end, boolean sealed) {
+		return formatIndex(index) + "_" + formatIndex(start) + "_" + formatIndex(end) + (sealed ? ".sealed" : "")
+				+ ".wal.lz4";
+	}
+
+	/**
+	 * {@code [index, start, end, sealed ? 1 : 0]} of a compacted WAL object name, or {@code null} if the
+	 * name is not one (a sealed object must start at 0).
+	 */
+	public static long[] parseCompactedWalName(String name) {
+		Matcher m = COMPACTED_WAL.matcher(name);
+		if (!m.matches()) {
+			return null;
+		}
+		long start = Long.parseUnsignedLong(m.group(2), 16);
+		long end = Long.parseUnsignedLong(m.group(3), 16);
+		boolean sealed = m.group(4) != null;
+		if (start >= end || (sealed && start != 0)) {
+			return null;
+		}
+		return new long[] { Long.parseLong(m.group(1), 16), start, end, sealed ? 1 : 0 };
+	}
+
+	public static String compactedWalPath(String root, CompactedWalInfo wal) {
+		return join(compactedPath(root, wal.generation()),
+				compactedWalName(wal.index(), wal.start(), wal.end(), wal.sealed()));
 	}
 
 	/** {@code <root>/generations/<generation>/wal}. */

@@ -9,6 +9,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Optional;
 
+import io.github.litestreamspring.engine.CompactedWalInfo;
 import io.github.litestreamspring.engine.LeaseObject;
 import io.github.litestreamspring.engine.Pos;
 import io.github.litestreamspring.engine.ReplicaClient;
@@ -110,6 +111,17 @@ final class FollowerReplicaClient extends DelegatingReplicaClient {
 	@Override
 	public void deleteGeneration(String generation) throws IOException {
 		throw refused("delete generation " + generation);
+	}
+
+	@Override
+	public CompactedWalInfo writeCompactedWal(Pos start, long end, boolean sealed, InputStream data)
+			throws IOException {
+		throw refused("write compacted WAL " + ReplicaPaths.compactedWalName(start.index(), start.offset(), end, sealed));
+	}
+
+	@Override
+	public void deleteCompactedWals(List<CompactedWalInfo> wals) throws IOException {
+		throw refused("delete compacted WAL");
 	}
 
 	@Override

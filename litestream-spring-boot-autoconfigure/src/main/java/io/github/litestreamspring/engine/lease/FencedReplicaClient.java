@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.util.List;
 import java.util.Optional;
 
+import io.github.litestreamspring.engine.CompactedWalInfo;
 import io.github.litestreamspring.engine.GuardedWrites;
 import io.github.litestreamspring.engine.LeaseObject;
 import io.github.litestreamspring.engine.Pos;
@@ -89,6 +90,19 @@ public final class FencedReplicaClient extends DelegatingReplicaClient {
 	public WalSegmentInfo writeWalSegment(Pos pos, InputStream data) throws IOException {
 		checkWrite();
 		return this.delegate.writeWalSegment(pos, guarded(data));
+	}
+
+	@Override
+	public CompactedWalInfo writeCompactedWal(Pos start, long end, boolean sealed, InputStream data)
+			throws IOException {
+		checkWrite();
+		return this.delegate.writeCompactedWal(start, end, sealed, guarded(data));
+	}
+
+	@Override
+	public void deleteCompactedWals(List<CompactedWalInfo> wals) throws IOException {
+		checkWrite();
+		this.delegate.deleteCompactedWals(wals);
 	}
 
 	@Override

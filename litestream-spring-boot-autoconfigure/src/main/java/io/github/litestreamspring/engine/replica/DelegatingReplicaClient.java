@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.util.List;
 import java.util.Optional;
 
+import io.github.litestreamspring.engine.CompactedWalInfo;
 import io.github.litestreamspring.engine.LeaseObject;
 import io.github.litestreamspring.engine.Pos;
 import io.github.litestreamspring.engine.ReplicaClient;
@@ -53,6 +54,32 @@ public class DelegatingReplicaClient implements ReplicaClient {
 	@Override
 	public Optional<SnapshotInfo> snapshot(String generation, long index) throws IOException {
 		return this.delegate.snapshot(generation, index);
+	}
+
+	@Override
+	public List<WalSegmentInfo> walSegmentsInIndex(String generation, long index) throws IOException {
+		return this.delegate.walSegmentsInIndex(generation, index);
+	}
+
+	@Override
+	public List<CompactedWalInfo> compactedWals(String generation) throws IOException {
+		return this.delegate.compactedWals(generation);
+	}
+
+	@Override
+	public CompactedWalInfo writeCompactedWal(Pos start, long end, boolean sealed, InputStream data)
+			throws IOException {
+		return this.delegate.writeCompactedWal(start, end, sealed, data);
+	}
+
+	@Override
+	public InputStream openCompactedWal(CompactedWalInfo wal) throws IOException {
+		return this.delegate.openCompactedWal(wal);
+	}
+
+	@Override
+	public void deleteCompactedWals(List<CompactedWalInfo> wals) throws IOException {
+		this.delegate.deleteCompactedWals(wals);
 	}
 
 	@Override

@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.util.List;
 import java.util.Optional;
 
+import io.github.litestreamspring.engine.CompactedWalInfo;
 import io.github.litestreamspring.engine.LeaseObject;
 import io.github.litestreamspring.engine.Pos;
 import io.github.litestreamspring.engine.ReplicaClient;
@@ -55,6 +56,37 @@ public final class ObservedReplicaClient extends DelegatingReplicaClient {
 	public List<SnapshotInfo> snapshots(String generation) throws IOException {
 		this.observer.onOperation(Operation.LIST);
 		return this.delegate.snapshots(generation);
+	}
+
+	@Override
+	public List<WalSegmentInfo> walSegmentsInIndex(String generation, long index) throws IOException {
+		this.observer.onOperation(Operation.LIST);
+		return this.delegate.walSegmentsInIndex(generation, index);
+	}
+
+	@Override
+	public List<CompactedWalInfo> compactedWals(String generation) throws IOException {
+		this.observer.onOperation(Operation.LIST);
+		return this.delegate.compactedWals(generation);
+	}
+
+	@Override
+	public CompactedWalInfo writeCompactedWal(Pos start, long end, boolean sealed, InputStream data)
+			throws IOException {
+		this.observer.onOperation(Operation.PUT);
+		return this.delegate.writeCompactedWal(start, end, sealed, data);
+	}
+
+	@Override
+	public InputStream openCompactedWal(CompactedWalInfo wal) throws IOException {
+		this.observer.onOperation(Operation.GET);
+		return this.delegate.openCompactedWal(wal);
+	}
+
+	@Override
+	public void deleteCompactedWals(List<CompactedWalInfo> wals) throws IOException {
+		this.observer.onOperation(Operation.DELETE);
+		this.delegate.deleteCompactedWals(wals);
 	}
 
 	@Override

@@ -74,6 +74,8 @@ public final class Replica implements LeasedReplica {
 
 	private volatile ReplicationListener listener = ReplicationListener.NONE;
 
+	private final WalCompaction compaction = new WalCompaction();
+
 	public Replica(ReplicaOptions options, ReplicaClient client) {
 		this.options = options;
 		// Every storage call, for shipping and for restores through client(), reaches the listener.
@@ -135,7 +137,9 @@ public final class Replica implements LeasedReplica {
 					local.generation(), this.position);
 		}
 		try {
-			return ship(db);
+			long shipped = ship(db);
+			this.compaction.writePending(db, this.client, name());
+			return shipped;
 		}
 		catch (MissingShadowWalException ex) {
 			// The local shadow WAL no longer has the index the replica needs next: continue from a snapshot.
@@ -318,6 +322,8 @@ public final class Replica implements LeasedReplica {
 				continue;
 			}
 			if (pos.index() < local.index() && db.shadowWalSize(pos.generation(), pos.index() + 1) >= 0) {
+				// Every segment of this index is on the replica: it is sealed.
+				this.compaction.sealed(pos);
 				this.position = new Pos(pos.generation(), pos.index() + 1, 0);
 				continue;
 			}
@@ -344,6 +350,7 @@ public final class Replica implements LeasedReplica {
 			info = this.client.writeWalSegment(pos, compressed);
 		}
 		this.position = new Pos(pos.generation(), pos.index(), stop);
+		this.compaction.shipped(pos, stop);
 		long length = stop - pos.offset();
 		long nanos = System.nanoTime() - started;
 		logger.debug("{}: WAL segment {} ({} bytes) written to replica '{}'", db.path(), pos, length, name());

@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
+import io.github.litestreamspring.engine.CompactedWalInfo;
 import io.github.litestreamspring.engine.ReplicaClient;
 import io.github.litestreamspring.engine.SnapshotInfo;
 import io.github.litestreamspring.engine.WalSegmentInfo;
@@ -19,13 +20,14 @@ import io.github.litestreamspring.engine.WalSegmentInfo;
  * <li>the <em>base</em> is the snapshot a restore to the boundary itself would pick (the highest index
  * created at or before it); it and every snapshot above it are kept, older ones are deleted;</li>
  * <li>WAL segments below the oldest kept snapshot's index are deleted (no restore in the window reads
- * them: a restore starts at its snapshot's index);</li>
+ * them: a restore starts at its snapshot's index), and so is the compacted WAL of those indexes;</li>
  * <li>a whole generation other than the current one is deleted only when all its objects are older than
  * the boundary <em>and</em> another generation with a base snapshot and newer objects exists: that one
  * wins every restore to a time in the window (the planner picks the newest generation that had started
  * by then), so the old one can never be chosen again.</li>
  * </ul>
- * Deletion order is snapshots, then WAL, then generations: a restore planned meanwhile either lists the
+ * Deletion order is snapshots, then WAL segments, then compacted WAL, then generations (a generation's
+ * deletion takes its compacted WAL with it): a restore planned meanwhile either lists the
  * new state or fails on the missing object with a message naming it; it never reads a snapshot whose
  * WAL is partly gone without noticing (the planner and the applier check every index and offset).
  */
@@ -71,6 +73,7 @@ final class Retention {
 		}
 		List<SnapshotInfo> snapshots = new ArrayList<>();
 		List<WalSegmentInfo> segments = new ArrayList<>();
+		List<CompactedWalInfo> compacted = new ArrayList<>();
 		List<String> generations = new ArrayList<>();
 		for (Listing l : listings) {
 			if (l.isSupersededBy(anchor, current, boundary)) {
@@ -92,12 +95,20 @@ final class Retention {
 					segments.add(s);
 				}
 			}
+			for (CompactedWalInfo c : this.client.compactedWals(l.generation)) {
+				if (c.index() < base.index()) {
+					compacted.add(c);
+				}
+			}
 		}
 		if (!snapshots.isEmpty()) {
 			this.client.deleteSnapshots(snapshots);
 		}
 		if (!segments.isEmpty()) {
 			this.client.deleteWalSegments(segments);
+		}
+		if (!compacted.isEmpty()) {
+			this.client.deleteCompactedWals(compacted);
 		}
 		for (String generation : generations) {
 			this.client.deleteGeneration(generation);

@@ -6,12 +6,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
+import io.github.litestreamspring.engine.CompactedWalInfo;
+import io.github.litestreamspring.engine.Pos;
 import io.github.litestreamspring.engine.SnapshotInfo;
 import io.github.litestreamspring.engine.WalSegmentInfo;
 
 /**
  * Which objects a restore reads: one snapshot, then every WAL index from the snapshot's index to
- * {@link #lastIndex()}, each as its segments in offset order.
+ * {@link #lastIndex()}, each as its segments in offset order, where compacted WAL objects
+ * ({@link #compacted()}) may stand for runs of them: one entry in {@code segments}, at the object's start,
+ * for each.
  *
  * @param generation the generation restored
  * @param snapshot the snapshot restored first
@@ -19,21 +23,25 @@ import io.github.litestreamspring.engine.WalSegmentInfo;
  * @param updatedAt the newest object in the generation
  * @param skipped newer generations that could not be restored (WAL but no snapshot), newest first: the
  * restore fell back past them, and their commits are not in it. Empty in the normal case
+ * @param compacted the entries of {@code segments} that are compacted WAL objects, by their start (the
+ * entry carries the object's size and time)
  */
 public record RestorePlan(String generation, SnapshotInfo snapshot, List<WalSegmentInfo> segments,
-		Instant updatedAt, List<IncompleteGeneration> skipped) {
+		Instant updatedAt, List<IncompleteGeneration> skipped, Map<Pos, CompactedWalInfo> compacted) {
 
 	public RestorePlan {
 		segments = List.copyOf(segments);
 		skipped = List.copyOf(skipped);
+		compacted = Map.copyOf(compacted);
 	}
 
 	public RestorePlan(String generation, SnapshotInfo snapshot, List<WalSegmentInfo> segments, Instant updatedAt) {
-		this(generation, snapshot, segments, updatedAt, List.of());
+		this(generation, snapshot, segments, updatedAt, List.of(), Map.of());
 	}
 
 	RestorePlan withSkipped(List<IncompleteGeneration> generations) {
-		return new RestorePlan(this.generation, this.snapshot, this.segments, this.updatedAt, generations);
+		return new RestorePlan(this.generation, this.snapshot, this.segments, this.updatedAt, generations,
+				this.compacted);
 	}
 
 	/** Whether the restore fell back past a newer, incomplete generation. */

@@ -3,11 +3,17 @@ package io.github.litestreamspring.engine.restore;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
 
+import io.github.litestreamspring.engine.CompactedWalInfo;
 import io.github.litestreamspring.engine.LitestreamException;
 import io.github.litestreamspring.engine.Pos;
 import io.github.litestreamspring.engine.ReplicaClient;
@@ -36,13 +42,30 @@ import io.github.litestreamspring.engine.WalSegmentInfo;
  * <li>every index from the snapshot to the last one must be present and start at offset 0, else the
  * plan fails naming the missing object. Contiguity inside an index is checked while applying.</li>
  * </ul>
+ * A sealed index with a compacted WAL object ({@link CompactedWalInfo}) is read as that one object
+ * instead of its segments wherever the restore takes the whole index: always for the latest state, for
+ * an index or a position before the one it stops in, and for a time at or after the object was written
+ * (it is written after every segment of its index, so all of them are before that time). A restore that
+ * is not to a time then lists only what no compacted object covers: the segments after the last one
+ * (S3's {@code StartAfter}), and those of any index without one. So a restore's requests grow with the
+ * number of WAL indexes since the snapshot, not with the number of segments. A restore to a time lists
+ * every segment (they are chosen by their timestamps, as Litestream does) and still downloads one object
+ * per whole index.
  */
 final class RestorePlanner {
 
 	private final ReplicaClient client;
 
+	/** Whether compacted WAL objects are used; a restore that failed on one plans again without them. */
+	private final boolean compacted;
+
 	RestorePlanner(ReplicaClient client) {
+		this(client, true);
+	}
+
+	RestorePlanner(ReplicaClient client, boolean compacted) {
 		this.client = client;
+		this.compacted = compacted;
 	}
 
 	Optional<RestorePlan> plan(RestoreOptions options) throws IOException {
@@ -66,7 +89,10 @@ final class RestorePlanner {
 		List<IncompleteGeneration> incomplete = new ArrayList<>();
 		for (String generation : generations) {
 			List<SnapshotInfo> snapshots = this.client.snapshots(generation);
-			List<WalSegmentInfo> segments = this.client.walSegments(generation);
+			List<CompactedWalInfo> compactedWals = (this.compacted && !snapshots.isEmpty())
+					? this.client.compactedWals(generation) : List.of();
+			List<WalSegmentInfo> segments = listWal(generation, chooseSnapshot(snapshots, options), compactedWals,
+					options);
 			if (snapshots.isEmpty()) {
 				// WAL without a snapshot: a first snapshot that never made it (or was lost). Remembered so
 				// that it is reported, never passed over silently.
@@ -87,6 +113,10 @@ final class RestorePlanner {
 				createdAt = min(createdAt, s.createdAt());
 				updatedAt = max(updatedAt, s.createdAt());
 			}
+			for (CompactedWalInfo c : compactedWals) {
+				createdAt = min(createdAt, c.createdAt());
+				updatedAt = max(updatedAt, c.createdAt());
+			}
 			if (options.timestamp() != null && options.timestamp().isBefore(createdAt)) {
 				continue;
 			}
@@ -97,7 +127,8 @@ final class RestorePlanner {
 			boolean better = best == null || updatedAt.isAfter(best.updatedAt())
 					|| (updatedAt.equals(best.updatedAt()) && createdAt.isAfter(bestCreatedAt));
 			if (better) {
-				best = new RestorePlan(generation, snapshot, chooseSegments(segments, snapshot, options), updatedAt);
+				best = withCompacted(generation, snapshot, segments, chooseSegments(segments, snapshot, options),
+						compactedWals, options, updatedAt);
 				bestCreatedAt = createdAt;
 			}
 		}
@@ -119,6 +150,125 @@ final class RestorePlanner {
 		}
 		check(best, options);
 		return Optional.of(best.withSkipped(skipped));
+	}
+
+	/**
+	 * The WAL segments the plan needs listed: every one for a restore to a time, or when there is no
+	 * compacted WAL; otherwise those of the indexes from the snapshot on that no sealed compacted object
+	 * covers (or that the restore stops inside), and the segments after the last sealed one.
+	 */
+	private List<WalSegmentInfo> listWal(String generation, SnapshotInfo snapshot, List<CompactedWalInfo> compacted,
+			RestoreOptions options) throws IOException {
+		Set<Long> sealed = new HashSet<>();
+		compacted.stream().filter(CompactedWalInfo::sealed).forEach((c) -> sealed.add(c.index()));
+		if (sealed.isEmpty() || snapshot == null || options.timestamp() != null) {
+			return this.client.walSegments(generation);
+		}
+		long last = Collections.max(sealed);
+		long limit = (options.index() >= 0) ? options.index() : Long.MAX_VALUE;
+		Pos upTo = options.upToPosition();
+		List<WalSegmentInfo> listed = new ArrayList<>();
+		for (long i = snapshot.index(); i <= Math.min(last, limit); i++) {
+			if (!sealed.contains(i) || (upTo != null && upTo.index() == i)) {
+				listed.addAll(this.client.walSegmentsInIndex(generation, i));
+			}
+		}
+		if (limit > last) {
+			listed.addAll(this.client.walSegments(generation, Math.max(last + 1, snapshot.index())));
+		}
+		return listed;
+	}
+
+	/**
+	 * The plan, with compacted objects standing for runs of the chosen segments where they may (see the
+	 * class comment): per index, a sealed object where the restore takes the whole index, else from the
+	 * index's start the longest compacted run that starts where the previous entry ended and ends where
+	 * the restore may still go, or else the segment that starts there. An index the restore stops inside
+	 * ends the plan, as before; a hole stays a hole, for {@link #check} and the replay to name.
+	 */
+	private static RestorePlan withCompacted(String generation, SnapshotInfo snapshot, List<WalSegmentInfo> listed,
+			List<WalSegmentInfo> chosen, List<CompactedWalInfo> compacted, RestoreOptions options, Instant updatedAt) {
+		if (compacted.isEmpty()) {
+			return new RestorePlan(generation, snapshot, chosen, updatedAt);
+		}
+		TreeMap<Long, List<WalSegmentInfo>> listedPerIndex = perIndex(listed);
+		TreeMap<Long, List<WalSegmentInfo>> chosenPerIndex = perIndex(chosen);
+		TreeMap<Long, List<CompactedWalInfo>> usable = new TreeMap<>();
+		for (CompactedWalInfo c : compacted) {
+			boolean allowed = c.index() >= snapshot.index() && (options.index() < 0 || c.index() <= options.index())
+					&& (options.timestamp() == null || !c.createdAt().isAfter(options.timestamp()));
+			if (allowed) {
+				usable.computeIfAbsent(c.index(), (i) -> new ArrayList<>()).add(c);
+			}
+		}
+		long last = Math.max(chosenPerIndex.isEmpty() ? -1 : chosenPerIndex.lastKey(),
+				usable.isEmpty() ? -1 : usable.lastKey());
+		List<WalSegmentInfo> segments = new ArrayList<>();
+		Map<Pos, CompactedWalInfo> used = new HashMap<>();
+		for (long i = snapshot.index(); i <= last; i++) {
+			List<WalSegmentInfo> all = listedPerIndex.getOrDefault(i, List.of());
+			List<WalSegmentInfo> fine = chosenPerIndex.getOrDefault(i, List.of());
+			// Where the restore stops inside this index: the first listed segment it does not take.
+			long stop = (fine.size() < all.size()) ? all.get(fine.size()).offset() : Long.MAX_VALUE;
+			List<CompactedWalInfo> objects = usable.getOrDefault(i, List.of());
+			CompactedWalInfo whole = objects.stream()
+				.filter((c) -> c.sealed() && stop == Long.MAX_VALUE)
+				.findFirst()
+				.orElse(null);
+			if (whole != null) {
+				add(segments, used, whole);
+				continue;
+			}
+			long offset = 0;
+			int next = 0;
+			while (true) {
+				long from = offset;
+				CompactedWalInfo run = objects.stream()
+					.filter((c) -> !c.sealed() && c.start() == from && c.end() <= stop)
+					.max(Comparator.comparingLong(CompactedWalInfo::end))
+					.orElse(null);
+				if (run != null) {
+					add(segments, used, run);
+					offset = run.end();
+					while (next < fine.size() && fine.get(next).offset() < offset) {
+						next++;
+					}
+					continue;
+				}
+				if (next < fine.size() && fine.get(next).offset() == offset) {
+					segments.add(fine.get(next));
+					// The chosen segments of an index are the first of its listed ones: the next one
+					// listed starts where this one ends.
+					next++;
+					if (next < all.size()) {
+						offset = all.get(next).offset();
+						continue;
+					}
+				}
+				break;
+			}
+			// Chosen segments no entry reached: kept, so that the replay names the gap before them.
+			segments.addAll(fine.subList(next, fine.size()));
+			if (stop != Long.MAX_VALUE) {
+				break;
+			}
+			if (fine.isEmpty() && objects.isEmpty() && chosenPerIndex.ceilingKey(i) == null
+					&& usable.ceilingKey(i) == null) {
+				break;
+			}
+		}
+		return new RestorePlan(generation, snapshot, segments, updatedAt, List.of(), used);
+	}
+
+	private static void add(List<WalSegmentInfo> segments, Map<Pos, CompactedWalInfo> used, CompactedWalInfo c) {
+		segments.add(new WalSegmentInfo(c.generation(), c.index(), c.start(), c.size(), c.createdAt()));
+		used.put(c.startPos(), c);
+	}
+
+	private static TreeMap<Long, List<WalSegmentInfo>> perIndex(List<WalSegmentInfo> segments) {
+		TreeMap<Long, List<WalSegmentInfo>> perIndex = new TreeMap<>();
+		segments.forEach((s) -> perIndex.computeIfAbsent(s.index(), (i) -> new ArrayList<>()).add(s));
+		return perIndex;
 	}
 
 	private static SnapshotInfo chooseSnapshot(List<SnapshotInfo> snapshots, RestoreOptions options) {

@@ -89,10 +89,36 @@ public final class Restorer {
 		if (plan.fellBack()) {
 			logger.warn("{}: {} in {}", output, plan.describeFallback(), this.client.describe());
 		}
-		logger.info("{}: restoring generation {} from {}: snapshot {} and WAL indexes {} to {} ({} segments, {} MB)",
+		try {
+			return restore(plan, options, output, started);
+		}
+		catch (LitestreamException ex) {
+			if (plan.compacted().isEmpty() || Thread.currentThread().isInterrupted()) {
+				throw ex;
+			}
+			// The compacted WAL only saves requests: the segments hold the same bytes. Whatever failed
+			// (a damaged or missing compacted object, or anything else), one more attempt without it.
+			logger.warn("{}: restore with compacted WAL failed ({}); restoring again from the WAL segments", output,
+					ex.getMessage());
+			RestorePlan fine;
+			try {
+				fine = new RestorePlanner(this.client, false).plan(options).orElseThrow(() -> ex);
+			}
+			catch (IOException listing) {
+				ex.addSuppressed(listing);
+				throw ex;
+			}
+			return restore(fine, options, output, started);
+		}
+	}
+
+	private RestoreResult restore(RestorePlan plan, RestoreOptions options, Path output, long started) {
+		logger.info("{}: restoring generation {} from {}: snapshot {} and WAL indexes {} to {} ({} objects{}, {} MB)",
 				output, plan.generation(), this.client.describe(), ReplicaPaths.formatIndex(plan.snapshot().index()),
 				ReplicaPaths.formatIndex(plan.snapshot().index()), ReplicaPaths.formatIndex(plan.lastIndex()),
-				plan.segments().size(), String.format("%.1f", plan.bytes() / 1048576.0));
+				plan.segments().size(),
+				plan.compacted().isEmpty() ? "" : ", " + plan.compacted().size() + " of them compacted whole indexes",
+				String.format("%.1f", plan.bytes() / 1048576.0));
 		RestoreFiles files = new RestoreFiles(output);
 		Path tmp = files.tmp();
 		RestoreProgress progress = new RestoreProgress(output, plan.bytes());

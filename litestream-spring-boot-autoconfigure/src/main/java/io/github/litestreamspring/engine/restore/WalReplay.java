@@ -25,6 +25,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.github.litestreamspring.engine.CompactedWalInfo;
 import io.github.litestreamspring.engine.LitestreamException;
 import io.github.litestreamspring.engine.Pos;
 import io.github.litestreamspring.engine.ReplicaClient;
@@ -197,7 +198,7 @@ final class WalReplay {
 
 	private Fetched fetchAny(WalSegmentInfo segment) throws IOException {
 		String name = objectName(segment);
-		try (InputStream in = Lz4Decoding.open(this.client.openWalSegment(segment.pos()), this.progress, name)) {
+		try (InputStream in = Lz4Decoding.open(openStored(segment), this.progress, name)) {
 			SegmentMemory.Buffer head = null;
 			if (segment.size() <= IN_MEMORY_LIMIT) {
 				head = this.memory.read(in, segment.size());
@@ -230,9 +231,15 @@ final class WalReplay {
 			return new Fetched(segment, null, file);
 		}
 		catch (IOException ex) {
-			throw new IOException("cannot read WAL segment " + name + " from " + this.client.describe() + ": "
+			throw new IOException("cannot read " + name + " from " + this.client.describe() + ": "
 					+ ex.getMessage(), ex);
 		}
+	}
+
+	/** The object behind a plan entry: a segment, or the compacted WAL standing for a range of them. */
+	private InputStream openStored(WalSegmentInfo segment) throws IOException {
+		CompactedWalInfo compacted = this.plan.compacted().get(segment.pos());
+		return (compacted != null) ? this.client.openCompactedWal(compacted) : this.client.openWalSegment(segment.pos());
 	}
 
 	private void apply(IndexFile index) throws IOException, SQLException {
@@ -267,6 +274,10 @@ final class WalReplay {
 	}
 
 	private String objectName(WalSegmentInfo segment) {
+		CompactedWalInfo compacted = this.plan.compacted().get(segment.pos());
+		if (compacted != null) {
+			return ReplicaPaths.compactedWalPath("", compacted);
+		}
 		return ReplicaPaths.walSegmentPath("", this.plan.generation(), segment.index(), segment.offset());
 	}
 
@@ -382,6 +393,11 @@ final class WalReplay {
 			else {
 				this.written += Files.copy(fetched.file(), this.out);
 				Files.deleteIfExists(fetched.file());
+			}
+			CompactedWalInfo compacted = WalReplay.this.plan.compacted().get(segment.pos());
+			if (compacted != null && this.written != compacted.end()) {
+				throw new LitestreamException(objectName(segment) + " in " + WalReplay.this.client.describe()
+						+ " ends at offset " + this.written + " of its index, but its name says " + compacted.end());
 			}
 		}
 

@@ -25,6 +25,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
+import io.github.litestreamspring.engine.CompactedWalInfo;
 import io.github.litestreamspring.engine.Pos;
 import io.github.litestreamspring.engine.ReplicaClient;
 import io.github.litestreamspring.engine.ReplicaPaths;
@@ -91,6 +92,37 @@ public abstract class ReplicaClientContractTests {
 		assertThat(read(this.client.openWalSegment(new Pos(GEN, 1, 4152)))).isEqualTo("second!");
 		assertThat(this.client.walSegments(GEN)).extracting(WalSegmentInfo::offset, WalSegmentInfo::size)
 			.containsExactly(org.assertj.core.groups.Tuple.tuple(0L, 5L), org.assertj.core.groups.Tuple.tuple(4152L, 7L));
+	}
+
+	@Test
+	void writesListsReadsAndDeletesCompactedWalBesideTheSegments() throws IOException {
+		this.client.writeWalSegment(new Pos(GEN, 0x10, 0), bytes("a"));
+		this.client.writeWalSegment(new Pos(GEN, 0x10, 4152), bytes("b"));
+		this.client.writeWalSegment(new Pos(GEN, 0x11, 0), bytes("c"));
+		this.client.writeWalSegment(new Pos(GEN, 0x1, 0), bytes("d"));
+		CompactedWalInfo written = this.client.writeCompactedWal(new Pos(GEN, 0x10, 0), 8304, true, bytes("ab"));
+		this.client.writeCompactedWal(new Pos(GEN, 0x2, 4152), 8304, false, bytes("x"));
+
+		assertThat(written).extracting(CompactedWalInfo::index, CompactedWalInfo::start, CompactedWalInfo::end,
+				CompactedWalInfo::sealed, CompactedWalInfo::size)
+			.containsExactly(0x10L, 0L, 8304L, true, 2L);
+		assertThat(this.client.compactedWals(GEN))
+			.extracting(CompactedWalInfo::index, CompactedWalInfo::start, CompactedWalInfo::end, CompactedWalInfo::sealed)
+			.containsExactly(org.assertj.core.groups.Tuple.tuple(2L, 4152L, 8304L, false),
+					org.assertj.core.groups.Tuple.tuple(16L, 0L, 8304L, true));
+		assertThat(read(this.client.openCompactedWal(this.client.compactedWals(GEN).get(1)))).isEqualTo("ab");
+		// Litestream's listing does not see them; one index's segments list alone.
+		assertThat(this.client.walSegments(GEN)).hasSize(4);
+		assertThat(this.client.walSegmentsInIndex(GEN, 0x10)).extracting(WalSegmentInfo::offset)
+			.containsExactly(0L, 4152L);
+		assertThat(this.client.walSegmentsInIndex(GEN, 0x1)).extracting(WalSegmentInfo::offset).containsExactly(0L);
+		assertThat(this.client.walSegmentsInIndex(GEN, 0x3)).isEmpty();
+
+		this.client.deleteCompactedWals(List.of(written, written));
+		assertThat(this.client.compactedWals(GEN)).extracting(CompactedWalInfo::index).containsExactly(2L);
+		assertThat(this.client.walSegments(GEN)).hasSize(4);
+		this.client.deleteGeneration(GEN);
+		assertThat(this.client.compactedWals(GEN)).isEmpty();
 	}
 
 	@Test

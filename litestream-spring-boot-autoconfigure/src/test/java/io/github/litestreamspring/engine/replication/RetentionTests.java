@@ -67,6 +67,26 @@ class RetentionTests {
 	}
 
 	@Test
+	void deletesTheCompactedWalOfTheIndexesBelowTheKeptSnapshots() throws Exception {
+		Path root = this.dir.resolve("replica");
+		FileReplicaClient client = new FileReplicaClient(root);
+		Instant boundary = Instant.parse("2026-01-01T00:00:00Z");
+		snapshot(root, G1, 1, boundary.minusSeconds(7200));
+		segment(root, G1, 1, 0, boundary.minusSeconds(7100));
+		client.writeCompactedWal(new Pos(G1, 1, 0), 4152, true, new java.io.ByteArrayInputStream(new byte[] { 1 }));
+		snapshot(root, G1, 2, boundary.minusSeconds(3600));
+		segment(root, G1, 2, 0, boundary.minusSeconds(3500));
+		client.writeCompactedWal(new Pos(G1, 2, 0), 4152, true, new java.io.ByteArrayInputStream(new byte[] { 2 }));
+		segment(root, G1, 3, 0, boundary.plusSeconds(100));
+
+		new Retention(client).enforce(G1, boundary);
+
+		assertThat(client.compactedWals(G1)).extracting(io.github.litestreamspring.engine.CompactedWalInfo::index)
+			.containsExactly(2L);
+		assertThat(client.walSegments(G1)).extracting(WalSegmentInfo::index).containsExactly(2L, 3L);
+	}
+
+	@Test
 	void deletesAnOldGenerationOnlyOnceANewerOneCoversTheWholeWindow() throws Exception {
 		Path root = this.dir.resolve("replica");
 		FileReplicaClient client = new FileReplicaClient(root);

@@ -92,6 +92,13 @@ class DamagedReplicaTests {
 		}
 		FileReplicaClient client = new FileReplicaClient(healthy);
 		generation = client.generations().get(0);
+		// These cases damage the segments, the objects Litestream reads too. The compacted WAL of the
+		// sealed indexes holds the same bytes and would let our restore of the latest state route around
+		// such damage (CompactedWalTests covers that, and damage to the compacted WAL itself): without it
+		// every restore reads the segments.
+		assertThat(client.compactedWals(generation)).as("compacted WAL of the sealed indexes").isNotEmpty();
+		org.springframework.util.FileSystemUtils
+			.deleteRecursively(healthy.resolve(ReplicaPaths.compactedPath("", generation)));
 		List<SnapshotInfo> snapshots = client.snapshots(generation);
 		assertThat(snapshots).hasSize(1);
 		snapshot = snapshots.get(0);

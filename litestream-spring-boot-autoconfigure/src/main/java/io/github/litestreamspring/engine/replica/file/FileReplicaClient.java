@@ -25,6 +25,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
+import io.github.litestreamspring.engine.CompactedWalInfo;
 import io.github.litestreamspring.engine.LeaseObject;
 import io.github.litestreamspring.engine.Pos;
 import io.github.litestreamspring.engine.ReplicaClient;
@@ -131,6 +132,47 @@ public final class FileReplicaClient implements ReplicaClient {
 		}
 		result.sort(Comparator.comparingLong(WalSegmentInfo::index).thenComparingLong(WalSegmentInfo::offset));
 		return result;
+	}
+
+	@Override
+	public List<CompactedWalInfo> compactedWals(String generation) throws IOException {
+		requireGeneration(generation);
+		List<CompactedWalInfo> result = new ArrayList<>();
+		for (Path p : list(path(ReplicaPaths.compactedPath("", generation)))) {
+			long[] parsed = ReplicaPaths.parseCompactedWalName(p.getFileName().toString());
+			BasicFileAttributes attrs = (parsed == null) ? null : attributes(p);
+			if (attrs != null && attrs.isRegularFile()) {
+				result.add(new CompactedWalInfo(generation, parsed[0], parsed[1], parsed[2], parsed[3] == 1, attrs.size(),
+						attrs.lastModifiedTime().toInstant()));
+			}
+		}
+		result.sort(Comparator.comparingLong(CompactedWalInfo::index));
+		return result;
+	}
+
+	@Override
+	public CompactedWalInfo writeCompactedWal(Pos start, long end, boolean sealed, InputStream data)
+			throws IOException {
+		requireGeneration(start.generation());
+		CompactedWalInfo wal = new CompactedWalInfo(start.generation(), start.index(), start.offset(), end, sealed, 0,
+				null);
+		BasicFileAttributes attrs = this.files.writeAtomically(path(ReplicaPaths.compactedWalPath("", wal)), data);
+		return new CompactedWalInfo(wal.generation(), wal.index(), wal.start(), end, sealed, attrs.size(),
+				attrs.lastModifiedTime().toInstant());
+	}
+
+	@Override
+	public InputStream openCompactedWal(CompactedWalInfo wal) throws IOException {
+		requireGeneration(wal.generation());
+		return open(path(ReplicaPaths.compactedWalPath("", wal)));
+	}
+
+	@Override
+	public void deleteCompactedWals(List<CompactedWalInfo> wals) throws IOException {
+		for (CompactedWalInfo w : wals) {
+			requireGeneration(w.generation());
+			Files.deleteIfExists(path(ReplicaPaths.compactedWalPath("", w)));
+		}
 	}
 
 	@Override

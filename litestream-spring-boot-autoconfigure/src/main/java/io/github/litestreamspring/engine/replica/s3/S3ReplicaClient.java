@@ -10,6 +10,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
 
+import io.github.litestreamspring.engine.CompactedWalInfo;
 import io.github.litestreamspring.engine.GuardedWrites;
 import io.github.litestreamspring.engine.LeaseObject;
 import io.github.litestreamspring.engine.Pos;
@@ -207,6 +208,68 @@ public final class S3ReplicaClient implements ReplicaClient, GuardedWrites {
 		});
 		result.sort(Comparator.comparingLong(WalSegmentInfo::index).thenComparingLong(WalSegmentInfo::offset));
 		return result;
+	}
+
+	@Override
+	public List<WalSegmentInfo> walSegmentsInIndex(String generation, long index) throws IOException {
+		requireGeneration(generation);
+		String prefix = ReplicaPaths.walPath(this.root, generation) + "/";
+		List<WalSegmentInfo> result = new ArrayList<>();
+		list(prefix + ReplicaPaths.formatIndex(index) + "_", null, (page) -> {
+			for (S3Object o : page.contents()) {
+				long[] parsed = ReplicaPaths.parseWalSegmentName(o.key().substring(prefix.length()));
+				if (parsed != null && parsed[0] == index) {
+					result.add(new WalSegmentInfo(generation, parsed[0], parsed[1], size(o), createdAt(o)));
+				}
+			}
+		});
+		result.sort(Comparator.comparingLong(WalSegmentInfo::offset));
+		return result;
+	}
+
+	@Override
+	public List<CompactedWalInfo> compactedWals(String generation) throws IOException {
+		requireGeneration(generation);
+		String prefix = ReplicaPaths.compactedPath(this.root, generation) + "/";
+		List<CompactedWalInfo> result = new ArrayList<>();
+		list(prefix, null, (page) -> {
+			for (S3Object o : page.contents()) {
+				long[] parsed = ReplicaPaths.parseCompactedWalName(o.key().substring(prefix.length()));
+				if (parsed != null) {
+					result.add(new CompactedWalInfo(generation, parsed[0], parsed[1], parsed[2], parsed[3] == 1, size(o),
+							createdAt(o)));
+				}
+			}
+		});
+		result.sort(Comparator.comparingLong(CompactedWalInfo::index));
+		return result;
+	}
+
+	@Override
+	public CompactedWalInfo writeCompactedWal(Pos start, long end, boolean sealed, InputStream data)
+			throws IOException {
+		requireGeneration(start.generation());
+		Instant startedAt = Instant.now();
+		CompactedWalInfo wal = new CompactedWalInfo(start.generation(), start.index(), start.offset(), end, sealed, 0,
+				startedAt);
+		long size = this.uploader.upload(ReplicaPaths.compactedWalPath(this.root, wal), data);
+		return new CompactedWalInfo(wal.generation(), wal.index(), wal.start(), end, sealed, size, startedAt);
+	}
+
+	@Override
+	public InputStream openCompactedWal(CompactedWalInfo wal) throws IOException {
+		requireGeneration(wal.generation());
+		return get(ReplicaPaths.compactedWalPath(this.root, wal));
+	}
+
+	@Override
+	public void deleteCompactedWals(List<CompactedWalInfo> wals) throws IOException {
+		List<String> keys = new ArrayList<>(wals.size());
+		for (CompactedWalInfo w : wals) {
+			requireGeneration(w.generation());
+			keys.add(ReplicaPaths.compactedWalPath(this.root, w));
+		}
+		delete(keys);
 	}
 
 	@Override
