@@ -28,6 +28,9 @@ public final class Benchmark {
 
 	static final String OURS = "ours";
 
+	/** Our restore of the same replica without its compacted WAL: the engine before #16 item 1. */
+	static final String OURS_SEGMENTS_ONLY = "ours, segments only";
+
 	private static final List<Side> SIDES = List.of(Side.OFF, Side.OURS_DEFAULT, Side.OURS_LOW_LATENCY, Side.LITESTREAM);
 
 	private Benchmark() {
@@ -143,14 +146,16 @@ public final class Benchmark {
 			HistoryRuns runs = new HistoryRuns(config, s3proxy, direct, proxy.endpoint());
 			List<HistoryRuns.Point> points = runs.buildAll();
 			Report.Table t = report.table("Restore time against history length (" + config.s3LatencyMillis()
-					+ " ms added to every S3 request)", List.of(OURS, LITESTREAM),
-					List.of(new Report.Ratio("ours / Litestream", OURS, LITESTREAM)));
+					+ " ms added to every S3 request)", List.of(OURS, OURS_SEGMENTS_ONLY, LITESTREAM),
+					List.of(new Report.Ratio("ours / Litestream", OURS, LITESTREAM),
+							new Report.Ratio("ours / ours from segments only", OURS, OURS_SEGMENTS_ONLY)));
 			for (int rep = 1; rep <= config.reps(); rep++) {
 				for (HistoryRuns.Point point : points) {
 					progress("rep " + rep + ": restore after " + point.segments() + " segments, and its snapshot");
-					for (String col : List.of(OURS, LITESTREAM)) {
+					for (String col : List.of(OURS, OURS_SEGMENTS_ONLY, LITESTREAM)) {
 						double snapshot = restoreThrough(t, proxy, runs.restores(), point.snapshot(), col);
-						double history = restoreThrough(t, proxy, runs.restores(), point.history(), col);
+						double history = restoreThrough(t, proxy, runs.restores(),
+								col.equals(OURS_SEGMENTS_ONLY) ? point.segmentsOnly() : point.history(), col);
 						t.add(point.segments() + " segments: wall ÷ the same state's snapshot-only wall", col,
 								history / snapshot);
 					}
@@ -158,7 +163,8 @@ public final class Benchmark {
 			}
 			for (HistoryRuns.Point point : points) {
 				report.note("history of " + point.segments() + " commits: " + point.history().walSegments()
-						+ " WAL segment objects, " + RestoreRuns.mib(point.history().dbBytes())
+						+ " WAL segment objects and " + point.compactedWals() + " compacted WAL objects, "
+						+ RestoreRuns.mib(point.history().dbBytes())
 						+ " MiB database; its snapshot-only replica: " + point.snapshot().walSegments()
 						+ " WAL segment object(s); both written by our engine, each restored by both tools through"
 						+ " the latency proxy");
@@ -171,7 +177,7 @@ public final class Benchmark {
 			RestoreRuns.Replica replica, String col) throws Exception {
 		long gets = proxy.count(CountingProxy.Kind.GET);
 		long lists = proxy.count(CountingProxy.Kind.LIST);
-		RestoreRuns.Outcome o = col.equals(OURS) ? restores.ours(replica) : restores.litestream(replica);
+		RestoreRuns.Outcome o = col.equals(LITESTREAM) ? restores.litestream(replica) : restores.ours(replica);
 		t.add(replica.title() + ": wall s (process start to exit)", col, o.wallSeconds());
 		t.add(replica.title() + ": GET requests", col, proxy.count(CountingProxy.Kind.GET) - gets);
 		t.add(replica.title() + ": LIST requests", col, proxy.count(CountingProxy.Kind.LIST) - lists);

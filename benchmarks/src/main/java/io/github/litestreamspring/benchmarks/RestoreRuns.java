@@ -243,8 +243,34 @@ final class RestoreRuns {
 			.listObjectsV2Paginator(ListObjectsV2Request.builder().bucket(LoadRuns.BUCKET).prefix(root + "/").build())
 			.contents()
 			.stream()
-			.filter((o) -> o.key().endsWith(".wal.lz4"))
+			.filter((o) -> o.key().endsWith(".wal.lz4") && o.key().contains("/wal/"))
 			.count();
+	}
+
+	/** Compacted WAL objects under {@code root}. */
+	int compactedWals(String root) {
+		return (int) this.direct
+			.listObjectsV2Paginator(ListObjectsV2Request.builder().bucket(LoadRuns.BUCKET).prefix(root + "/").build())
+			.contents()
+			.stream()
+			.filter((o) -> o.key().contains("/compacted/"))
+			.count();
+	}
+
+	/**
+	 * Copies the replica at {@code root} to {@code copy} without its compacted WAL: what the engine wrote
+	 * before it had any, the baseline a restore with compacted WAL is measured against.
+	 */
+	void copyWithoutCompacted(String root, String copy) {
+		this.direct
+			.listObjectsV2Paginator(ListObjectsV2Request.builder().bucket(LoadRuns.BUCKET).prefix(root + "/").build())
+			.contents()
+			.stream()
+			.filter((o) -> !o.key().contains("/compacted/"))
+			.forEach((o) -> this.direct.copyObject((b) -> b.sourceBucket(LoadRuns.BUCKET)
+				.sourceKey(o.key())
+				.destinationBucket(LoadRuns.BUCKET)
+				.destinationKey(copy + o.key().substring(root.length()))));
 	}
 
 	static long mib(long bytes) {

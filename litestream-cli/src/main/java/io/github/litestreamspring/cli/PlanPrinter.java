@@ -9,6 +9,7 @@ import java.util.Map;
 
 import org.springframework.boot.json.JsonWriter;
 
+import io.github.litestreamspring.engine.CompactedWalInfo;
 import io.github.litestreamspring.engine.WalSegmentInfo;
 import io.github.litestreamspring.engine.restore.IncompleteGeneration;
 import io.github.litestreamspring.engine.restore.RestorePlan;
@@ -41,11 +42,14 @@ final class PlanPrinter {
 		}
 		out.printf("snapshot:    index %s, %d bytes, created %s%n", Formats.hex(plan.snapshot().index()),
 				plan.snapshot().size(), Formats.time(plan.snapshot().createdAt()));
-		out.printf("wal:         %d segments, indexes %s to %s%n", plan.segments().size(),
-				Formats.hex(plan.snapshot().index()), Formats.hex(plan.lastIndex()));
-		Table segments = new Table("  index", "offset", "size", "created");
+		int compacted = plan.compacted().size();
+		out.printf("wal:         %d segments%s, indexes %s to %s%n", plan.segments().size() - compacted,
+				(compacted > 0) ? " and " + compacted + " compacted objects" : "", Formats.hex(plan.snapshot().index()),
+				Formats.hex(plan.lastIndex()));
+		Table segments = new Table("  index", "offset", "size", "created", "object");
 		for (WalSegmentInfo s : plan.segments()) {
-			segments.row("  " + Formats.hex(s.index()), Formats.hex(s.offset()), s.size(), Formats.time(s.createdAt()));
+			segments.row("  " + Formats.hex(s.index()), Formats.hex(s.offset()), s.size(), Formats.time(s.createdAt()),
+					describe(plan.compacted().get(s.pos())));
 		}
 		if (!plan.segments().isEmpty()) {
 			segments.print(out);
@@ -53,6 +57,14 @@ final class PlanPrinter {
 		out.printf("fetch:       %d bytes (%s) in %d objects%n", plan.bytes(), Formats.megabytes(plan.bytes()),
 				plan.segments().size() + 1);
 		out.flush();
+	}
+
+	/** "segment", or the compacted object's range: it stands for every segment in it. */
+	private static String describe(CompactedWalInfo compacted) {
+		if (compacted == null) {
+			return "segment";
+		}
+		return "compacted to " + Formats.hex(compacted.end()) + (compacted.sealed() ? " (whole index)" : "");
 	}
 
 	private Map<String, Object> toMap(RestorePlan plan) {
@@ -74,6 +86,10 @@ final class PlanPrinter {
 			segment.put("offset", Formats.hex(s.offset()));
 			segment.put("size", s.size());
 			segment.put("created", s.createdAt());
+			CompactedWalInfo c = plan.compacted().get(s.pos());
+			if (c != null) {
+				segment.put("compacted_end", Formats.hex(c.end()));
+			}
 			segments.add(segment);
 		}
 		map.put("segments", segments);

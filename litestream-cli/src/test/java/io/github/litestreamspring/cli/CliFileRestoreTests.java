@@ -10,6 +10,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.github.litestreamspring.engine.replication.Replicator;
+import io.github.litestreamspring.engine.CompactedWalInfo;
+import io.github.litestreamspring.engine.ReplicaPaths;
 import io.github.litestreamspring.engine.SnapshotInfo;
 import io.github.litestreamspring.engine.WalSegmentInfo;
 import io.github.litestreamspring.engine.replica.file.FileReplicaClient;
@@ -68,10 +70,27 @@ class CliFileRestoreTests {
 		replicate(replica, 60);
 		FileReplicaClient client = new FileReplicaClient(replica);
 		String generation = client.generations().get(0);
+		Path out = this.dir.resolve("never.db");
+
+		// The replica's compacted WAL: each sealed index is one object in the plan.
+		List<CompactedWalInfo> sealed = client.compactedWals(generation)
+			.stream()
+			.filter(CompactedWalInfo::sealed)
+			.toList();
+		assertThat(sealed).as("sealed indexes").isNotEmpty();
+		CliRun compacted = CliRun.run("restore", "--dry-run", "-o", out.toString(), "file://" + replica);
+		assertThat(compacted.exitCode()).as(compacted.describe()).isZero();
+		assertThat(compacted.out()).contains(" and " + sealed.size() + " compacted objects");
+		for (CompactedWalInfo c : sealed) {
+			assertThat(compacted.out()).containsPattern(Formats.hex(c.index()) + "\\s+00000000\\s+" + c.size()
+					+ "\\s+.*compacted to " + Formats.hex(c.end()) + " \\(whole index\\)");
+		}
+		// Without it, every segment.
+		org.springframework.util.FileSystemUtils
+			.deleteRecursively(replica.resolve(ReplicaPaths.compactedPath("", generation)));
 		List<SnapshotInfo> snapshots = client.snapshots(generation);
 		List<WalSegmentInfo> segments = client.walSegments(generation);
 		long bytes = snapshots.get(0).size() + segments.stream().mapToLong(WalSegmentInfo::size).sum();
-		Path out = this.dir.resolve("never.db");
 
 		CliRun run = CliRun.run("restore", "--dry-run", "-o", out.toString(), "file://" + replica);
 
