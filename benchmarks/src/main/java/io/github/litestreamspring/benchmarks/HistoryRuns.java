@@ -22,11 +22,10 @@ import software.amazon.awssdk.services.s3.S3Client;
 final class HistoryRuns {
 
 	/**
-	 * One history length: the replica with its segments (and compacted WAL), the same replica without
-	 * its compacted WAL (the baseline), and the same final state as a snapshot only.
+	 * One history length: the replica with its segments (and compacted WAL), and the same final state as
+	 * a snapshot only.
 	 */
-	record Point(int segments, RestoreRuns.Replica history, RestoreRuns.Replica segmentsOnly,
-			RestoreRuns.Replica snapshot, int compactedWals) {
+	record Point(int segments, RestoreRuns.Replica history, RestoreRuns.Replica snapshot, int compactedWals) {
 	}
 
 	private final BenchmarkConfig config;
@@ -63,10 +62,6 @@ final class HistoryRuns {
 		});
 		RestoreRuns.Replica history = new RestoreRuns.Replica(segments + " segments", root, segments, Files.size(db),
 				this.restores.walSegments(root));
-		String segmentsOnlyRoot = root + "-segments-only";
-		this.restores.copyWithoutCompacted(root, segmentsOnlyRoot);
-		RestoreRuns.Replica segmentsOnly = new RestoreRuns.Replica(segments + " segments", segmentsOnlyRoot, segments,
-				Files.size(db), this.restores.walSegments(segmentsOnlyRoot));
 		// The same final state, replicated afresh: one snapshot, no history.
 		Path copy = dir.resolve("snapshot.db");
 		Files.copy(db, copy, StandardCopyOption.REPLACE_EXISTING);
@@ -74,7 +69,7 @@ final class HistoryRuns {
 		this.restores.replicate(copy, snapshotRoot, Side.OURS_DEFAULT, null);
 		RestoreRuns.Replica snapshot = new RestoreRuns.Replica(segments + " segments' final state as a snapshot",
 				snapshotRoot, segments, Files.size(copy), this.restores.walSegments(snapshotRoot));
-		return new Point(segments, history, segmentsOnly, snapshot, this.restores.compactedWals(root));
+		return new Point(segments, history, snapshot, this.restores.compactedWals(root));
 	}
 
 	/** Builds every history length of the configuration, shortest first. */

@@ -19,6 +19,7 @@ import io.github.litestreamspring.interop.LitestreamBinary;
 import io.github.litestreamspring.interop.LitestreamConfig;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
+import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * Restore scenarios. Each replica is written once (by our engine) and then restored, repetition
@@ -258,19 +259,35 @@ final class RestoreRuns {
 	}
 
 	/**
-	 * Copies the replica at {@code root} to {@code copy} without its compacted WAL: what the engine wrote
-	 * before it had any, the baseline a restore with compacted WAL is measured against.
+	 * Moves the compacted WAL of the replica at {@code root} aside (to {@code <root>-compacted-aside}), so
+	 * that a restore of {@code root} reads its segments only: the engine before it wrote any, the baseline
+	 * a restore with compacted WAL is measured against. {@link #restoreCompacted} puts it back. Cheap: one
+	 * copy and one delete per compacted object, however many segments the replica has.
 	 */
-	void copyWithoutCompacted(String root, String copy) {
-		this.direct
-			.listObjectsV2Paginator(ListObjectsV2Request.builder().bucket(LoadRuns.BUCKET).prefix(root + "/").build())
+	void hideCompacted(String root) {
+		moveCompacted(root, root, root + "-compacted-aside");
+	}
+
+	/** Undoes {@link #hideCompacted}. */
+	void restoreCompacted(String root) {
+		moveCompacted(root, root + "-compacted-aside", root);
+	}
+
+	private void moveCompacted(String root, String from, String to) {
+		List<String> keys = this.direct
+			.listObjectsV2Paginator(ListObjectsV2Request.builder().bucket(LoadRuns.BUCKET).prefix(from + "/").build())
 			.contents()
 			.stream()
-			.filter((o) -> !o.key().contains("/compacted/"))
-			.forEach((o) -> this.direct.copyObject((b) -> b.sourceBucket(LoadRuns.BUCKET)
-				.sourceKey(o.key())
+			.map(S3Object::key)
+			.filter((k) -> k.contains("/compacted/"))
+			.toList();
+		for (String key : keys) {
+			this.direct.copyObject((b) -> b.sourceBucket(LoadRuns.BUCKET)
+				.sourceKey(key)
 				.destinationBucket(LoadRuns.BUCKET)
-				.destinationKey(copy + o.key().substring(root.length()))));
+				.destinationKey(to + key.substring(from.length())));
+			this.direct.deleteObject((b) -> b.bucket(LoadRuns.BUCKET).key(key));
+		}
 	}
 
 	static long mib(long bytes) {

@@ -23,6 +23,17 @@ import java.time.Instant;
 public record CompactedWalInfo(String generation, long index, long start, long end, boolean sealed, long size,
 		Instant createdAt) {
 
+	/**
+	 * The object named {@code name} (a file name, or a key's last part) in {@code generation}'s
+	 * {@code compacted/} directory; {@code null} if the name is not one
+	 * ({@link ReplicaPaths#parseCompactedWalName}).
+	 */
+	public static CompactedWalInfo of(String generation, String name, long size, Instant createdAt) {
+		long[] parsed = ReplicaPaths.parseCompactedWalName(name);
+		return (parsed != null) ? new CompactedWalInfo(generation, parsed[0], parsed[1], parsed[2], parsed[3] == 1, size,
+				createdAt) : null;
+	}
+
 	public Pos startPos() {
 		return new Pos(this.generation, this.index, this.start);
 	}

@@ -139,11 +139,10 @@ public final class FileReplicaClient implements ReplicaClient {
 		requireGeneration(generation);
 		List<CompactedWalInfo> result = new ArrayList<>();
 		for (Path p : list(path(ReplicaPaths.compactedPath("", generation)))) {
-			long[] parsed = ReplicaPaths.parseCompactedWalName(p.getFileName().toString());
-			BasicFileAttributes attrs = (parsed == null) ? null : attributes(p);
+			String name = p.getFileName().toString();
+			BasicFileAttributes attrs = (ReplicaPaths.parseCompactedWalName(name) == null) ? null : attributes(p);
 			if (attrs != null && attrs.isRegularFile()) {
-				result.add(new CompactedWalInfo(generation, parsed[0], parsed[1], parsed[2], parsed[3] == 1, attrs.size(),
-						attrs.lastModifiedTime().toInstant()));
+				result.add(CompactedWalInfo.of(generation, name, attrs.size(), attrs.lastModifiedTime().toInstant()));
 			}
 		}
 		result.sort(Comparator.comparingLong(CompactedWalInfo::index));

@@ -234,10 +234,10 @@ public final class S3ReplicaClient implements ReplicaClient, GuardedWrites {
 		List<CompactedWalInfo> result = new ArrayList<>();
 		list(prefix, null, (page) -> {
 			for (S3Object o : page.contents()) {
-				long[] parsed = ReplicaPaths.parseCompactedWalName(o.key().substring(prefix.length()));
-				if (parsed != null) {
-					result.add(new CompactedWalInfo(generation, parsed[0], parsed[1], parsed[2], parsed[3] == 1, size(o),
-							createdAt(o)));
+				CompactedWalInfo wal = CompactedWalInfo.of(generation, o.key().substring(prefix.length()), size(o),
+						createdAt(o));
+				if (wal != null) {
+					result.add(wal);
 				}
 			}
 		});
