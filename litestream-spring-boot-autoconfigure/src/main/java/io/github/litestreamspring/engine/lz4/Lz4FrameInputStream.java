@@ -29,7 +29,7 @@ import net.jpountz.xxhash.XXHashFactory;
  * actually read: Litestream declares 4 MiB blocks even for a WAL segment of a few hundred bytes, and
  * allocating (and zeroing) 8 MiB per such object made a restore of thousands of small segments spend
  * most of its CPU in allocation and garbage collection. A compressed block's decoded size is not
- * stored, so it is read from the block's sequence headers ({@link #decodedLength}) before decoding: the
+ * stored, so it is read from the block's sequence headers ({@link Lz4BlockLength}) before decoding: the
  * output buffer is exactly as large as needed. (A guess of four times the stored size, doubled when too
  * small, held 3 MiB for a segment of 800 KiB that decodes to 900 KiB; in a small heap such buffers,
  * each spanning several G1 regions, ran a restore out of memory.)
@@ -191,7 +191,7 @@ final class Lz4FrameInputStream extends InputStream {
 	 * if it is smaller.
 	 */
 	private int decompress(int size) throws Lz4FormatException {
-		int length = decodedLength(this.compressed, size, this.blockMaxSize);
+		int length = Lz4BlockLength.of(this.compressed, size, this.blockMaxSize);
 		if (length < 0) {
 			throw new Lz4FormatException("corrupt LZ4 block: its sequences do not end within its " + size
 					+ " stored bytes and the frame's block maximum of " + this.blockMaxSize);
@@ -229,59 +229,6 @@ final class Lz4FrameInputStream extends InputStream {
 		}
 	}
 
-	/**
-	 * The decoded length of the LZ4 block in the first {@code size} bytes of {@code block}: the sum of
-	 * its sequences' literal and match lengths, read from their headers without decoding (literals are
-	 * skipped, matches are not followed). {@code -1} if the sequences do not end exactly at the block's
-	 * end with literals, as the format requires, or add up to more than {@code max}.
-	 */
-	static int decodedLength(byte[] block, int size, int max) {
-		int i = 0;
-		long length = 0;
-		while (i < size) {
-			int token = block[i++] & 0xFF;
-			long literals = token >>> 4;
-			if (literals == 15) {
-				int b;
-				do {
-					if (i >= size) {
-						return -1;
-					}
-					b = block[i++] & 0xFF;
-					literals += b;
-				}
-				while (b == 255);
-			}
-			if (literals > size - i) {
-				return -1;
-			}
-			i += (int) literals;
-			length += literals;
-			if (i == size) {
-				return (length <= max) ? (int) length : -1;
-			}
-			// a match: a 2-byte offset, then the length's extra bytes
-			i += 2;
-			long match = (token & 0x0F) + 4L;
-			if ((token & 0x0F) == 15) {
-				int b;
-				do {
-					if (i >= size) {
-						return -1;
-					}
-					b = block[i++] & 0xFF;
-					match += b;
-				}
-				while (b == 255);
-			}
-			length += match;
-			if (length > max) {
-				return -1;
-			}
-		}
-		// An empty block (size 0) decodes to nothing; any other block must end with literals.
-		return (size == 0) ? 0 : -1;
-	}
 
 	private void verifyBlockChecksum(int expected, int storedSize) throws Lz4FormatException {
 		// The frame spec (and lz4-java, the lz4 CLI) hash the stored bytes; pierrec/lz4 v4 hashes the

@@ -162,7 +162,7 @@ final class WalReplay {
 					current = null;
 				}
 				if (current == null) {
-					current = new IndexFile(segment.index(), file(segment.index()));
+					current = new IndexFile(segment.index(), this.files.indexWal(segment.index()));
 				}
 				current.append(fetched);
 			}
@@ -189,16 +189,14 @@ final class WalReplay {
 		}
 	}
 
-	/** Downloads and decompresses one segment (to memory when it decodes to little). */
+	/**
+	 * Downloads and decompresses one segment or compacted object (to memory when it decodes to little),
+	 * once its decoding memory fits the downloads' budget.
+	 */
 	private Fetched fetch(WalSegmentInfo segment) throws IOException {
-		try (SegmentMemory.Download download = this.memory.startDownload(segment.size())) {
-			return fetchAny(segment);
-		}
-	}
-
-	private Fetched fetchAny(WalSegmentInfo segment) throws IOException {
 		String name = objectName(segment);
-		try (InputStream in = Lz4Decoding.open(openStored(segment), this.progress, name)) {
+		try (SegmentMemory.Download download = this.memory.startDownload(segment.size());
+				InputStream in = Lz4Decoding.open(openStored(segment), this.progress, name)) {
 			SegmentMemory.Buffer head = null;
 			if (segment.size() <= IN_MEMORY_LIMIT) {
 				head = this.memory.read(in, segment.size());
@@ -267,10 +265,6 @@ final class WalReplay {
 			}
 		}
 		logger.debug("{}: applied WAL index {}", this.database, ReplicaPaths.formatIndex(index.index));
-	}
-
-	private Path file(long index) {
-		return this.files.indexWal(index);
 	}
 
 	private String objectName(WalSegmentInfo segment) {

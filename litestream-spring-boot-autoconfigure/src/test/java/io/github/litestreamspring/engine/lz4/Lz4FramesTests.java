@@ -64,7 +64,7 @@ class Lz4FramesTests {
 	}
 
 	@Test
-	void decodedLengthIsReadFromTheSequenceHeadersOfEveryKindOfBlock() {
+	void aBlocksDecodedLengthIsReadFromTheSequenceHeadersOfEveryKindOfBlock() {
 		LZ4Factory codecs = LZ4Factory.fastestInstance();
 		byte[] mixed = compressible(MIB, 22);
 		System.arraycopy(random(100_000, 23), 0, mixed, 300_000, 100_000);
@@ -73,10 +73,10 @@ class Lz4FramesTests {
 		for (byte[] data : inputs) {
 			for (LZ4Compressor compressor : new LZ4Compressor[] { codecs.fastCompressor(), codecs.highCompressor() }) {
 				byte[] block = compressor.compress(data);
-				assertThat(Lz4FrameInputStream.decodedLength(block, block.length, 4 * MIB)).as("%d bytes", data.length)
+				assertThat(Lz4BlockLength.of(block, block.length, 4 * MIB)).as("%d bytes", data.length)
 					.isEqualTo(data.length);
 				if (data.length > 0) {
-					assertThat(Lz4FrameInputStream.decodedLength(block, block.length, data.length - 1))
+					assertThat(Lz4BlockLength.of(block, block.length, data.length - 1))
 						.as("more than the frame's block maximum").isEqualTo(-1);
 				}
 			}
@@ -87,10 +87,10 @@ class Lz4FramesTests {
 	void aBlockThatEndsInsideASequenceHasNoDecodedLength() {
 		byte[] block = LZ4Factory.fastestInstance().fastCompressor().compress(compressible(100_000, 27));
 		// cut inside the last sequence's literals, and one byte after a match's offset
-		assertThat(Lz4FrameInputStream.decodedLength(block, block.length - 1, 4 * MIB)).isEqualTo(-1);
-		assertThat(Lz4FrameInputStream.decodedLength(new byte[] { 0x10, 'a', 1, 0 }, 4, 4 * MIB))
+		assertThat(Lz4BlockLength.of(block, block.length - 1, 4 * MIB)).isEqualTo(-1);
+		assertThat(Lz4BlockLength.of(new byte[] { 0x10, 'a', 1, 0 }, 4, 4 * MIB))
 			.as("ends with a match, not literals").isEqualTo(-1);
-		assertThat(Lz4FrameInputStream.decodedLength(new byte[] { (byte) 0xF0 }, 1, 4 * MIB))
+		assertThat(Lz4BlockLength.of(new byte[] { (byte) 0xF0 }, 1, 4 * MIB))
 			.as("literal length continues past the end").isEqualTo(-1);
 	}
 

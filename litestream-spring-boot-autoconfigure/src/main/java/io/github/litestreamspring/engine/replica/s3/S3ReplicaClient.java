@@ -4,11 +4,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.function.Consumer;
 
 import io.github.litestreamspring.engine.CompactedWalInfo;
 import io.github.litestreamspring.engine.GuardedWrites;
@@ -22,7 +20,6 @@ import io.github.litestreamspring.engine.WalSegmentInfo;
 import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.CommonPrefix;
 import software.amazon.awssdk.services.s3.model.Delete;
 import software.amazon.awssdk.services.s3.model.DeleteObjectsRequest;
 import software.amazon.awssdk.services.s3.model.DeleteObjectsResponse;
@@ -30,11 +27,8 @@ import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectRequest;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
-import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
-import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
 import software.amazon.awssdk.services.s3.model.S3Error;
-import software.amazon.awssdk.services.s3.model.S3Object;
 import io.github.litestreamspring.engine.WriteGuard;
 
 /**
@@ -76,6 +70,8 @@ public final class S3ReplicaClient implements ReplicaClient, GuardedWrites {
 	/** {@code <root>/lease.json}, written by compare-and-swap. */
 	private final S3LeaseObject lease;
 
+	private final S3Listing listing;
+
 	/**
 	 * A replica under {@code root} in {@code bucket}.
 	 * @param s3 the client to use, configured by the caller (region, endpoint, credentials, SDK
@@ -101,6 +97,7 @@ public final class S3ReplicaClient implements ReplicaClient, GuardedWrites {
 		this.encryption = new S3Encryption(options.encryption());
 		this.uploader = new S3Uploader(s3, bucket, options, this.encryption, this.retry, this.fence);
 		this.lease = new S3LeaseObject(s3, bucket, this.root, this.retry, this.encryption);
+		this.listing = new S3Listing(s3, bucket, this.root, this.retry, options.maxKeys());
 		this.ownsClient = ownsClient;
 	}
 
@@ -138,36 +135,13 @@ public final class S3ReplicaClient implements ReplicaClient, GuardedWrites {
 
 	@Override
 	public List<String> generations() throws IOException {
-		String prefix = ReplicaPaths.generationsPath(this.root) + "/";
-		List<String> result = new ArrayList<>();
-		list(prefix, "/", (page) -> {
-			for (CommonPrefix cp : page.commonPrefixes()) {
-				String name = cp.prefix().substring(prefix.length());
-				name = name.endsWith("/") ? name.substring(0, name.length() - 1) : name;
-				if (ReplicaPaths.isGenerationName(name)) {
-					result.add(name);
-				}
-			}
-		});
-		result.sort(Comparator.naturalOrder());
-		return result;
+		return this.listing.generations();
 	}
 
 	@Override
 	public List<SnapshotInfo> snapshots(String generation) throws IOException {
 		requireGeneration(generation);
-		String prefix = ReplicaPaths.snapshotsPath(this.root, generation) + "/";
-		List<SnapshotInfo> result = new ArrayList<>();
-		list(prefix, null, (page) -> {
-			for (S3Object o : page.contents()) {
-				long index = ReplicaPaths.parseSnapshotName(o.key().substring(prefix.length()));
-				if (index >= 0) {
-					result.add(new SnapshotInfo(generation, index, size(o), createdAt(o)));
-				}
-			}
-		});
-		result.sort(Comparator.comparingLong(SnapshotInfo::index));
-		return result;
+		return this.listing.snapshots(generation);
 	}
 
 	@Override
@@ -194,55 +168,19 @@ public final class S3ReplicaClient implements ReplicaClient, GuardedWrites {
 	@Override
 	public List<WalSegmentInfo> walSegments(String generation, long fromIndex) throws IOException {
 		requireGeneration(generation);
-		String prefix = ReplicaPaths.walPath(this.root, generation) + "/";
-		// Keys are <index>_<offset>.wal.lz4 in hex: every key of fromIndex and later sorts after "<index>".
-		String startAfter = prefix + ReplicaPaths.formatIndex(fromIndex);
-		List<WalSegmentInfo> result = new ArrayList<>();
-		list(prefix, null, startAfter, (page) -> {
-			for (S3Object o : page.contents()) {
-				long[] parsed = ReplicaPaths.parseWalSegmentName(o.key().substring(prefix.length()));
-				if (parsed != null && parsed[0] >= fromIndex) {
-					result.add(new WalSegmentInfo(generation, parsed[0], parsed[1], size(o), createdAt(o)));
-				}
-			}
-		});
-		result.sort(Comparator.comparingLong(WalSegmentInfo::index).thenComparingLong(WalSegmentInfo::offset));
-		return result;
+		return this.listing.walSegments(generation, fromIndex);
 	}
 
 	@Override
 	public List<WalSegmentInfo> walSegmentsInIndex(String generation, long index) throws IOException {
 		requireGeneration(generation);
-		String prefix = ReplicaPaths.walPath(this.root, generation) + "/";
-		List<WalSegmentInfo> result = new ArrayList<>();
-		list(prefix + ReplicaPaths.formatIndex(index) + "_", null, (page) -> {
-			for (S3Object o : page.contents()) {
-				long[] parsed = ReplicaPaths.parseWalSegmentName(o.key().substring(prefix.length()));
-				if (parsed != null && parsed[0] == index) {
-					result.add(new WalSegmentInfo(generation, parsed[0], parsed[1], size(o), createdAt(o)));
-				}
-			}
-		});
-		result.sort(Comparator.comparingLong(WalSegmentInfo::offset));
-		return result;
+		return this.listing.walSegmentsInIndex(generation, index);
 	}
 
 	@Override
 	public List<CompactedWalInfo> compactedWals(String generation) throws IOException {
 		requireGeneration(generation);
-		String prefix = ReplicaPaths.compactedPath(this.root, generation) + "/";
-		List<CompactedWalInfo> result = new ArrayList<>();
-		list(prefix, null, (page) -> {
-			for (S3Object o : page.contents()) {
-				CompactedWalInfo wal = CompactedWalInfo.of(generation, o.key().substring(prefix.length()), size(o),
-						createdAt(o));
-				if (wal != null) {
-					result.add(wal);
-				}
-			}
-		});
-		result.sort(Comparator.comparingLong(CompactedWalInfo::index));
-		return result;
+		return this.listing.compactedWals(generation);
 	}
 
 	@Override
@@ -354,10 +292,7 @@ public final class S3ReplicaClient implements ReplicaClient, GuardedWrites {
 	@Override
 	public void deleteGeneration(String generation) throws IOException {
 		requireGeneration(generation);
-		String prefix = ReplicaPaths.generationPath(this.root, generation) + "/";
-		List<String> keys = new ArrayList<>();
-		list(prefix, null, (page) -> page.contents().forEach((o) -> keys.add(o.key())));
-		delete(keys);
+		delete(this.listing.keys(ReplicaPaths.generationPath(this.root, generation) + "/"));
 	}
 
 	@Override
@@ -406,32 +341,6 @@ public final class S3ReplicaClient implements ReplicaClient, GuardedWrites {
 		return this.retry.call("GetObject", key, () -> this.s3.getObject(get));
 	}
 
-	/** Walks every page of a listing; each page request is retried on its own. */
-	private void list(String prefix, String delimiter, Consumer<ListObjectsV2Response> pageConsumer)
-			throws IOException {
-		list(prefix, delimiter, null, pageConsumer);
-	}
-
-	private void list(String prefix, String delimiter, String startAfter, Consumer<ListObjectsV2Response> pageConsumer)
-			throws IOException {
-		String token = null;
-		do {
-			ListObjectsV2Request.Builder request = ListObjectsV2Request.builder().bucket(this.bucket).prefix(prefix)
-					.delimiter(delimiter).continuationToken(token);
-			if (startAfter != null && token == null) {
-				request.startAfter(startAfter);
-			}
-			if (this.options.maxKeys() > 0) {
-				request.maxKeys(this.options.maxKeys());
-			}
-			ListObjectsV2Request page = request.build();
-			ListObjectsV2Response response = this.retry.call("ListObjectsV2", prefix, () -> this.s3.listObjectsV2(page));
-			pageConsumer.accept(response);
-			token = Boolean.TRUE.equals(response.isTruncated()) ? response.nextContinuationToken() : null;
-		}
-		while (token != null);
-	}
-
 	private void delete(List<String> keys) throws IOException {
 		for (int from = 0; from < keys.size(); from += DELETE_BATCH) {
 			List<ObjectIdentifier> batch = keys.subList(from, Math.min(keys.size(), from + DELETE_BATCH)).stream()
@@ -459,14 +368,6 @@ public final class S3ReplicaClient implements ReplicaClient, GuardedWrites {
 					+ this.bucket + "/" + e.key() + ": " + e.code() + ": " + e.message(), this.bucket, e.key(), false,
 					null);
 		}
-	}
-
-	private static long size(S3Object o) {
-		return (o.size() != null) ? o.size() : 0;
-	}
-
-	private static Instant createdAt(S3Object o) {
-		return (o.lastModified() != null) ? o.lastModified() : Instant.EPOCH;
 	}
 
 	private static void requireGeneration(String generation) {
