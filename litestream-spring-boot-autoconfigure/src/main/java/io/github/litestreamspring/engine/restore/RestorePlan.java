@@ -67,8 +67,13 @@ public record RestorePlan(String generation, SnapshotInfo snapshot, List<WalSegm
 
 	/** Segments grouped by index, in index order. */
 	public Map<Long, List<WalSegmentInfo>> segmentsByIndex() {
-		Map<Long, List<WalSegmentInfo>> byIndex = new TreeMap<>();
-		for (WalSegmentInfo segment : this.segments) {
+		return byIndex(this.segments);
+	}
+
+	/** {@code segments} grouped by index, in index order, each group in the list's order. */
+	static TreeMap<Long, List<WalSegmentInfo>> byIndex(List<WalSegmentInfo> segments) {
+		TreeMap<Long, List<WalSegmentInfo>> byIndex = new TreeMap<>();
+		for (WalSegmentInfo segment : segments) {
 			byIndex.computeIfAbsent(segment.index(), i -> new ArrayList<>()).add(segment);
 		}
 		return byIndex;

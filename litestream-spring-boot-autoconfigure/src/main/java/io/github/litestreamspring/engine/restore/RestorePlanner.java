@@ -91,8 +91,8 @@ final class RestorePlanner {
 			List<SnapshotInfo> snapshots = this.client.snapshots(generation);
 			List<CompactedWalInfo> compactedWals = (this.compacted && !snapshots.isEmpty())
 					? this.client.compactedWals(generation) : List.of();
-			List<WalSegmentInfo> segments = listWal(generation, chooseSnapshot(snapshots, options), compactedWals,
-					options);
+			SnapshotInfo snapshot = chooseSnapshot(snapshots, options);
+			List<WalSegmentInfo> segments = listWal(generation, snapshot, compactedWals, options);
 			if (snapshots.isEmpty()) {
 				// WAL without a snapshot: a first snapshot that never made it (or was lost). Remembered so
 				// that it is reported, never passed over silently.
@@ -120,7 +120,6 @@ final class RestorePlanner {
 			if (options.timestamp() != null && options.timestamp().isBefore(createdAt)) {
 				continue;
 			}
-			SnapshotInfo snapshot = chooseSnapshot(snapshots, options);
 			if (snapshot == null) {
 				continue;
 			}
@@ -191,8 +190,8 @@ final class RestorePlanner {
 		if (compacted.isEmpty()) {
 			return new RestorePlan(generation, snapshot, chosen, updatedAt);
 		}
-		TreeMap<Long, List<WalSegmentInfo>> listedPerIndex = perIndex(listed);
-		TreeMap<Long, List<WalSegmentInfo>> chosenPerIndex = perIndex(chosen);
+		TreeMap<Long, List<WalSegmentInfo>> listedPerIndex = RestorePlan.byIndex(listed);
+		TreeMap<Long, List<WalSegmentInfo>> chosenPerIndex = RestorePlan.byIndex(chosen);
 		TreeMap<Long, List<CompactedWalInfo>> usable = new TreeMap<>();
 		for (CompactedWalInfo c : compacted) {
 			boolean allowed = c.index() >= snapshot.index() && (options.index() < 0 || c.index() <= options.index())
@@ -219,36 +218,7 @@ final class RestorePlanner {
 				add(segments, used, whole);
 				continue;
 			}
-			long offset = 0;
-			int next = 0;
-			while (true) {
-				long from = offset;
-				CompactedWalInfo run = objects.stream()
-					.filter((c) -> !c.sealed() && c.start() == from && c.end() <= stop)
-					.max(Comparator.comparingLong(CompactedWalInfo::end))
-					.orElse(null);
-				if (run != null) {
-					add(segments, used, run);
-					offset = run.end();
-					while (next < fine.size() && fine.get(next).offset() < offset) {
-						next++;
-					}
-					continue;
-				}
-				if (next < fine.size() && fine.get(next).offset() == offset) {
-					segments.add(fine.get(next));
-					// The chosen segments of an index are the first of its listed ones: the next one
-					// listed starts where this one ends.
-					next++;
-					if (next < all.size()) {
-						offset = all.get(next).offset();
-						continue;
-					}
-				}
-				break;
-			}
-			// Chosen segments no entry reached: kept, so that the replay names the gap before them.
-			segments.addAll(fine.subList(next, fine.size()));
+			coverWithRuns(all, fine, objects, stop, segments, used);
 			if (stop != Long.MAX_VALUE) {
 				break;
 			}
@@ -260,15 +230,50 @@ final class RestorePlanner {
 		return new RestorePlan(generation, snapshot, segments, updatedAt, List.of(), used);
 	}
 
+	/**
+	 * Adds one index's entries without a sealed object: from the index's start, the longest run object
+	 * that starts where the previous entry ended and ends by {@code stop}, else the chosen segment that
+	 * starts there. Chosen segments no entry reached are added too, so that the replay names the gap
+	 * before them.
+	 * @param all the index's listed segments
+	 * @param fine the index's chosen segments: the first of {@code all}
+	 */
+	private static void coverWithRuns(List<WalSegmentInfo> all, List<WalSegmentInfo> fine,
+			List<CompactedWalInfo> objects, long stop, List<WalSegmentInfo> segments, Map<Pos, CompactedWalInfo> used) {
+		long offset = 0;
+		int next = 0;
+		while (true) {
+			long from = offset;
+			CompactedWalInfo run = objects.stream()
+				.filter((c) -> !c.sealed() && c.start() == from && c.end() <= stop)
+				.max(Comparator.comparingLong(CompactedWalInfo::end))
+				.orElse(null);
+			if (run != null) {
+				add(segments, used, run);
+				offset = run.end();
+				while (next < fine.size() && fine.get(next).offset() < offset) {
+					next++;
+				}
+			}
+			else if (next < fine.size() && fine.get(next).offset() == offset) {
+				segments.add(fine.get(next));
+				// The next segment listed starts where this one ends.
+				next++;
+				if (next == all.size()) {
+					break;
+				}
+				offset = all.get(next).offset();
+			}
+			else {
+				break;
+			}
+		}
+		segments.addAll(fine.subList(next, fine.size()));
+	}
+
 	private static void add(List<WalSegmentInfo> segments, Map<Pos, CompactedWalInfo> used, CompactedWalInfo c) {
 		segments.add(new WalSegmentInfo(c.generation(), c.index(), c.start(), c.size(), c.createdAt()));
 		used.put(c.startPos(), c);
-	}
-
-	private static TreeMap<Long, List<WalSegmentInfo>> perIndex(List<WalSegmentInfo> segments) {
-		TreeMap<Long, List<WalSegmentInfo>> perIndex = new TreeMap<>();
-		segments.forEach((s) -> perIndex.computeIfAbsent(s.index(), (i) -> new ArrayList<>()).add(s));
-		return perIndex;
 	}
 
 	private static SnapshotInfo chooseSnapshot(List<SnapshotInfo> snapshots, RestoreOptions options) {

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.LongPredicate;
 
 import io.github.litestreamspring.engine.CompactedWalInfo;
 import io.github.litestreamspring.engine.ReplicaPaths;
@@ -76,34 +77,31 @@ final class S3Listing {
 	}
 
 	List<WalSegmentInfo> walSegments(String generation, long fromIndex) throws IOException {
-		String prefix = ReplicaPaths.walPath(this.root, generation) + "/";
 		// Keys are <index>_<offset>.wal.lz4 in hex: every key of fromIndex and later sorts after "<index>".
-		String startAfter = prefix + ReplicaPaths.formatIndex(fromIndex);
+		String walPrefix = ReplicaPaths.walPath(this.root, generation) + "/";
+		return walSegments(generation, walPrefix, walPrefix + ReplicaPaths.formatIndex(fromIndex),
+				(index) -> index >= fromIndex);
+	}
+
+	List<WalSegmentInfo> walSegmentsInIndex(String generation, long index) throws IOException {
+		String walPrefix = ReplicaPaths.walPath(this.root, generation) + "/";
+		return walSegments(generation, walPrefix + ReplicaPaths.formatIndex(index) + "_", null, (i) -> i == index);
+	}
+
+	/** The segments listed under {@code keyPrefix} (from {@code startAfter}) whose index is wanted, sorted. */
+	private List<WalSegmentInfo> walSegments(String generation, String keyPrefix, String startAfter,
+			LongPredicate wanted) throws IOException {
+		String walPrefix = ReplicaPaths.walPath(this.root, generation) + "/";
 		List<WalSegmentInfo> result = new ArrayList<>();
-		list(prefix, null, startAfter, (page) -> {
+		list(keyPrefix, null, startAfter, (page) -> {
 			for (S3Object o : page.contents()) {
-				long[] parsed = ReplicaPaths.parseWalSegmentName(o.key().substring(prefix.length()));
-				if (parsed != null && parsed[0] >= fromIndex) {
+				long[] parsed = ReplicaPaths.parseWalSegmentName(o.key().substring(walPrefix.length()));
+				if (parsed != null && wanted.test(parsed[0])) {
 					result.add(new WalSegmentInfo(generation, parsed[0], parsed[1], size(o), createdAt(o)));
 				}
 			}
 		});
 		result.sort(Comparator.comparingLong(WalSegmentInfo::index).thenComparingLong(WalSegmentInfo::offset));
-		return result;
-	}
-
-	List<WalSegmentInfo> walSegmentsInIndex(String generation, long index) throws IOException {
-		String prefix = ReplicaPaths.walPath(this.root, generation) + "/";
-		List<WalSegmentInfo> result = new ArrayList<>();
-		list(prefix + ReplicaPaths.formatIndex(index) + "_", null, (page) -> {
-			for (S3Object o : page.contents()) {
-				long[] parsed = ReplicaPaths.parseWalSegmentName(o.key().substring(prefix.length()));
-				if (parsed != null && parsed[0] == index) {
-					result.add(new WalSegmentInfo(generation, parsed[0], parsed[1], size(o), createdAt(o)));
-				}
-			}
-		});
-		result.sort(Comparator.comparingLong(WalSegmentInfo::offset));
 		return result;
 	}
 
@@ -123,7 +121,6 @@ final class S3Listing {
 		return result;
 	}
 
-
 	/** Every key under {@code prefix}. */
 	List<String> keys(String prefix) throws IOException {
 		List<String> keys = new ArrayList<>();
@@ -132,7 +129,7 @@ final class S3Listing {
 	}
 
 	/** Walks every page of a listing; each page request is retried on its own. */
-	void list(String prefix, String delimiter, Consumer<ListObjectsV2Response> pageConsumer)
+	private void list(String prefix, String delimiter, Consumer<ListObjectsV2Response> pageConsumer)
 			throws IOException {
 		list(prefix, delimiter, null, pageConsumer);
 	}
