@@ -240,6 +240,29 @@ class CompactedWalTests {
 	}
 
 	@Test
+	void anIndexWhoseSealedObjectWasNeverWrittenIsReadFromItsSegments() throws Exception {
+		// What a kill -9 between an index's sealing and its compacted upload leaves: a hole in the
+		// compacted WAL, filled by listing that one index's segments.
+		Path copy = this.dir.resolve("hole");
+		FileSystemUtils.copyRecursively(replicaDir, copy);
+		FileReplicaClient files = new FileReplicaClient(copy);
+		CompactedWalInfo missing = files.compactedWals(generation).stream().filter(CompactedWalInfo::sealed).toList()
+			.get(2);
+		Files.delete(copy.resolve(ReplicaPaths.compactedWalPath("", missing)));
+		CountingClient client = new CountingClient(files);
+		Path out = this.dir.resolve("hole.db");
+		RestoreResult result = new Restorer(client).restore(RestoreOptions.latest(out));
+		assertThat(TestDatabase.rows(out)).isEqualTo(finalRows);
+		assertThat(result.plan().compacted().values()).extracting(CompactedWalInfo::index)
+			.doesNotContain(missing.index())
+			.isNotEmpty();
+		assertThat(result.plan().segmentsByIndex().get(missing.index()))
+			.as("the index's own segments")
+			.isEqualTo(files.walSegmentsInIndex(generation, missing.index()));
+		assertThat(client.fullListings.get()).as("listings of every segment").isZero();
+	}
+
+	@Test
 	void aDamagedSegmentOfASealedIndexDoesNotStopTheLatestRestore() throws Exception {
 		Path copy = this.dir.resolve("segment-damaged");
 		FileSystemUtils.copyRecursively(replicaDir, copy);
