@@ -173,12 +173,23 @@ public final class LitestreamAutoConfiguration {
 		if (!lease.isEnabled()) {
 			return LeaseOptions.DISABLED;
 		}
+		LeaseOptions options;
 		try {
-			return LeaseOptions.enabled(lease.getTtl(), lease.getOnConflict());
+			options = LeaseOptions.enabled(lease.getTtl(), lease.getOnConflict());
 		}
 		catch (IllegalArgumentException ex) {
 			throw new LitestreamConfigurationException(ex.getMessage(), "litestream.lease.ttl",
 					"Use a 'litestream.lease.ttl' of at least 300ms (the default is 30s)");
+		}
+		try {
+			// Idle leases rely on every write passing the write gate: the pooled connections of the
+			// DataSource this starter post-processes do.
+			return options.withIdle(lease.getIdleAfter(), lease.getIdleTtl());
+		}
+		catch (IllegalArgumentException ex) {
+			throw new LitestreamConfigurationException(ex.getMessage(), "litestream.lease.idle-ttl",
+					"Use a 'litestream.lease.idle-ttl' of at least 'litestream.lease.ttl' (default 5m) and a "
+							+ "'litestream.lease.idle-after' of 0 (never idle) or more (default 1m)");
 		}
 	}
 

@@ -490,6 +490,38 @@ public class LitestreamProperties {
 		 */
 		private Duration acquireTimeout = Duration.ofMinutes(2);
 
+		/**
+		 * How long the database must go without a change before the holder makes its leases idle: it
+		 * ships everything, writes each lease as idle with that position and renews it only every third
+		 * of 'idle-ttl'. A starting instance takes an idle lease at once (no hand-over needed); the next
+		 * write first makes the lease active again (one request). 0 keeps leases active at all times.
+		 */
+		private Duration idleAfter = Duration.ofMinutes(1);
+
+		/**
+		 * The TTL of an idle lease: renewed every third of it (every 100 s at the default, 0.6 requests a
+		 * minute), and taken over by an instance that is not starting (one that does not ask for a
+		 * hand-over) only after it has seen the lease unchanged for this long. At least 'ttl'. Default: 5m,
+		 * or 'ttl' if that is longer.
+		 */
+		private Duration idleTtl;
+
+		public Duration getIdleAfter() {
+			return this.idleAfter;
+		}
+
+		public void setIdleAfter(Duration idleAfter) {
+			this.idleAfter = idleAfter;
+		}
+
+		public Duration getIdleTtl() {
+			return this.idleTtl;
+		}
+
+		public void setIdleTtl(Duration idleTtl) {
+			this.idleTtl = idleTtl;
+		}
+
 		public Duration getAcquireTimeout() {
 			return this.acquireTimeout;
 		}

@@ -44,8 +44,10 @@ class LitestreamLeaseAutoConfigurationTests {
 	void leaseIsOnByDefaultWithAThirtySecondTtlAndWaits() {
 		runner().run((context) -> {
 			LitestreamProperties.Lease lease = context.getBean(LitestreamProperties.class).getLease();
+			// Idle after a quiet minute, then renewed every 100 s (issue #16: idle requests).
 			assertThat(LitestreamAutoConfiguration.leaseOptions(lease))
-				.isEqualTo(LeaseOptions.enabled(Duration.ofSeconds(30), LeaseOptions.OnConflict.WAIT));
+				.isEqualTo(LeaseOptions.enabled(Duration.ofSeconds(30), LeaseOptions.OnConflict.WAIT)
+					.withIdle(Duration.ofMinutes(1), Duration.ofMinutes(5)));
 			assertThat(lease.getTtl()).isEqualTo(LeaseOptions.DEFAULT_TTL);
 			// Started with the context: the lease object is in the replica root, outside generations/.
 			assertThat(new FileReplicaClient(this.dir.resolve("replica")).readLease()).isPresent();
@@ -54,10 +56,30 @@ class LitestreamLeaseAutoConfigurationTests {
 
 	@Test
 	void bindsLeaseProperties() {
-		runner().withPropertyValues("litestream.lease.ttl=5s", "litestream.lease.on-conflict=fail").run((context) -> {
+		runner().withPropertyValues("litestream.lease.ttl=5s", "litestream.lease.on-conflict=fail",
+				"litestream.lease.idle-after=20s", "litestream.lease.idle-ttl=2m").run((context) -> {
 			LitestreamProperties.Lease lease = context.getBean(LitestreamProperties.class).getLease();
 			assertThat(LitestreamAutoConfiguration.leaseOptions(lease))
-				.isEqualTo(LeaseOptions.enabled(Duration.ofSeconds(5), LeaseOptions.OnConflict.FAIL));
+				.isEqualTo(LeaseOptions.enabled(Duration.ofSeconds(5), LeaseOptions.OnConflict.FAIL)
+					.withIdle(Duration.ofSeconds(20), Duration.ofMinutes(2)));
+		});
+		runner().withPropertyValues("litestream.lease.idle-after=0").run((context) -> {
+			LitestreamProperties.Lease lease = context.getBean(LitestreamProperties.class).getLease();
+			assertThat(LitestreamAutoConfiguration.leaseOptions(lease).idleAfter()).isNull();
+		});
+		// A TTL raised past the idle TTL's default raises that too, rather than failing the start.
+		runner().withPropertyValues("litestream.lease.ttl=10m").run((context) -> {
+			LitestreamProperties.Lease lease = context.getBean(LitestreamProperties.class).getLease();
+			assertThat(LitestreamAutoConfiguration.leaseOptions(lease).idleTtl()).isEqualTo(Duration.ofMinutes(10));
+		});
+	}
+
+	@Test
+	void anIdleTtlShorterThanTheTtlFailsStartupNamingTheProperty() {
+		runner().withPropertyValues("litestream.lease.idle-ttl=10s").run((context) -> {
+			assertThat(context).hasFailed();
+			assertThat(context.getStartupFailure()).rootCause()
+				.hasMessageContaining("idle-ttl (PT10S) must be at least the ttl (PT30S)");
 		});
 	}
 

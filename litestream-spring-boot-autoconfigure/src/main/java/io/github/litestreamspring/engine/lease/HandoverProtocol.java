@@ -65,6 +65,11 @@ final class HandoverProtocol {
 		this.askForHandover = ask;
 	}
 
+	/** Whether we ask a live holder for the lease (a starting instance, before its pool opens). */
+	boolean asks() {
+		return this.askForHandover;
+	}
+
 	/** Holder side: the owner id of the instance that asked for the lease, or {@code null}. */
 	String request() {
 		return this.handoverRequest;

@@ -22,7 +22,8 @@ import java.time.Duration;
  */
 final class LeaseClock {
 
-	private final Duration ttl;
+	/** The TTL of the lease as last written: the lease's own, or the longer one of an idle lease. */
+	private Duration ttl;
 
 	/** {@link System#nanoTime()} when the last successful create or renewal request started. */
 	private long renewedNanos;
@@ -34,6 +35,12 @@ final class LeaseClock {
 	/** A create or renewal request that started at {@code startedNanos} succeeded. */
 	void renewed(long startedNanos) {
 		this.renewedNanos = startedNanos;
+	}
+
+	/** A request that started at {@code startedNanos} wrote the lease with {@code ttl} (an idle lease's, or back). */
+	void renewed(long startedNanos, Duration ttl) {
+		this.renewedNanos = startedNanos;
+		this.ttl = ttl;
 	}
 
 	/** Whether a write request may start now. */

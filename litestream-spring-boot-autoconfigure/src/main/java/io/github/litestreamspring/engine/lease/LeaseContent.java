@@ -27,20 +27,38 @@ import io.github.litestreamspring.engine.Pos;
  * holder's lease by a starting instance that asks for it (the holder's next renewal notices, because its
  * compare-and-swap fails); and, in the lease the holder then writes for the new owner,
  * {@code handedOverFrom} (the old owner) and {@code position} (generation/index/offset, the position the
- * old owner shipped to every replica before it stopped writing).
+ * old owner shipped to every replica before it stopped writing). An idle holder's lease says
+ * {@code "idle":true} with its {@code position} (see {@link #idleAt}).
  */
 record LeaseContent(String owner, String host, long pid, Instant acquiredAt, Instant renewedAt, Instant expiresAt,
-		long ttlMillis, boolean released, String handoverTo, String handedOverFrom, Pos position, String state) {
+		long ttlMillis, boolean released, String handoverTo, String handedOverFrom, Pos position, String state,
+		boolean idle) {
 
 	LeaseContent(String owner, String host, long pid, Instant acquiredAt, Instant renewedAt, Instant expiresAt,
 			long ttlMillis, boolean released) {
-		this(owner, host, pid, acquiredAt, renewedAt, expiresAt, ttlMillis, released, null, null, null, null);
+		this(owner, host, pid, acquiredAt, renewedAt, expiresAt, ttlMillis, released, null, null, null, null, false);
 	}
 
 	/** This lease naming the holder's local state directory ({@code LocalState.stateId()}), if known. */
 	LeaseContent withState(String stateId) {
 		return new LeaseContent(this.owner, this.host, this.pid, this.acquiredAt, this.renewedAt, this.expiresAt,
-				this.ttlMillis, this.released, this.handoverTo, this.handedOverFrom, this.position, stateId);
+				this.ttlMillis, this.released, this.handoverTo, this.handedOverFrom, this.position, stateId, this.idle);
+	}
+
+	/**
+	 * This lease made idle at {@code at}: the holder shipped everything up to {@code at} to every replica
+	 * and starts no write before it has made the lease active again, so a starting instance may take it
+	 * at once, as if it had been handed over at {@code at}.
+	 */
+	LeaseContent idleAt(Pos at) {
+		return new LeaseContent(this.owner, this.host, this.pid, this.acquiredAt, this.renewedAt, this.expiresAt,
+				this.ttlMillis, this.released, null, null, at, this.state, true);
+	}
+
+	/** This (new owner's) lease, taken from {@code idle}'s holder at its idle position. */
+	LeaseContent takenFrom(LeaseContent idle) {
+		return new LeaseContent(this.owner, this.host, this.pid, this.acquiredAt, this.renewedAt, this.expiresAt,
+				this.ttlMillis, this.released, null, idle.owner(), idle.position(), this.state, false);
 	}
 
 	private static final Pattern FIELD = Pattern.compile("\"(\\w+)\"\\s*:\\s*(\"((?:[^\"\\\\]|\\\\.)*)\"|[^,}\\s]+)");
@@ -57,13 +75,13 @@ record LeaseContent(String owner, String host, long pid, Instant acquiredAt, Ins
 	/** This lease with a hand-over request from {@code requester} added. */
 	LeaseContent withHandoverTo(String requester) {
 		return new LeaseContent(this.owner, this.host, this.pid, this.acquiredAt, this.renewedAt, this.expiresAt,
-				this.ttlMillis, this.released, requester, this.handedOverFrom, this.position, this.state);
+				this.ttlMillis, this.released, requester, this.handedOverFrom, this.position, this.state, this.idle);
 	}
 
 	/** The lease a holder writes for {@code newOwner}: handed over from {@code this.owner} at {@code at}. */
 	LeaseContent handedOverTo(String newOwner, Instant now, Pos at) {
 		return new LeaseContent(newOwner, this.host, this.pid, now, now, now.plusMillis(this.ttlMillis), this.ttlMillis,
-				false, null, this.owner, at, null);
+				false, null, this.owner, at, null, false);
 	}
 
 	byte[] toBytes() {
@@ -79,6 +97,9 @@ record LeaseContent(String owner, String host, long pid, Instant acquiredAt, Ins
 		}
 		if (this.state != null) {
 			json.append(",\"state\":\"").append(escape(this.state)).append('"');
+		}
+		if (this.idle) {
+			json.append(",\"idle\":true");
 		}
 		if (this.position != null) {
 			json.append(",\"position\":\"").append(this.position.generation()).append('/')
@@ -101,7 +122,7 @@ record LeaseContent(String owner, String host, long pid, Instant acquiredAt, Ins
 					Instant.parse(fields.get("renewedAt")), Instant.parse(fields.get("expiresAt")),
 					Long.parseLong(fields.get("ttlMillis")), Boolean.parseBoolean(fields.get("released")),
 					fields.get("handoverTo"), fields.get("handedOverFrom"), parsePos(fields.get("position")),
-					fields.get("state"));
+					fields.get("state"), Boolean.parseBoolean(fields.get("idle")));
 		}
 		catch (RuntimeException ex) {
 			return null;

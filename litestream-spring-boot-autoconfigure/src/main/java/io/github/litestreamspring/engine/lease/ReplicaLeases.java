@@ -24,6 +24,10 @@ import io.github.litestreamspring.engine.WriteGuard;
  * live holder to hand them over; the holder's lease thread notices the request at its next renewal and
  * calls the hand-over handler (the {@link Replicator}), which stops writes, ships everything and hands
  * each lease over with its final position ({@link #handOver}).
+ * <p>
+ * While the database does not change, the leases may be made idle ({@link #goIdle}): renewed rarely,
+ * taken at once by a starting instance, and made active again before the next write to the database
+ * (the {@link WriteGate}'s waker calls {@link #wake}) or to a replica (the write guard does).
  */
 public final class ReplicaLeases {
 
@@ -81,6 +85,84 @@ public final class ReplicaLeases {
 	/** Whether every lease is ours and may be written. */
 	public boolean allHeld() {
 		return this.leases.values().stream().allMatch((l) -> l.state() == LeaseState.HELD);
+	}
+
+	/** How long the database must go without a change before the leases are made idle, or {@code null}: never. */
+	public java.time.Duration idleAfter() {
+		return this.options.idleAfter();
+	}
+
+	/** Whether some lease is idle (see {@link ReplicaLease#goIdle}). */
+	public boolean idle() {
+		return this.leases.values().stream().anyMatch(ReplicaLease::idle);
+	}
+
+	/**
+	 * Makes every lease idle at the position {@code shipEverything} returns (it must stop new writes and
+	 * ship all committed ones to every replica, or return {@code null} to give up). Runs under the
+	 * monitor {@link #wake} takes, so a write that starts meanwhile waits for the leases to be idle and
+	 * then makes them active again: the idle position is never behind a write.
+	 * @return whether every lease is idle now; if not, none is
+	 */
+	public synchronized boolean goIdle(java.util.function.Supplier<io.github.litestreamspring.engine.Pos> shipEverything) {
+		if (this.options.idleAfter() == null || !allHeld() || idle()
+				|| this.leases.values().stream().anyMatch((l) -> l.handoverRequest() != null)) {
+			return false;
+		}
+		io.github.litestreamspring.engine.Pos at = shipEverything.get();
+		if (at == null) {
+			return false;
+		}
+		java.util.List<ReplicaLease> done = new java.util.ArrayList<>();
+		for (Map.Entry<LeasedReplica, ReplicaLease> e : this.leases.entrySet()) {
+			try {
+				if (!e.getValue().goIdle(at, this.options.idleTtl())) {
+					break;
+				}
+				done.add(e.getValue());
+			}
+			catch (IOException | RuntimeException ex) {
+				logger.debug("{}: replica '{}': lease not made idle: {}", this.databaseName, e.getKey().name(),
+						ex.getMessage());
+				break;
+			}
+		}
+		if (done.size() == this.leases.size()) {
+			return true;
+		}
+		try {
+			wake();
+		}
+		catch (IOException ex) {
+			// The write guard makes it active before the next upload.
+			logger.debug("{}: idle lease not made active again: {}", this.databaseName, ex.getMessage());
+		}
+		return false;
+	}
+
+	/**
+	 * Makes every idle lease active again, before a write. A lease a starting instance took meanwhile is
+	 * lost: the write gate then closes (the state-change listener).
+	 * @return whether every lease is held and active
+	 * @throws IOException when the store cannot be reached; the leases stay idle
+	 */
+	public synchronized boolean wake() throws IOException {
+		boolean all = true;
+		boolean changed = false;
+		for (ReplicaLease lease : this.leases.values()) {
+			if (lease.idle()) {
+				boolean active = lease.wake();
+				all &= active;
+				changed |= !active;
+			}
+			else {
+				all &= lease.state() == LeaseState.HELD;
+			}
+		}
+		if (changed) {
+			this.onStateChange.run();
+		}
+		return all;
 	}
 
 	/** Whether at least one lease is ours. */
@@ -288,7 +370,7 @@ public final class ReplicaLeases {
 
 				@Override
 				public void checkWrite() throws IOException {
-					ReplicaLeases.checkWrite(lease);
+					ReplicaLeases.this.checkWrite(lease);
 				}
 
 				@Override
@@ -332,10 +414,16 @@ public final class ReplicaLeases {
 		return this.leases.get(replica);
 	}
 
-	private static void checkWrite(ReplicaLease lease) throws IOException {
+	private void checkWrite(ReplicaLease lease) throws IOException {
+		if (lease.idle()) {
+			wake();
+		}
 		String refusal = lease.refusal();
 		if (refusal != null) {
 			throw new IOException(refusal);
+		}
+		if (!lease.mayWrite()) {
+			throw new IOException("the lease on " + lease.label() + " is idle and could not be made active");
 		}
 	}
 

@@ -26,6 +26,11 @@ import org.slf4j.LoggerFactory;
  * already in flight go on, and {@link #awaitDrained(Duration)} waits for them to end;</li>
  * <li>{@link State#CLOSED CLOSED}: {@code enter()} fails at once, for good, with the close reason.</li>
  * </ul>
+ * Independently of the state, an open gate may be put to {@linkplain #sleep(Runnable) sleep} while no
+ * transaction is in flight (the leases are idle): the next {@code enter()} first runs the waker (which
+ * makes the leases active again, or closes the gate if another instance took them), and transactions
+ * entering meanwhile wait for it. Listeners see no change: a sleeping gate still admits writes.
+ * <p>
  * Every transition is allowed ({@link #open()} after {@link #close(String)} reopens a gate whose instance
  * took the lease back). All state is guarded by one lock; listeners are told of every change after the
  * lock is released, one at a time, and should read {@link #state()} for the current state.
@@ -71,6 +76,14 @@ public final class WriteGate {
 
 	private volatile Duration pauseTimeout = DEFAULT_PAUSE_TIMEOUT;
 
+	/** Whether the next {@link #enter()} must run the waker first. */
+	private boolean asleep;
+
+	/** Whether a writer is running the waker (others wait). */
+	private boolean waking;
+
+	private Runnable waker;
+
 	/** @param database how messages name the database (its path) */
 	public WriteGate(String database) {
 		this.database = database;
@@ -85,6 +98,7 @@ public final class WriteGate {
 	public void enter() {
 		this.lock.lock();
 		try {
+			awaitAwake();
 			if (this.state == State.PAUSED) {
 				Duration timeout = this.pauseTimeout;
 				long nanos = timeout.toNanos();
@@ -123,6 +137,86 @@ public final class WriteGate {
 		}
 		finally {
 			this.lock.unlock();
+		}
+	}
+
+	/**
+	 * Puts the gate to sleep if it is open and no transaction is in flight: the next {@link #enter()}
+	 * runs {@code waker} first, once, while other writers wait for it.
+	 * @return whether the gate sleeps now (no write can start before {@code waker} ran)
+	 */
+	public boolean sleep(Runnable waker) {
+		this.lock.lock();
+		try {
+			if (this.state != State.OPEN || this.inFlight > 0) {
+				return false;
+			}
+			this.waker = waker;
+			this.asleep = true;
+			return true;
+		}
+		finally {
+			this.lock.unlock();
+		}
+	}
+
+	/** Wakes the gate without running the waker (going idle failed). */
+	public void awake() {
+		this.lock.lock();
+		try {
+			this.asleep = false;
+			this.changed.signalAll();
+		}
+		finally {
+			this.lock.unlock();
+		}
+	}
+
+	/** Whether the next writer runs the waker first. */
+	public boolean asleep() {
+		this.lock.lock();
+		try {
+			return this.asleep;
+		}
+		finally {
+			this.lock.unlock();
+		}
+	}
+
+	/**
+	 * With the lock held: while the gate sleeps, runs the waker (without the lock: it makes a request) or
+	 * waits for the writer running it. A waker that fails (the store unreachable) is logged and the write
+	 * goes on: the replica's write guard makes the leases active before the next upload, and refusing
+	 * writes whenever the store is down would make the application's availability hang on it.
+	 */
+	private void awaitAwake() {
+		while (this.asleep) {
+			if (this.waking) {
+				try {
+					this.changed.await();
+				}
+				catch (InterruptedException ex) {
+					Thread.currentThread().interrupt();
+					throw new WriteRefusedException("interrupted while the leases of " + this.database
+							+ " were made active for a write", true);
+				}
+				continue;
+			}
+			this.waking = true;
+			Runnable w = this.waker;
+			this.lock.unlock();
+			try {
+				w.run();
+			}
+			catch (RuntimeException ex) {
+				logger.warn("Write to {} admitted with its leases still idle: {}", this.database, ex.getMessage());
+			}
+			finally {
+				this.lock.lock();
+				this.waking = false;
+				this.asleep = false;
+				this.changed.signalAll();
+			}
 		}
 	}
 

@@ -161,7 +161,7 @@ final class LeaseHandover {
 	}
 
 	/** Final syncs until every replica holds the local position (the engine's own commits may add one). */
-	private Pos shipEverything() {
+	Pos shipEverything() {
 		for (int attempt = 0; attempt < 3; attempt++) {
 			this.shipAll.run();
 			Pos local = this.database.position();

@@ -42,6 +42,10 @@ final class ReplicationLoop {
 
 	private volatile boolean running;
 
+	/** Runs after every pass of the loop (e.g. making the leases idle, {@link LeaseIdling}). */
+	private volatile Runnable afterPass = () -> {
+	};
+
 	ReplicationLoop(Path databasePath, ReplicationPass pass, CommitSignals commits, DurableWaiters durableWaiters,
 			Duration commitWindow) {
 		this.databasePath = databasePath;
@@ -65,6 +69,10 @@ final class ReplicationLoop {
 	 * replica call (an S3 retry can last minutes); the new one waits for it to leave rather than run
 	 * beside it.
 	 */
+	void setAfterPass(Runnable afterPass) {
+		this.afterPass = afterPass;
+	}
+
 	void start() {
 		this.running = true;
 		Thread predecessor = this.thread;
@@ -184,6 +192,7 @@ final class ReplicationLoop {
 					}
 				}
 				this.commits.passEnded(this.pass.run(false), task == null);
+				this.afterPass.run();
 			}
 			catch (InterruptedException ex) {
 				Thread.currentThread().interrupt();

@@ -101,6 +101,7 @@ public final class Replicator implements AutoCloseable {
 				this::currentLeases, () -> this.pass.run(true));
 		this.leases = new LeaseLifecycle(this.database, this.replicas, this.writeGate, this.handover, this.loop,
 				this::notifyChange);
+		this.loop.setAfterPass(new LeaseIdling(this.database, this.writeGate, this::currentLeases, this.handover)::afterPass);
 		this.lifecycle = new ReplicationLifecycle(this.database, this.replicas, this.loop, this.pass, this.leases,
 				this.handover, this.durableWaiters, this.unshipped);
 	}

@@ -43,6 +43,71 @@ class WriteGateTests {
 	}
 
 	@Test
+	void aSleepingGateRunsTheWakerOnceBeforeTheNextWritersWhoWaitForIt() throws Exception {
+		java.util.concurrent.CountDownLatch wakerStarted = new java.util.concurrent.CountDownLatch(1);
+		java.util.concurrent.CountDownLatch wakerMayEnd = new java.util.concurrent.CountDownLatch(1);
+		java.util.concurrent.atomic.AtomicInteger wakerRuns = new java.util.concurrent.atomic.AtomicInteger();
+		assertThat(this.gate.sleep(() -> {
+			wakerRuns.incrementAndGet();
+			wakerStarted.countDown();
+			try {
+				wakerMayEnd.await();
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+		})).isTrue();
+		assertThat(this.gate.asleep()).isTrue();
+		Future<?> first = this.writers.submit(() -> this.gate.enter());
+		assertThat(wakerStarted.await(5, TimeUnit.SECONDS)).isTrue();
+		Future<?> second = this.writers.submit(() -> this.gate.enter());
+		assertBlocked(first);
+		assertBlocked(second);
+		wakerMayEnd.countDown();
+		first.get(5, TimeUnit.SECONDS);
+		second.get(5, TimeUnit.SECONDS);
+		assertThat(wakerRuns.get()).isEqualTo(1);
+		assertThat(this.gate.asleep()).isFalse();
+		assertThat(this.gate.inFlight()).isEqualTo(2);
+		this.gate.enter();
+		assertThat(wakerRuns.get()).isEqualTo(1);
+	}
+
+	@Test
+	void aWakerThatClosesTheGateRefusesTheWriteThatWokeIt() {
+		assertThat(this.gate.sleep(() -> this.gate.close("lease taken by instance b while idle"))).isTrue();
+		assertThatThrownBy(this.gate::enter).isInstanceOf(WriteRefusedException.class)
+			.hasMessageContaining("lease taken by instance b while idle");
+		assertThat(this.gate.inFlight()).isZero();
+	}
+
+	@Test
+	void aWakerThatFailsStillAdmitsTheWrite() {
+		assertThat(this.gate.sleep(() -> {
+			throw new IllegalStateException("the lease store is unreachable");
+		})).isTrue();
+		this.gate.enter();
+		assertThat(this.gate.inFlight()).isEqualTo(1);
+		assertThat(this.gate.asleep()).isFalse();
+	}
+
+	@Test
+	void aGateSleepsOnlyWhenOpenAndNoTransactionIsInFlight() {
+		this.gate.enter();
+		assertThat(this.gate.sleep(() -> {
+		})).isFalse();
+		this.gate.exit();
+		this.gate.pause("a hand-over");
+		assertThat(this.gate.sleep(() -> {
+		})).isFalse();
+		this.gate.open();
+		assertThat(this.gate.sleep(() -> {
+		})).isTrue();
+		this.gate.awake();
+		assertThat(this.gate.asleep()).isFalse();
+	}
+
+	@Test
 	void countNeverGoesBelowZero() {
 		this.gate.exit();
 		this.gate.exit();

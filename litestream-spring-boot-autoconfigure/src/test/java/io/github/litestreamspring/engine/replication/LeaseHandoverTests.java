@@ -227,7 +227,7 @@ class LeaseHandoverTests {
 		}
 	}
 
-	private static void write(Replicator replicator, Path db, String prefix, AtomicBoolean writing,
+	static void write(Replicator replicator, Path db, String prefix, AtomicBoolean writing,
 			List<String> acknowledged, List<String> refusals) {
 		try (Connection c = TestDatabase.open(db)) {
 			for (int i = 0; writing.get() && i < 100_000; i++) {
@@ -255,14 +255,14 @@ class LeaseHandoverTests {
 		}
 	}
 
-	private static void insert(Connection c, String token) throws Exception {
+	static void insert(Connection c, String token) throws Exception {
 		try (PreparedStatement ps = c.prepareStatement("INSERT INTO tokens(token) VALUES (?)")) {
 			ps.setString(1, token);
 			ps.executeUpdate();
 		}
 	}
 
-	private static List<String> tokens(Path db) throws Exception {
+	static List<String> tokens(Path db) throws Exception {
 		List<String> result = new ArrayList<>();
 		try (Connection c = TestDatabase.open(db);
 				java.sql.ResultSet rs = c.createStatement().executeQuery("SELECT token FROM tokens")) {
@@ -273,7 +273,7 @@ class LeaseHandoverTests {
 		return result;
 	}
 
-	private static List<String> listing(ReplicaClient client) throws Exception {
+	static List<String> listing(ReplicaClient client) throws Exception {
 		List<String> result = new ArrayList<>();
 		for (String generation : client.generations()) {
 			client.snapshots(generation).forEach((s) -> result.add("snapshot " + s.pos()));
@@ -282,7 +282,7 @@ class LeaseHandoverTests {
 		return result;
 	}
 
-	private static void createTokens(Path db) throws Exception {
+	static void createTokens(Path db) throws Exception {
 		try (Connection c = TestDatabase.open(db)) {
 			c.createStatement().execute("CREATE TABLE IF NOT EXISTS tokens (token TEXT PRIMARY KEY)");
 		}
@@ -300,7 +300,7 @@ class LeaseHandoverTests {
 		return replicator;
 	}
 
-	private static void awaitTrue(java.util.function.BooleanSupplier condition, Duration timeout) throws Exception {
+	static void awaitTrue(java.util.function.BooleanSupplier condition, Duration timeout) throws Exception {
 		long deadline = System.nanoTime() + timeout.toNanos();
 		while (!condition.getAsBoolean()) {
 			if (System.nanoTime() > deadline) {
