@@ -104,6 +104,9 @@ public final class Benchmark {
 			if (config.runs("handover")) {
 				HandoverTables.runAll(config, new HandoverRuns(config, s3proxy), report);
 			}
+			else if (config.runs("idle")) {
+				HandoverTables.runIdle(config, new HandoverRuns(config, s3proxy), report);
+			}
 			if (config.runs("lag")) {
 				report.note("JVM columns (off, ours): CPU is the writer JVM's minus the writer thread's (so it includes the"
 						+ " JVM's JIT and GC; 'off' shows that baseline), RSS and heap are the whole writer JVM's;"

@@ -28,16 +28,21 @@ import java.util.List;
  *        {@code ReplicaOptions.DEFAULT_MAX_UPLOADS_PER_SECOND}, unless set)
  * @param historySegments the history lengths (WAL segments) of the {@code history} scenario
  * @param s3LatencyMillis latency added to every S3 request of the {@code history} scenario's restores
+ * @param leaseIdleAfterSeconds the idle lease's quiet time in the {@code idle} part of the hand-over scenario
+ *        (the starter's default: 60 s)
+ * @param leaseIdleTtlSeconds the idle lease's TTL there (the starter's default: 300 s)
  */
 public record BenchmarkConfig(double seconds, double warmupSeconds, double idleSeconds, int reps, List<Integer> rates,
 		int dbMb, int tx, int txPerSegment, Path workDir, Path out, List<String> scenarios, int handovers,
-		double ttlSeconds, int maxUploadsPerSecond, List<Integer> historySegments, long s3LatencyMillis) {
+		double ttlSeconds, int maxUploadsPerSecond, List<Integer> historySegments, long s3LatencyMillis,
+		double leaseIdleAfterSeconds, double leaseIdleTtlSeconds) {
 
 	public static final String USAGE = """
 			Usage: benchmarks/run.sh [--seconds 10] [--warmup 2] [--idle 10] [--reps 3] [--rates 100,1000]
 			                         [--db-mb 512] [--tx 10000] [--tx-per-segment 2] [--work DIR] [--out FILE]
-			                         [--scenarios load,restore,handover | lag | throughput | handover | follower]
-			                         [--handovers 10] [--ttl 30] [--max-uploads 10]
+			                         [--scenarios load,restore,handover | lag | throughput | handover | idle | follower]
+			                         [--handovers 10] [--ttl 30] [--lease-idle-after 60] [--lease-idle-ttl 300]
+			                         [--max-uploads 10]
 			                         [--history 1000,10000] [--s3-latency-ms 20]   (scenario history, not in the default run; follower neither)""";
 
 	public static BenchmarkConfig parse(String... args) {
@@ -57,6 +62,8 @@ public record BenchmarkConfig(double seconds, double warmupSeconds, double idleS
 		int maxUploads = io.github.litestreamspring.engine.replication.ReplicaOptions.DEFAULT_MAX_UPLOADS_PER_SECOND;
 		List<Integer> history = List.of(1_000, 10_000);
 		long latency = 20;
+		double idleAfter = 60;
+		double idleTtl = io.github.litestreamspring.engine.lease.LeaseOptions.DEFAULT_IDLE_TTL.toMillis() / 1000.0;
 		for (int i = 0; i < args.length; i++) {
 			String flag = args[i];
 			if (flag.equals("-h") || flag.equals("--help")) {
@@ -82,23 +89,25 @@ public record BenchmarkConfig(double seconds, double warmupSeconds, double idleS
 				case "--max-uploads" -> maxUploads = Integer.parseInt(value);
 				case "--history" -> history = Arrays.stream(value.split(",")).map(String::trim).map(Integer::valueOf).toList();
 				case "--s3-latency-ms" -> latency = Long.parseLong(value);
+				case "--lease-idle-after" -> idleAfter = Double.parseDouble(value);
+				case "--lease-idle-ttl" -> idleTtl = Double.parseDouble(value);
 				case "--scenarios" -> scenarios = Arrays.stream(value.split(",")).map(String::trim).toList();
 				default -> throw new IllegalArgumentException("unknown flag " + flag + "\n" + USAGE);
 			}
 		}
 		if (seconds <= 0 || reps <= 0 || rates.isEmpty() || dbMb <= 0 || tx <= 0 || txPerSegment <= 0 || handovers <= 0
 				|| ttl < 0.3 || maxUploads < 0 || history.isEmpty() || history.stream().anyMatch((n) -> n <= 0)
-				|| latency < 0) {
+				|| latency < 0 || idleAfter <= 0 || idleTtl < ttl) {
 			throw new IllegalArgumentException("every count and duration must be positive\n" + USAGE);
 		}
-		if (scenarios.isEmpty() || !List.of("load", "lag", "throughput", "restore", "handover", "history", "follower")
-			.containsAll(scenarios)) {
-			throw new IllegalArgumentException("--scenarios takes load (= lag, throughput), restore, handover, history "
-					+ "and/or follower\n"
+		if (scenarios.isEmpty() || !List.of("load", "lag", "throughput", "restore", "handover", "idle", "history",
+				"follower").containsAll(scenarios)) {
+			throw new IllegalArgumentException("--scenarios takes load (= lag, throughput), restore, handover, idle "
+					+ "(the idle-lease part of handover alone), history and/or follower\n"
 					+ USAGE);
 		}
 		return new BenchmarkConfig(seconds, warmup, idle, reps, rates, dbMb, tx, txPerSegment,
-				work.toAbsolutePath(), out, scenarios, handovers, ttl, maxUploads, history, latency);
+				work.toAbsolutePath(), out, scenarios, handovers, ttl, maxUploads, history, latency, idleAfter, idleTtl);
 	}
 
 	boolean runs(String scenario) {
@@ -116,6 +125,14 @@ public record BenchmarkConfig(double seconds, double warmupSeconds, double idleS
 
 	long ttlMillis() {
 		return Math.round(this.ttlSeconds * 1000);
+	}
+
+	long leaseIdleAfterMillis() {
+		return Math.round(this.leaseIdleAfterSeconds * 1000);
+	}
+
+	long leaseIdleTtlMillis() {
+		return Math.round(this.leaseIdleTtlSeconds * 1000);
 	}
 
 	long idleMillis() {

@@ -69,8 +69,12 @@ final class HandoverRuns {
 
 	}
 
-	/** Idle holders with the lease on and off, and a requester while it waits for a hand-over. */
-	record Idle(Rates leaseOff, Rates holder, Rates requester) {
+	/**
+	 * Idle holders (lease off, lease on and never idle, idle lease), and a requester of each lease's
+	 * path while it waits for the lease ({@code acquireSeconds}: first request to holding it).
+	 */
+	record Idle(Rates leaseOff, Rates holder, Rates idleHolder, Rates requester, double requesterSeconds,
+			Rates idleRequester, double idleRequesterSeconds, boolean idleContinued) {
 	}
 
 	/** A holder killed under load and the instance that took over after the TTL. */
@@ -112,31 +116,51 @@ final class HandoverRuns {
 		}
 	}
 
-	/** Request rates of an idle holder (lease on, lease off side by side) and of a requester while it waits. */
+	/**
+	 * Request rates of quiet holders side by side — lease off, lease on but never idle, idle lease — then
+	 * a requester of the active lease and one of the idle lease while each waits for it.
+	 */
 	Idle idle() throws Exception {
 		String rootOn = "idle-on-" + (++this.runs);
 		String rootOff = "idle-off-" + this.runs;
+		String rootIdle = "idle-idle-" + this.runs;
 		List<Instance> all = new ArrayList<>();
 		try {
-			Instance on = launch(rootOn, 0, "first", Side.OURS_DEFAULT, 0, true, all);
-			Instance off = launch(rootOff, 0, "first", Side.OURS_DEFAULT, 0, false, all);
+			Instance on = launch(rootOn, 0, "first", Side.OURS_DEFAULT, 0, true, 0, all);
+			Instance off = launch(rootOff, 0, "first", Side.OURS_DEFAULT, 0, false, 0, all);
+			Instance idle = launch(rootIdle, 0, "first", Side.OURS_DEFAULT, 0, true, this.config.leaseIdleAfterMillis(),
+					all);
 			on.await("started");
 			off.await("started");
-			Thread.sleep(3_000);
+			idle.await("started");
+			// The idle holder goes idle after its quiet time (measured from its last change, at start).
+			Thread.sleep(3_000 + this.config.leaseIdleAfterMillis() + 2_000);
 			long from = System.currentTimeMillis();
-			// At least one TTL, i.e. three renewals: a shorter window would mostly measure where they fall.
-			Thread.sleep(Math.max(this.config.idleMillis(), this.config.ttlMillis()));
+			// At least one TTL of each kind, i.e. three renewals: a shorter window would mostly measure where
+			// they fall.
+			Thread.sleep(Math.max(this.config.idleMillis(), Math.max(this.config.ttlMillis(),
+					this.config.leaseIdleTtlMillis())));
 			long to = System.currentTimeMillis();
 			Rates holder = Rates.of(on.proxy, from, to);
 			Rates leaseOff = Rates.of(off.proxy, from, to);
-			Instance requester = launch(rootOn, 1, "next", Side.OURS_DEFAULT, 0, true, all);
+			Rates idleHolder = Rates.of(idle.proxy, from, to);
+			Instance requester = launch(rootOn, 1, "next", Side.OURS_DEFAULT, 0, true, 0, all);
 			long asking = requester.await("acquire-start");
 			long acquired = requester.await("acquired");
 			Rates waiting = Rates.of(requester.proxy, asking, acquired);
+			Instance idleRequester = launch(rootIdle, 1, "next", Side.OURS_DEFAULT, 0, true,
+					this.config.leaseIdleAfterMillis(), all);
+			long idleAsking = idleRequester.await("acquire-start");
+			long idleAcquired = idleRequester.await("acquired");
+			Rates idleWaiting = Rates.of(idleRequester.proxy, idleAsking, idleAcquired);
+			boolean continued = idleRequester.detail("continued").startsWith("same-generation ");
 			on.stopGracefully();
 			off.stopGracefully();
+			idle.stopGracefully();
 			requester.stopGracefully();
-			return new Idle(leaseOff, holder, waiting);
+			idleRequester.stopGracefully();
+			return new Idle(leaseOff, holder, idleHolder, waiting, (acquired - asking) / 1e3, idleWaiting,
+					(idleAcquired - idleAsking) / 1e3, continued);
 		}
 		finally {
 			all.forEach(Instance::kill);
@@ -218,6 +242,12 @@ final class HandoverRuns {
 
 	private Instance launch(String root, int writer, String role, Side side, double rate, boolean leases,
 			List<Instance> all) throws Exception {
+		return launch(root, writer, role, side, rate, leases, 0, all);
+	}
+
+	/** @param idleAfterMillis the lease's idle time, 0 for a lease that is never idle */
+	private Instance launch(String root, int writer, String role, Side side, double rate, boolean leases,
+			long idleAfterMillis, List<Instance> all) throws Exception {
 		Path dir = Files.createDirectories(this.config.workDir().resolve(root).resolve("instance-" + writer));
 		Path db = dir.resolve("bench.db");
 		if (role.equals("first")) {
@@ -228,8 +258,9 @@ final class HandoverRuns {
 		Path stop = dir.resolve("stop");
 		List<String> args = List.of("db=" + db, "side=" + side.name(), "role=" + role, "rate=" + rate,
 				"writer=" + writer, "stop=" + stop, "commits=" + commits, "leases=" + leases,
-				"ttlMillis=" + this.config.ttlMillis(), "endpoint=" + proxy.endpoint(), "bucket=" + LoadRuns.BUCKET,
-				"root=" + root);
+				"ttlMillis=" + this.config.ttlMillis(), "idleAfterMillis=" + idleAfterMillis,
+				"idleTtlMillis=" + this.config.leaseIdleTtlMillis(), "endpoint=" + proxy.endpoint(),
+				"bucket=" + LoadRuns.BUCKET, "root=" + root);
 		Process process = Jvm.start(HandoverWriterMain.class, dir.resolve("writer.out"), dir.resolve("writer.err"), args);
 		Instance instance = new Instance(writer, dir, commits, stop, process, proxy);
 		all.add(instance);

@@ -12,9 +12,13 @@ final class HandoverTables {
 
 	static final String LEASE_OFF = "lease off";
 
-	static final String HOLDER = "holder, lease on";
+	static final String HOLDER = "holder, lease never idle";
 
-	static final String REQUESTER = "requester while it waits";
+	static final String IDLE_HOLDER = "holder, idle lease";
+
+	static final String REQUESTER = "requester of the active lease";
+
+	static final String IDLE_REQUESTER = "requester of the idle lease";
 
 	private HandoverTables() {
 	}
@@ -23,8 +27,7 @@ final class HandoverTables {
 		List<String> rateColumns = config.rates().stream().map((r) -> r + " tx/s").toList();
 		Report.Table planned = report.table("Planned hand-over under open-loop load (engine API, lease TTL "
 				+ Report.number(config.ttlSeconds()) + " s, sync interval 1 s)", rateColumns, List.of());
-		Report.Table idle = report.table("Lease requests per minute while idle (lease TTL "
-				+ Report.number(config.ttlSeconds()) + " s)", List.of(LEASE_OFF, HOLDER, REQUESTER), List.of());
+		Report.Table idle = idleTable(config, report);
 		Report.Table failover = report.table("Unplanned failover: holder SIGKILLed while writing 1,000 tx/s (lease TTL "
 				+ Report.number(config.ttlSeconds()) + " s)", List.of(Benchmark.DEFAULT, Benchmark.LOW_LATENCY),
 				List.of());
@@ -46,11 +49,34 @@ final class HandoverTables {
 				+ "old one writes until the new one's first commit, then stops gracefully; " + config.handovers()
 				+ " hand-over(s) per chain, p99 by nearest rank (of up to 100 values it is the maximum); a Spring application "
 				+ "adds its own start-up after its DataSource (docs/benchmarks.md)");
-		report.note("idle: measured over " + Report.number(Math.max(config.idleSeconds(), config.ttlSeconds()))
-				+ " s after a 3 s settle (at least one TTL); the requester from its first lease request to holding the "
-				+ "lease, which includes the holder's wait for its next renewal (every TTL/3)");
+		idleNote(config, report);
 		report.note("failover: killed after " + config.seconds() + " s of writing; the new instance starts right after "
 				+ "the kill, so its time includes a JVM start, the restore and one TTL");
+	}
+
+	/** The idle part alone ({@code --scenarios idle}). */
+	static void runIdle(BenchmarkConfig config, HandoverRuns runs, Report report) throws Exception {
+		Report.Table idle = idleTable(config, report);
+		for (int rep = 1; rep <= config.reps(); rep++) {
+			Benchmark.progress("rep " + rep + ": idle lease cost");
+			recordIdle(idle, runs.idle());
+		}
+		idleNote(config, report);
+	}
+
+	private static Report.Table idleTable(BenchmarkConfig config, Report report) {
+		return report.table("Lease requests per minute while idle (lease TTL " + Report.number(config.ttlSeconds())
+				+ " s; idle lease after " + Report.number(config.leaseIdleAfterSeconds()) + " s quiet, idle TTL "
+				+ Report.number(config.leaseIdleTtlSeconds()) + " s)",
+				List.of(LEASE_OFF, HOLDER, IDLE_HOLDER, REQUESTER, IDLE_REQUESTER), List.of());
+	}
+
+	private static void idleNote(BenchmarkConfig config, Report report) {
+		report.note("idle: the holders measured side by side over " + Report.number(Math.max(config.idleSeconds(),
+				Math.max(config.ttlSeconds(), config.leaseIdleTtlSeconds()))) + " s (at least one TTL of each kind), "
+				+ "starting 5 s after the idle lease's quiet time; each requester from its first lease request to "
+				+ "holding the lease: for the active lease that includes the holder's wait for its next renewal "
+				+ "(every TTL/3), an idle lease is taken at once");
 	}
 
 	private static void recordChain(Report.Table t, String col, HandoverRuns.Chain chain) {
@@ -84,7 +110,8 @@ final class HandoverTables {
 		record Column(String name, HandoverRuns.Rates rates) {
 		}
 		for (Column c : List.of(new Column(LEASE_OFF, idle.leaseOff()), new Column(HOLDER, idle.holder()),
-				new Column(REQUESTER, idle.requester()))) {
+				new Column(IDLE_HOLDER, idle.idleHolder()), new Column(REQUESTER, idle.requester()),
+				new Column(IDLE_REQUESTER, idle.idleRequester()))) {
 			t.add("PUT/min", c.name(), c.rates().put());
 			t.add("GET/min", c.name(), c.rates().get());
 			t.add("LIST/min", c.name(), c.rates().list());
@@ -93,6 +120,9 @@ final class HandoverTables {
 			t.add("LIST in the window", c.name(), Math.round(c.rates().list() * c.rates().seconds() / 60));
 			t.add("window measured s", c.name(), c.rates().seconds());
 		}
+		t.add("requester's wait for the lease s", REQUESTER, idle.requesterSeconds());
+		t.add("requester's wait for the lease s", IDLE_REQUESTER, idle.idleRequesterSeconds());
+		t.add("requester continued the holder's generation (1 = yes)", IDLE_REQUESTER, idle.idleContinued() ? 1 : 0);
 	}
 
 	private static void recordFailover(Report.Table t, String col, HandoverRuns.Failover f) {

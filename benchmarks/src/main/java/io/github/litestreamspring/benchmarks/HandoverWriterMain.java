@@ -75,8 +75,11 @@ public final class HandoverWriterMain {
 		}
 		Replicator replicator = new Replicator(DatabaseOptions.defaults(db), List.of(replica));
 		if (leases) {
+			// Idle leases (idleAfterMillis > 0) are safe here: every write passes the write gate.
+			long idleAfter = Long.parseLong(a.getOrDefault("idleAfterMillis", "0"));
 			replicator.setLeaseOptions(LeaseOptions.enabled(Duration.ofMillis(Long.parseLong(a.get("ttlMillis"))),
-					LeaseOptions.OnConflict.WAIT));
+					LeaseOptions.OnConflict.WAIT).withIdle((idleAfter > 0) ? Duration.ofMillis(idleAfter) : null,
+							Duration.ofMillis(Long.parseLong(a.getOrDefault("idleTtlMillis", "300000")))));
 		}
 		replicator.writeGate().addListener((state) -> {
 			if (state != WriteGate.State.OPEN) {

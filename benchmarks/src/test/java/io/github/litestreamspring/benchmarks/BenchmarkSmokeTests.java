@@ -65,12 +65,14 @@ class BenchmarkSmokeTests {
 	@Test
 	void handoverScenarioProducesItsTablesAndChecksEveryAcknowledgedCommit(@TempDir Path work) throws Exception {
 		BenchmarkConfig config = BenchmarkConfig.parse("--seconds", "1", "--idle", "1", "--reps", "1", "--rates", "50",
-				"--handovers", "1", "--ttl", "1.5", "--work", work.toString(), "--scenarios", "handover");
+				"--handovers", "1", "--ttl", "1.5", "--lease-idle-after", "1", "--lease-idle-ttl", "3", "--work",
+				work.toString(), "--scenarios", "handover");
 
 		String report = Benchmark.run(config);
 
 		assertThat(report).contains("| metric | 50 tx/s |");
-		assertThat(report).contains("| metric | lease off | holder, lease on | requester while it waits |");
+		assertThat(report).contains("| metric | lease off | holder, lease never idle | holder, idle lease | "
+				+ "requester of the active lease | requester of the idle lease |");
 		assertThat(report).contains("| metric | ours default | ours low-latency |");
 		for (String row : List.of("write unavailability p50 s", "write unavailability p99 s",
 				"write unavailability max s", "hand-over time p50 s", "writes paused → lease transferred",
@@ -81,6 +83,10 @@ class BenchmarkSmokeTests {
 				"age of the oldest lost commit at the kill s (RPO)", "failover s (kill → new instance's first commit)")) {
 			assertThat(report).as(row).contains(row);
 		}
+		// The idle lease is taken, and its holder's generation continued: a fact, not a timing.
+		assertThat(report).containsPattern("\\| requester continued the holder's generation \\(1 = yes\\) \\|[^\\n]*\\| "
+				+ java.util.regex.Pattern.quote(Report.number(1)) + " \\|");
+		assertThat(report).contains("requester's wait for the lease s");
 		// A planned hand-over loses nothing: that is a count, not a timing.
 		assertThat(report)
 			.contains("| acknowledged commits missing from the final restore | " + Report.number(0) + " |");

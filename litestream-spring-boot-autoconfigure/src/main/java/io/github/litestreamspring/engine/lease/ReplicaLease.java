@@ -369,8 +369,6 @@ public final class ReplicaLease {
 			Optional<LeaseObject> now = this.store.read();
 			LeaseContent other = now.map((l) -> LeaseContent.parse(l.content())).orElse(null);
 			if (other == null || !this.owner.equals(other.owner()) || other.released()) {
-				logger.error("{}: lease on {} taken by {} while this instance was idle at {}; this instance writes no more",
-						this.label, this.location, (other != null) ? other.describe() : "another instance", this.idleAt);
 				lost(other);
 				return false;
 			}
@@ -386,12 +384,17 @@ public final class ReplicaLease {
 	}
 
 	private void lost(LeaseContent other) {
-		boolean wasIdle = this.idleAt != null;
+		Pos wasIdleAt = this.idleAt;
 		this.holder = other;
 		this.state = LeaseState.LOST;
 		this.etag = null;
 		this.idleAt = null;
-		if (!wasIdle) {
+		if (wasIdleAt != null) {
+			// Expected on a deploy: a starting instance took the idle lease instead of asking for it.
+			logger.error("{}: lease on {} taken by {} while this instance was idle at {}; this instance writes no more",
+					this.label, this.location, describeHolder(), wasIdleAt);
+		}
+		else {
 			logger.error("{}: lease on {} lost to {}; not writing to this replica until it is free again", this.label,
 					this.location, describeHolder());
 		}

@@ -63,10 +63,10 @@ final class DeployScenario implements AutoCloseable {
 		note("replica " + this.replica.url() + ", lease TTL " + LEASE_TTL + ", sync interval " + SYNC_INTERVAL);
 	}
 
-	/** Starts an instance on a fresh, empty data directory of its own. */
-	AppInstance start(String name) throws IOException {
+	/** Starts an instance on a fresh, empty data directory of its own, with {@code extra} settings added. */
+	AppInstance start(String name, String... extra) throws IOException {
 		Path data = Files.createDirectories(this.work.resolve(name + "-data"));
-		List<String> settings = List.of("sample.embedded-s3.enabled=false", "sample.data-dir=" + data,
+		List<String> settings = new ArrayList<>(List.of("sample.embedded-s3.enabled=false", "sample.data-dir=" + data,
 				"spring.cloud.aws.s3.endpoint=" + this.server.endpoint(),
 				"spring.cloud.aws.credentials.access-key=" + S3ProxyServer.ACCESS_KEY,
 				"spring.cloud.aws.credentials.secret-key=" + S3ProxyServer.SECRET_KEY, "server.port=0",
@@ -77,7 +77,8 @@ final class DeployScenario implements AutoCloseable {
 				"litestream.replicas[0].url=" + this.replica.url(),
 				"litestream.replicas[0].sync-interval=" + SYNC_INTERVAL.toMillis() + "ms",
 				// The test-only WriteHolds endpoint (idle until called).
-				"deploy-test.write-holds=true");
+				"deploy-test.write-holds=true"));
+		settings.addAll(List.of(extra));
 		AppInstance instance = AppInstance.start(name, this.work, settings);
 		this.instances.add(instance);
 		note(name + " started, pid " + instance.pid());
@@ -85,8 +86,8 @@ final class DeployScenario implements AutoCloseable {
 	}
 
 	/** Starts an instance and waits until it is ready; fails with its log if it does not get there. */
-	AppInstance startReady(String name, Duration timeout) throws Exception {
-		AppInstance instance = start(name);
+	AppInstance startReady(String name, Duration timeout, String... extra) throws Exception {
+		AppInstance instance = start(name, extra);
 		if (!instance.awaitReady(timeout)) {
 			throw new AssertionError(name + " was not ready within " + timeout + "\n" + instance.tail(80));
 		}

@@ -80,6 +80,56 @@ class RollingDeployTests {
 	}
 
 	/**
+	 * A rolling update of a quiet service (issue #16): the old instance's lease is idle, renewed only every
+	 * 20 s here, and the new one takes it at once instead of asking and waiting for that renewal; the old
+	 * one's next write is refused; nothing acknowledged is lost, one generation.
+	 */
+	@Test
+	@Timeout(value = 150, unit = TimeUnit.SECONDS)
+	void rollingUpdateOfAQuietServiceTakesItsIdleLeaseAtOnce() throws Exception {
+		String[] idle = { "litestream.lease.idle-after=2s", "litestream.lease.idle-ttl=60s" };
+		SoftAssertions softly = new SoftAssertions();
+		try (DeployScenario s = new DeployScenario("rolling-update-idle")) {
+			AppInstance old = s.startReady("old", START, idle);
+			for (int i = 0; i < 20; i++) {
+				softly.assertThat(s.write(old, "quiet-old-" + i).acknowledged()).as("old takes write %d", i).isTrue();
+			}
+			long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+			while (!s.replica.lease().contains("\"idle\":true") && System.nanoTime() < deadline) {
+				Thread.sleep(100);
+			}
+			String idleLease = s.replica.lease();
+			s.note("lease.json of the quiet old instance: " + idleLease);
+			softly.assertThat(idleLease).as("the quiet old instance's lease is idle").contains("\"idle\":true");
+
+			AppInstance neu = s.start("new", idle);
+			boolean ready = neu.awaitReady(START);
+			String leaseWhenReady = s.replica.lease();
+			s.note("new ready: " + ready + ", lease.json then: " + leaseWhenReady);
+			softly.assertThat(ready).as("new instance ready").isTrue();
+			softly.assertThat(leaseWhenReady).as("the new instance holds the lease, taken from the idle one")
+				.contains("\"pid\":" + neu.pid()).contains("\"handedOverFrom\"");
+			String newLog = neu.tail(400);
+			softly.assertThat(newLog).as("the new instance took the idle lease").contains("handed over to us");
+			softly.assertThat(newLog).as("it did not have to ask and wait for a renewal").doesNotContain("asked owner");
+
+			LoadClient.Attempt refused = s.write(old, "quiet-old-after-takeover");
+			s.note("write to the old instance after the take-over: status " + refused.status() + ", " + refused.error());
+			softly.assertThat(refused.acknowledged()).as("the old instance refuses writes once its idle lease was taken")
+				.isFalse();
+			for (int i = 0; i < 20; i++) {
+				softly.assertThat(s.write(neu, "quiet-new-" + i).acknowledged()).as("new takes write %d", i).isTrue();
+			}
+			s.load.close();
+			s.note("old stopped, exit code " + old.stop(STOP));
+			s.note("new stopped, exit code " + neu.stop(STOP));
+			assertNoneLost(softly, s.lostAcknowledged(softly));
+			s.assertLivenessNeverBroken(softly);
+			finish(s, softly);
+		}
+	}
+
+	/**
 	 * The old instance killed (SIGKILL) at each step of the hand-over: the new one takes over (after a TTL
 	 * at most) and ends writable; only what the old one acknowledged within its last shipping window
 	 * before it stopped may be missing; one generation.
