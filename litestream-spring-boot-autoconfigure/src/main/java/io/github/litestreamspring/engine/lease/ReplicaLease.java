@@ -91,11 +91,8 @@ public final class ReplicaLease {
 	/** Asking a holder for the lease, answering such a request, and what was handed over. */
 	private final HandoverProtocol handover;
 
-	/** While the lease is idle: the position every replica holds and nothing local goes beyond; else {@code null}. */
-	private Pos idleAt;
-
-	/** The TTL the idle lease was written with. */
-	private Duration idleTtl;
+	/** Whether, and where, the held lease is idle. */
+	private final IdleLease idle;
 
 	/**
 	 * After the lease was lost or handed over: whether taking it back is safe now (the replica still ends
@@ -111,6 +108,7 @@ public final class ReplicaLease {
 		this.location = client.describe() + "/" + ReplicaClient.LEASE_NAME;
 		this.label = label;
 		this.handover = new HandoverProtocol(this.store, owner, ttl, label, this.location);
+		this.idle = new IdleLease(this.store, owner, label, this.location);
 	}
 
 	String owner() {
@@ -268,8 +266,8 @@ public final class ReplicaLease {
 			}
 			currentEtag = this.etag;
 			acquired = this.acquiredAt;
-			idle = this.idleAt;
-			ttlWritten = (idle != null) ? this.idleTtl : this.ttl;
+			idle = this.idle.at();
+			ttlWritten = (idle != null) ? this.idle.ttl() : this.ttl;
 		}
 		long started = System.nanoTime();
 		LeaseContent renewal = ours(acquired, Instant.now(), false, ttlWritten);
@@ -301,7 +299,7 @@ public final class ReplicaLease {
 					lost(other);
 					return;
 				}
-				boolean wasExpired = this.idleAt == null && !mayWrite();
+				boolean wasExpired = this.idle.at() == null && !mayWrite();
 				this.etag = newEtag;
 				this.clock.renewed(started, ttlWritten);
 				this.lastError = null;
@@ -329,22 +327,17 @@ public final class ReplicaLease {
 	 * or the lease changed meanwhile (the next renewal finds out why)
 	 */
 	synchronized boolean goIdle(Pos at, Duration ttlWhileIdle) throws IOException {
-		if (this.state != LeaseState.HELD || this.idleAt != null || this.handover.request() != null) {
-			return this.state == LeaseState.HELD && this.idleAt != null;
+		if (this.state != LeaseState.HELD || this.idle.at() != null || this.handover.request() != null) {
+			return idle();
 		}
 		long started = System.nanoTime();
-		byte[] content = ours(this.acquiredAt, Instant.now(), false, ttlWhileIdle).idleAt(at).toBytes();
-		String newEtag = this.store.replace(this.etag, content);
-		if (newEtag == null) {
-			return false;
+		String newEtag = this.idle.enter(this.etag, ours(this.acquiredAt, Instant.now(), false, ttlWhileIdle), at,
+				ttlWhileIdle);
+		if (newEtag != null) {
+			this.etag = newEtag;
+			this.clock.renewed(started, ttlWhileIdle);
 		}
-		this.etag = newEtag;
-		this.idleAt = at;
-		this.idleTtl = ttlWhileIdle;
-		this.clock.renewed(started, ttlWhileIdle);
-		logger.info("{}: lease on {} idle at {}: renewed every {} until the next write makes it active again",
-				this.label, this.location, at, ttlWhileIdle.dividedBy(3));
-		return true;
+		return newEtag != null;
 	}
 
 	/**
@@ -353,42 +346,31 @@ public final class ReplicaLease {
 	 * @return whether the lease is held and active now
 	 */
 	synchronized boolean wake() throws IOException {
-		if (this.state != LeaseState.HELD || this.idleAt == null) {
+		if (!idle()) {
 			return this.state == LeaseState.HELD;
 		}
-		for (int attempt = 0; attempt < 3; attempt++) {
-			long started = System.nanoTime();
-			String newEtag = this.store.replace(this.etag, ours(this.acquiredAt, Instant.now(), false).toBytes());
-			if (newEtag != null) {
-				logger.info("{}: lease on {} active again (was idle at {})", this.label, this.location, this.idleAt);
-				this.etag = newEtag;
-				this.idleAt = null;
-				this.clock.renewed(started, this.ttl);
-				return true;
-			}
-			Optional<LeaseObject> now = this.store.read();
-			LeaseContent other = now.map((l) -> LeaseContent.parse(l.content())).orElse(null);
-			if (other == null || !this.owner.equals(other.owner()) || other.released()) {
-				lost(other);
-				return false;
-			}
-			// Still ours: our own renewal raced this one. Try again on the version it wrote.
-			this.etag = now.get().etag();
+		long started = System.nanoTime();
+		IdleLease.Woken woken = this.idle.wake(this.etag, ours(this.acquiredAt, Instant.now(), false));
+		if (woken.etag() == null) {
+			lost(woken.holder());
+			return false;
 		}
-		return false;
+		this.etag = woken.etag();
+		this.clock.renewed(started, this.ttl);
+		return true;
 	}
 
 	/** Whether the lease is held and idle (see {@link #goIdle}). */
 	synchronized boolean idle() {
-		return this.state == LeaseState.HELD && this.idleAt != null;
+		return this.state == LeaseState.HELD && this.idle.at() != null;
 	}
 
 	private void lost(LeaseContent other) {
-		Pos wasIdleAt = this.idleAt;
+		Pos wasIdleAt = this.idle.at();
 		this.holder = other;
 		this.state = LeaseState.LOST;
 		this.etag = null;
-		this.idleAt = null;
+		this.idle.clear();
 		if (wasIdleAt != null) {
 			// Expected on a deploy: a starting instance took the idle lease instead of asking for it.
 			logger.error("{}: lease on {} taken by {} while this instance was idle at {}; this instance writes no more",
@@ -454,12 +436,12 @@ public final class ReplicaLease {
 		}
 		this.state = after;
 		this.etag = null;
-		this.idleAt = null;
+		this.idle.clear();
 	}
 
 	/** Whether the replica may be written now: held, and renewed recently enough. */
 	synchronized boolean mayWrite() {
-		return this.state == LeaseState.HELD && this.idleAt == null && this.clock.writable();
+		return this.state == LeaseState.HELD && this.idle.at() == null && this.clock.writable();
 	}
 
 	/**
@@ -502,7 +484,7 @@ public final class ReplicaLease {
 		this.state = LeaseState.HELD;
 		this.handover.forgetRequest();
 		this.etag = newEtag;
-		this.idleAt = null;
+		this.idle.clear();
 		this.acquiredAt = now;
 		this.clock.renewed(started, this.ttl);
 		this.holder = null;

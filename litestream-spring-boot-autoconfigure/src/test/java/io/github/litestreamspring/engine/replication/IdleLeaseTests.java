@@ -145,6 +145,53 @@ class IdleLeaseTests {
 	}
 
 	@Test
+	void anUploadWhileIdleMakesTheLeaseActiveFirst() throws Exception {
+		Path replicaDir = this.dir.resolve("replica");
+		Path db = database("a");
+		Replicator a = replicator(db, new FileReplicaClient(replicaDir), Duration.ofSeconds(3));
+		try (ReplicaClient inspector = new FileReplicaClient(replicaDir)) {
+			a.start();
+			writeThroughGate(a, db, "a", 5);
+			Path lease = replicaDir.resolve("lease.json");
+			awaitTrue(() -> read(lease).contains("\"idle\":true"), Duration.ofSeconds(10));
+			String generation = a.database().position().generation();
+			int snapshotsBefore = inspector.snapshots(generation).size();
+			a.snapshotNow();
+			assertThat(inspector.snapshots(generation)).hasSize(snapshotsBefore + 1);
+			assertThat(read(lease)).doesNotContain("\"idle\"");
+			assertThat(a.leaseState(a.replicas().get(0))).isEqualTo("held");
+		}
+		finally {
+			a.stop();
+		}
+	}
+
+	@Test
+	void anIdleHolderLearnsOfTheTakeOverAtItsNextRenewalWithoutAWrite() throws Exception {
+		Path replicaDir = this.dir.resolve("replica");
+		Path dbA = database("a");
+		Path dbB = this.dir.resolve("b/app.db");
+		Files.createDirectories(dbB.getParent());
+		Replicator a = replicator(dbA, new FileReplicaClient(replicaDir), Duration.ofSeconds(3));
+		Replicator b = replicator(dbB, new FileReplicaClient(replicaDir), Duration.ofSeconds(3));
+		try (ReplicaClient inspector = new FileReplicaClient(replicaDir)) {
+			a.start();
+			writeThroughGate(a, dbA, "a", 5);
+			awaitTrue(() -> read(replicaDir.resolve("lease.json")).contains("\"idle\":true"), Duration.ofSeconds(10));
+			new Restorer(inspector).restore(RestoreOptions.latest(dbB));
+			assertThat(b.acquireLeases(Duration.ofSeconds(10))).isNotNull();
+			// Idle renewals every second: the next one finds the lease gone and closes the gate.
+			awaitTrue(() -> "lost".equals(a.leaseState(a.replicas().get(0))), Duration.ofSeconds(5));
+			awaitTrue(() -> a.writeGate().state() == WriteGate.State.CLOSED, Duration.ofSeconds(5));
+			assertThat(a.writeGate().reason()).contains("lost to");
+		}
+		finally {
+			a.stop();
+			b.stop();
+		}
+	}
+
+	@Test
 	void anInstanceThatDoesNotAskForAHandOverLeavesAnIdleLeaseToItsLiveHolder() throws Exception {
 		Path replicaDir = this.dir.resolve("replica");
 		Path dbA = database("a");
