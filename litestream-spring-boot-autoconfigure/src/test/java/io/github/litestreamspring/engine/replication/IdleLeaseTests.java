@@ -66,7 +66,7 @@ class IdleLeaseTests {
 			writeThroughGate(a, db, "a", 20);
 			a.syncNow();
 			Path lease = replicaDir.resolve("lease.json");
-			awaitTrue(() -> read(lease).contains("\"idle\":true"), Duration.ofSeconds(10));
+			awaitIdle(lease);
 
 			// Everything is in the replica, at the position the idle lease names.
 			Pos idleAt = position(read(lease));
@@ -87,7 +87,7 @@ class IdleLeaseTests {
 			new Restorer(inspector).restore(RestoreOptions.latest(check));
 			assertThat(tokens(check)).contains("after-idle-0").hasSize(21);
 			// And, quiet again, it becomes idle again.
-			awaitTrue(() -> read(lease).contains("\"idle\":true"), Duration.ofSeconds(10));
+			awaitIdle(lease);
 		}
 		finally {
 			a.stop();
@@ -98,8 +98,7 @@ class IdleLeaseTests {
 	void aStartingInstanceTakesAnIdleLeaseAtOnceAndTheHoldersNextWriteIsRefused() throws Exception {
 		Path replicaDir = this.dir.resolve("replica");
 		Path dbA = database("a");
-		Path dbB = this.dir.resolve("b/app.db");
-		Files.createDirectories(dbB.getParent());
+		Path dbB = Files.createDirectories(this.dir.resolve("b")).resolve("app.db");
 		// Idle renewals every 10 s: a hand-over asked of the holder would wait for one; taking needs none.
 		Replicator a = replicator(dbA, new FileReplicaClient(replicaDir), Duration.ofSeconds(30));
 		Replicator b = replicator(dbB, new FileReplicaClient(replicaDir), Duration.ofSeconds(30));
@@ -107,7 +106,7 @@ class IdleLeaseTests {
 			a.start();
 			List<String> acknowledged = writeThroughGate(a, dbA, "a", 30);
 			Path lease = replicaDir.resolve("lease.json");
-			awaitTrue(() -> read(lease).contains("\"idle\":true"), Duration.ofSeconds(10));
+			awaitIdle(lease);
 			Pos idleAt = position(read(lease));
 
 			RestoreResult restored = new Restorer(inspector).restore(RestoreOptions.latest(dbB));
@@ -153,7 +152,7 @@ class IdleLeaseTests {
 			a.start();
 			writeThroughGate(a, db, "a", 5);
 			Path lease = replicaDir.resolve("lease.json");
-			awaitTrue(() -> read(lease).contains("\"idle\":true"), Duration.ofSeconds(10));
+			awaitIdle(lease);
 			String generation = a.database().position().generation();
 			int snapshotsBefore = inspector.snapshots(generation).size();
 			a.snapshotNow();
@@ -170,14 +169,13 @@ class IdleLeaseTests {
 	void anIdleHolderLearnsOfTheTakeOverAtItsNextRenewalWithoutAWrite() throws Exception {
 		Path replicaDir = this.dir.resolve("replica");
 		Path dbA = database("a");
-		Path dbB = this.dir.resolve("b/app.db");
-		Files.createDirectories(dbB.getParent());
+		Path dbB = Files.createDirectories(this.dir.resolve("b")).resolve("app.db");
 		Replicator a = replicator(dbA, new FileReplicaClient(replicaDir), Duration.ofSeconds(3));
 		Replicator b = replicator(dbB, new FileReplicaClient(replicaDir), Duration.ofSeconds(3));
 		try (ReplicaClient inspector = new FileReplicaClient(replicaDir)) {
 			a.start();
 			writeThroughGate(a, dbA, "a", 5);
-			awaitTrue(() -> read(replicaDir.resolve("lease.json")).contains("\"idle\":true"), Duration.ofSeconds(10));
+			awaitIdle(replicaDir.resolve("lease.json"));
 			new Restorer(inspector).restore(RestoreOptions.latest(dbB));
 			assertThat(b.acquireLeases(Duration.ofSeconds(10))).isNotNull();
 			// Idle renewals every second: the next one finds the lease gone and closes the gate.
@@ -202,7 +200,7 @@ class IdleLeaseTests {
 			a.start();
 			writeThroughGate(a, dbA, "a", 5);
 			Path lease = replicaDir.resolve("lease.json");
-			awaitTrue(() -> read(lease).contains("\"idle\":true"), Duration.ofSeconds(10));
+			awaitIdle(lease);
 			// A running instance (start() without acquireLeases) takes over only a lease unchanged for
 			// its TTL; the live holder renews its idle lease every second.
 			b.start();
@@ -216,6 +214,11 @@ class IdleLeaseTests {
 			a.stop();
 			b.stop();
 		}
+	}
+
+	/** Waits until the holder has made the lease idle. */
+	private static void awaitIdle(Path lease) throws Exception {
+		awaitTrue(() -> read(lease).contains("\"idle\":true"), Duration.ofSeconds(10));
 	}
 
 	private Path database(String name) throws Exception {
