@@ -133,8 +133,9 @@ final class HandoverRuns {
 			on.await("started");
 			off.await("started");
 			idle.await("started");
-			// The idle holder goes idle after its quiet time (measured from its last change, at start).
-			Thread.sleep(3_000 + this.config.leaseIdleAfterMillis() + 2_000);
+			// The idle holder goes idle after its quiet time, counted from the idle database's checkpoint
+			// (the checkpoint interval after its last change, at start).
+			Thread.sleep(3_000 + idleCheckpointMillis() + this.config.leaseIdleAfterMillis() + 2_000);
 			long from = System.currentTimeMillis();
 			// At least one TTL of each kind, i.e. three renewals: a shorter window would mostly measure where
 			// they fall.
@@ -245,6 +246,15 @@ final class HandoverRuns {
 		return launch(root, writer, role, side, rate, leases, 0, all);
 	}
 
+	/**
+	 * The idle database's checkpoint interval of an instance with idle leases: the engine's default (1 min),
+	 * or the idle time if shorter (the smoke test's seconds), so that a short run still sees the lease idle.
+	 */
+	private long idleCheckpointMillis() {
+		return Math.min(io.github.litestreamspring.engine.db.DatabaseOptions.DEFAULT_CHECKPOINT_INTERVAL.toMillis(),
+				this.config.leaseIdleAfterMillis());
+	}
+
 	/** @param idleAfterMillis the lease's idle time, 0 for a lease that is never idle */
 	private Instance launch(String root, int writer, String role, Side side, double rate, boolean leases,
 			long idleAfterMillis, List<Instance> all) throws Exception {
@@ -259,6 +269,7 @@ final class HandoverRuns {
 		List<String> args = List.of("db=" + db, "side=" + side.name(), "role=" + role, "rate=" + rate,
 				"writer=" + writer, "stop=" + stop, "commits=" + commits, "leases=" + leases,
 				"ttlMillis=" + this.config.ttlMillis(), "idleAfterMillis=" + idleAfterMillis,
+				"checkpointMillis=" + ((idleAfterMillis > 0) ? idleCheckpointMillis() : 0),
 				"idleTtlMillis=" + this.config.leaseIdleTtlMillis(), "endpoint=" + proxy.endpoint(),
 				"bucket=" + LoadRuns.BUCKET, "root=" + root);
 		Process process = Jvm.start(HandoverWriterMain.class, dir.resolve("writer.out"), dir.resolve("writer.err"), args);

@@ -73,7 +73,12 @@ public final class HandoverWriterMain {
 			restored = new Restorer(replica.client()).restore(RestoreOptions.latest(db));
 			event("restored", String.valueOf(restored.position()));
 		}
-		Replicator replicator = new Replicator(DatabaseOptions.defaults(db), List.of(replica));
+		long checkpointMillis = Long.parseLong(a.getOrDefault("checkpointMillis", "0"));
+		DatabaseOptions options = DatabaseOptions.defaults(db);
+		if (checkpointMillis > 0) {
+			options = options.withIntervals(options.monitorInterval(), Duration.ofMillis(checkpointMillis));
+		}
+		Replicator replicator = new Replicator(options, List.of(replica));
 		if (leases) {
 			// Idle leases (idleAfterMillis > 0) are safe here: every write passes the write gate.
 			long idleAfter = Long.parseLong(a.getOrDefault("idleAfterMillis", "0"));

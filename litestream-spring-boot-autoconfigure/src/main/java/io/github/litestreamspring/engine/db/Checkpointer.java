@@ -83,6 +83,14 @@ final class Checkpointer {
 		return null;
 	}
 
+	/**
+	 * Whether the checkpoint of an idle database ({@code checkpointInterval}) is still to come at
+	 * {@code position}: the WAL holds more than the single frame a restart leaves in it.
+	 */
+	boolean idleCheckpointPending(Pos position) {
+		return !this.options.checkpointInterval().isZero() && position.offset() > frames(1);
+	}
+
 	private boolean walModifiedBefore(Instant instant) throws IOException {
 		try {
 			return Files.getLastModifiedTime(this.wal.walPath()).toInstant().isBefore(instant);

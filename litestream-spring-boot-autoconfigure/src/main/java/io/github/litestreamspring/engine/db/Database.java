@@ -207,6 +207,16 @@ public final class Database implements Closeable {
 		}
 	}
 
+	/**
+	 * Whether the checkpoint of an idle database is still to come: it restarts the WAL, so the position
+	 * will move once more without a write from the application ({@code checkpointInterval} after the
+	 * last change).
+	 */
+	public boolean idleCheckpointPending() {
+		Pos pos = this.shadowWal.position();
+		return !pos.isNone() && this.checkpointer.idleCheckpointPending(pos);
+	}
+
 	/** Called with the lock held; releases it. */
 	private SyncResult syncLocked(boolean checkpoint) {
 		try {

@@ -65,7 +65,11 @@ final class LeaseIdling {
 			this.unchangedSinceNanos = now;
 			return;
 		}
-		if (now - this.unchangedSinceNanos < idleAfter.toNanos()) {
+		// The idle database's checkpoint restarts the WAL, a change of position that would wake the
+		// leases at once: wait for it (bounded, in case it cannot restart the WAL).
+		Duration quiet = this.database.idleCheckpointPending()
+				? idleAfter.plus(this.database.options().checkpointInterval()) : idleAfter;
+		if (now - this.unchangedSinceNanos < quiet.toNanos()) {
 			return;
 		}
 		// Counted again from now if it does not work out (a write came, or a replica is behind).

@@ -76,8 +76,10 @@ class IdleLeaseTests {
 			assertThat(a.status().replicas().get(0).lastError()).isNull();
 
 			// An active lease would be renewed every 300 ms (7 or more versions in 2.5 s); an idle one
-			// with a 3 s idle TTL every second.
+			// with a 3 s idle TTL every second. The idle database's checkpoint came before: nothing wakes it.
 			assertThat(renewalsDuring(lease, Duration.ofMillis(2_500))).isBetween(1, 4);
+			assertThat(read(lease)).contains("\"idle\":true");
+			assertThat(position(read(lease))).isEqualTo(idleAt).isEqualTo(a.database().position());
 
 			// The next write makes the lease active again first, then ships as usual.
 			writeThroughGate(a, db, "after-idle", 1);
@@ -284,7 +286,8 @@ class IdleLeaseTests {
 	}
 
 	private Replicator replicator(Path db, ReplicaClient client, Duration idleTtl) {
-		DatabaseOptions options = DatabaseOptions.defaults(db).withIntervals(Duration.ofMillis(50), Duration.ofMinutes(1));
+		// The idle database's checkpoint after 1 s: the lease goes idle only once it has restarted the WAL.
+		DatabaseOptions options = DatabaseOptions.defaults(db).withIntervals(Duration.ofMillis(50), Duration.ofSeconds(1));
 		Replica replica = new Replica(ReplicaOptions.defaults("r").withSyncInterval(Duration.ofMillis(50)), client);
 		Replicator replicator = new Replicator(options, List.of(replica));
 		replicator.setLeaseOptions(LeaseOptions.enabled(TTL, LeaseOptions.OnConflict.WAIT).withIdle(IDLE_AFTER, idleTtl));
