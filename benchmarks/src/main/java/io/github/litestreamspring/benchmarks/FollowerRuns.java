@@ -91,7 +91,7 @@ final class FollowerRuns {
 
 	Outcome run(int rate) throws Exception {
 		Path dir = this.config.workDir().resolve("follower-" + rate + "-" + (++this.run));
-		deleteTree(dir); // a previous benchmark's databases: each run starts from empty files
+		WorkDirs.deleteTree(dir); // a previous benchmark's databases: each run starts from empty files
 		Files.createDirectories(dir);
 		Path primaryDb = Files.createDirectories(dir.resolve("primary")).resolve("app.db");
 		Path followerDb = dir.resolve("follower").resolve("app.db");
@@ -252,17 +252,6 @@ final class FollowerRuns {
 			}
 		}
 		return Stats.sorted(values.stream().mapToDouble(Double::doubleValue).toArray());
-	}
-
-	private static void deleteTree(Path dir) throws java.io.IOException {
-		if (!Files.exists(dir)) {
-			return;
-		}
-		try (var paths = Files.walk(dir)) {
-			for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-				Files.deleteIfExists(p);
-			}
-		}
 	}
 
 }

@@ -258,7 +258,12 @@ final class HandoverRuns {
 	/** @param idleAfterMillis the lease's idle time, 0 for a lease that is never idle */
 	private Instance launch(String root, int writer, String role, Side side, double rate, boolean leases,
 			long idleAfterMillis, List<Instance> all) throws Exception {
-		Path dir = Files.createDirectories(this.config.workDir().resolve(root).resolve("instance-" + writer));
+		Path instanceDir = this.config.workDir().resolve(root).resolve("instance-" + writer);
+		if (role.equals("first")) {
+			// A new run's root: an earlier benchmark's files under the same name must not be restored over.
+			WorkDirs.deleteTree(instanceDir.getParent());
+		}
+		Path dir = Files.createDirectories(instanceDir);
 		Path db = dir.resolve("bench.db");
 		if (role.equals("first")) {
 			createSchema(db);

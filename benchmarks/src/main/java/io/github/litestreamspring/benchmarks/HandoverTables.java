@@ -74,7 +74,7 @@ final class HandoverTables {
 	private static void idleNote(BenchmarkConfig config, Report report) {
 		report.note("idle: the holders measured side by side over " + Report.number(Math.max(config.idleSeconds(),
 				Math.max(config.ttlSeconds(), config.leaseIdleTtlSeconds()))) + " s (at least one TTL of each kind), "
-				+ "starting 5 s after the idle lease's quiet time; each requester from its first lease request to "
+				+ "starting 5 s after the idle database's checkpoint and the idle lease's quiet time; each requester from its first lease request to "
 				+ "holding the lease: for the active lease that includes the holder's wait for its next renewal "
 				+ "(every TTL/3), an idle lease is taken at once");
 	}

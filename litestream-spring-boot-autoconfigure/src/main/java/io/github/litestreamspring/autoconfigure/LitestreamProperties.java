@@ -491,9 +491,10 @@ public class LitestreamProperties {
 		private Duration acquireTimeout = Duration.ofMinutes(2);
 
 		/**
-		 * How long the database must go without a change before the holder makes its leases idle: it
-		 * ships everything, writes each lease as idle with that position and renews it only every third
-		 * of 'idle-ttl'. A starting instance takes an idle lease at once (no hand-over needed); the next
+		 * How long the database must go without a change before the holder makes its leases idle (counted
+		 * from the idle database's checkpoint, 'litestream.checkpoint.interval' after the last write, when
+		 * one is still to come): it ships everything, writes each lease as idle with that position and
+		 * renews it only every third of 'idle-ttl'. A starting instance takes an idle lease at once (no hand-over needed); the next
 		 * write first makes the lease active again (one request). 0 keeps leases active at all times.
 		 */
 		private Duration idleAfter = Duration.ofMinutes(1);
