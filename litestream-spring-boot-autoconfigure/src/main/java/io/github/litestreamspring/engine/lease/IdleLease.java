@@ -73,31 +73,35 @@ final class IdleLease {
 		return newEtag;
 	}
 
-	/** What {@link #wake} found: the new version of the active lease, or (lost) who holds it now. */
-	record Woken(String etag, LeaseContent holder) {
+	/**
+	 * What {@link #wake} found: the lease active again at version {@code etag}; or taken by another
+	 * instance ({@code etag} {@code null}, {@code holder} as read, {@code null} if unreadable); or still ours
+	 * and idle at version {@code etag}, our own renewals having won every attempt.
+	 */
+	record Woken(boolean active, String etag, LeaseContent holder) {
 	}
 
 	/**
 	 * Writes {@code active} over the idle lease (version {@code etag}); when a renewal of our own raced it,
-	 * tries again on the version that wrote.
-	 * @return the new version, or the lease's holder (or {@code null}) when another instance took it
+	 * tries again on the version that wrote, three attempts in all.
 	 */
 	Woken wake(String etag, LeaseContent active) throws IOException {
 		String version = etag;
-		for (int attempt = 0;; attempt++) {
+		for (int attempt = 0; attempt < 3; attempt++) {
 			String newEtag = this.store.replace(version, active.toBytes());
 			if (newEtag != null) {
 				logger.info("{}: lease on {} active again (was idle at {})", this.label, this.location, this.at);
 				this.at = null;
-				return new Woken(newEtag, null);
+				return new Woken(true, newEtag, null);
 			}
 			Optional<LeaseObject> now = this.store.read();
 			LeaseContent other = now.map((l) -> LeaseContent.parse(l.content())).orElse(null);
-			if (other == null || !this.owner.equals(other.owner()) || other.released() || attempt == 2) {
-				return new Woken(null, other);
+			if (other == null || !this.owner.equals(other.owner()) || other.released()) {
+				return new Woken(false, null, other);
 			}
 			version = now.get().etag();
 		}
+		return new Woken(false, version, null);
 	}
 
 }

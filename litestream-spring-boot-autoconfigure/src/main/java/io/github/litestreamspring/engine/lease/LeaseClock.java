@@ -32,11 +32,6 @@ final class LeaseClock {
 		this.ttl = ttl;
 	}
 
-	/** A create or renewal request that started at {@code startedNanos} succeeded. */
-	void renewed(long startedNanos) {
-		this.renewedNanos = startedNanos;
-	}
-
 	/** A request that started at {@code startedNanos} wrote the lease with {@code ttl} (an idle lease's, or back). */
 	void renewed(long startedNanos, Duration ttl) {
 		this.renewedNanos = startedNanos;

@@ -351,13 +351,19 @@ public final class ReplicaLease {
 		}
 		long started = System.nanoTime();
 		IdleLease.Woken woken = this.idle.wake(this.etag, ours(this.acquiredAt, Instant.now(), false));
+		if (woken.active()) {
+			this.etag = woken.etag();
+			this.clock.renewed(started, this.ttl);
+			return true;
+		}
 		if (woken.etag() == null) {
 			lost(woken.holder());
-			return false;
 		}
-		this.etag = woken.etag();
-		this.clock.renewed(started, this.ttl);
-		return true;
+		else {
+			// Still ours and idle: the next renewal must build on the version our own renewal wrote.
+			this.etag = woken.etag();
+		}
+		return false;
 	}
 
 	/** Whether the lease is held and idle (see {@link #goIdle}). */
