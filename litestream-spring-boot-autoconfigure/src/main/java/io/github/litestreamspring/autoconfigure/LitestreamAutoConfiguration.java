@@ -187,7 +187,10 @@ public final class LitestreamAutoConfiguration {
 			return options.withIdle(lease.getIdleAfter(), lease.getIdleTtl());
 		}
 		catch (IllegalArgumentException ex) {
-			throw new LitestreamConfigurationException(ex.getMessage(), "litestream.lease.idle-ttl",
+			// LeaseOptions names the property it refused in its message.
+			String property = ex.getMessage().contains("idle-after") ? "litestream.lease.idle-after"
+					: "litestream.lease.idle-ttl";
+			throw new LitestreamConfigurationException(ex.getMessage(), property,
 					"Use a 'litestream.lease.idle-ttl' of at least 'litestream.lease.ttl' (default 5m) and a "
 							+ "'litestream.lease.idle-after' of 0 (never idle) or more (default 1m)");
 		}

@@ -75,6 +75,18 @@ class LitestreamLeaseAutoConfigurationTests {
 	}
 
 	@Test
+	void aNegativeIdleAfterFailsStartupNamingTheProperty() {
+		runner().withPropertyValues("litestream.lease.idle-after=-1s").run((context) -> {
+			assertThat(context).hasFailed();
+			assertThat(context.getStartupFailure()).rootCause()
+				.isInstanceOf(LitestreamConfigurationException.class)
+				.hasMessageContaining("idle-after must not be negative")
+				.satisfies((ex) -> assertThat(((LitestreamConfigurationException) ex).getProperty())
+					.isEqualTo("litestream.lease.idle-after"));
+		});
+	}
+
+	@Test
 	void anIdleTtlShorterThanTheTtlFailsStartupNamingTheProperty() {
 		runner().withPropertyValues("litestream.lease.idle-ttl=10s").run((context) -> {
 			assertThat(context).hasFailed();
