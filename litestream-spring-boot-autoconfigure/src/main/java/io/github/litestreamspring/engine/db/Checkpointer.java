@@ -73,7 +73,7 @@ final class Checkpointer {
 		if (shadowSize >= frames(this.options.minCheckpointPageCount())) {
 			return CheckpointMode.PASSIVE;
 		}
-		if (!this.options.checkpointInterval().isZero() && shadowSize > frames(1)) {
+		if (idleCheckpointPending(position)) {
 			Instant modified = Files.getLastModifiedTime(this.wal.databasePath()).toInstant();
 			if (modified.plus(this.options.checkpointInterval()).isBefore(Instant.now())
 					&& walModifiedBefore(Instant.now().minus(this.options.checkpointInterval()))) {
