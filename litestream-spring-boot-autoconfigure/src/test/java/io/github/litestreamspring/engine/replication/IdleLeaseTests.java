@@ -145,6 +145,63 @@ class IdleLeaseTests {
 		}
 	}
 
+	/**
+	 * kill -9 while idle: the lease stays idle at a position the replica holds, and a new instance on an
+	 * empty disk takes it at once (not after the idle TTL, nor the TTL) and continues the generation with
+	 * every row the killed one had.
+	 */
+	@Test
+	void aHolderKilledWhileIdleLeavesALeaseANewInstanceTakesAtOnce() throws Exception {
+		Path replicaDir = this.dir.resolve("replica");
+		Path dbA = database("a");
+		List<String> rows = new ArrayList<>();
+		try (Connection c = TestDatabase.open(dbA)) {
+			for (int i = 0; i < 30; i++) {
+				insert(c, "a-" + i);
+				rows.add("a-" + i);
+			}
+		}
+		Path stdout = this.dir.resolve("child.out");
+		Process child = io.github.litestreamspring.engine.testsupport.ChildJvm.start(
+				io.github.litestreamspring.engine.testsupport.ReplicatingChild.class, this.dir, stdout,
+				this.dir.resolve("child.err"), dbA.toString(), replicaDir.toString(), "60000",
+				Long.toString(TTL.toMillis()), Long.toString(IDLE_AFTER.toMillis()), "30000");
+		try {
+			assertThat(io.github.litestreamspring.engine.testsupport.ChildJvm.awaitLine(child, stdout, "STARTED",
+					Duration.ofSeconds(30))).isTrue();
+			Path lease = replicaDir.resolve("lease.json");
+			awaitIdle(lease);
+			Pos idleAt = position(read(lease));
+			child.destroyForcibly();
+			assertThat(child.waitFor(10, TimeUnit.SECONDS)).isTrue();
+
+			Path dbB = Files.createDirectories(this.dir.resolve("b")).resolve("app.db");
+			Replicator b = replicator(dbB, new FileReplicaClient(replicaDir), Duration.ofSeconds(30));
+			try (ReplicaClient inspector = new FileReplicaClient(replicaDir)) {
+				RestoreResult restored = new Restorer(inspector).restore(RestoreOptions.latest(dbB));
+				long started = System.nanoTime();
+				Pos handedOver = b.acquireLeases(Duration.ofSeconds(20));
+				assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(TTL);
+				assertThat(handedOver).isEqualTo(idleAt);
+				assertThat(Continuation.continueAt(inspector, dbB, b.database().options().metaPath(),
+						restored.position(), handedOver)).isEqualTo(handedOver);
+				b.start();
+				List<String> onB = writeThroughGate(b, dbB, "b", 5);
+				b.syncNow();
+				assertThat(inspector.generations()).containsExactly(idleAt.generation());
+				Path check = this.dir.resolve("check.db");
+				new Restorer(inspector).restore(RestoreOptions.latest(check));
+				assertThat(tokens(check)).containsAll(rows).containsAll(onB);
+			}
+			finally {
+				b.stop();
+			}
+		}
+		finally {
+			child.destroyForcibly();
+		}
+	}
+
 	@Test
 	void anUploadWhileIdleMakesTheLeaseActiveFirst() throws Exception {
 		Path replicaDir = this.dir.resolve("replica");
